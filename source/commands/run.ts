@@ -1,0 +1,243 @@
+// The one-shot commands. They never import Ink or React: start-up time is what scripts pay.
+import {setTimeout as sleep} from 'node:timers/promises';
+import type {Command} from '../cli/command.js';
+import {advance, createMachine, step, type Action, type StepResult} from '../model/machine.js';
+import {presets, defaultPreset} from '../model/presets.js';
+import {machineReport} from '../model/report.js';
+import {safeText} from '../model/sanitize.js';
+import type {Machine} from '../model/state.js';
+import {formatStatus, regionRows} from '../model/status.js';
+import {formatAddress, formatSize} from '../model/units.js';
+import type {RegionOutcome} from '../model/driver.js';
+import {FileProblem, readMachine, readScenario, setAside, updateMachine} from '../store/store.js';
+import {defaultSeed} from '../cli/command.js';
+
+export const exit = {ok: 0, failed: 1, usage: 2, file: 3, partial: 64} as const;
+
+export type Io = {
+	out: (text: string) => void;
+	err: (text: string) => void;
+	/** The clock: HAM_TUI_NOW when set, else the wall clock. */
+	now: () => number;
+	/** True when HAM_TUI_NOW fixes the clock: waits are then simulated, not slept. */
+	fixedClock: boolean;
+};
+
+/** The machine in the state file, created from the default preset on first use. */
+function current(machine: Machine | undefined, t: number): Machine {
+	return machine ?? createMachine(presets[defaultPreset]!, defaultSeed, t);
+}
+
+/**
+ * The machine at time t, for reading. Advancing is deterministic (what falls due runs at its own
+ * time, whenever it is observed), so a read writes nothing, except to create the first machine.
+ */
+function observe(statePath: string, t: number): Machine {
+	const stored = readMachine(statePath) ?? updateMachine(statePath, existing => {
+		const machine = current(existing, t);
+		return {machine: existing ? undefined : machine, result: machine};
+	});
+	return advance(stored, t).machine;
+}
+
+/** One action under the lock: read, step, write. Returns the step's result. */
+function apply(statePath: string, action: Action, t: number, check?: (machine: Machine) => string | undefined): StepResult | string {
+	return updateMachine<StepResult | string>(statePath, stored => {
+		const machine = current(stored, t);
+		const problem = check?.(machine);
+		if (problem) {
+			return {machine: stored, result: problem};
+		}
+
+		const result = step(machine, action, t);
+		return {machine: result.machine, result};
+	});
+}
+
+export async function runOneShot(command: Command, statePath: string, io: Io): Promise<number> {
+	try {
+		return await run(command, statePath, io);
+	} catch (error) {
+		if (error instanceof FileProblem) {
+			io.err(`ham-tui: ${safeText(error.message)}\n`);
+			io.err(error.file === statePath ? 'ham-tui: the file is left as it is; --reset keeps it aside and starts a new machine\n' : '');
+			return exit.file;
+		}
+
+		throw error;
+	}
+}
+
+async function run(command: Command, statePath: string, io: Io): Promise<number> {
+	const t = io.now();
+	switch (command.kind) {
+		case 'status':
+		case 'json': {
+			const machine = observe(statePath, t);
+			if (command.kind === 'json') {
+				io.out(JSON.stringify(machineReport(machine, machine.now), null, 2) + '\n');
+				return exit.ok;
+			}
+
+			if (!machine.driver.loaded) {
+				io.err('ham-tui: the ham driver is not loaded, so there is no /proc/ham/status (start it: ham-tui --driver start)\n');
+				return exit.failed;
+			}
+
+			io.out(formatStatus(regionRows(machine.regions)));
+			return exit.ok;
+		}
+
+		case 'plug': {
+			const result = apply(statePath, {type: 'plug', slot: command.slot, size: command.size, mode: command.mode}, t, machine =>
+				command.slot > machine.slots.length ? `no such slot: ${command.slot} (slots are 1-${machine.slots.length})` : undefined);
+			if (typeof result === 'string') {
+				return usage(io, result);
+			}
+
+			return report(io, result);
+		}
+
+		case 'unplug': {
+			const result = apply(statePath, {type: 'unplug', slot: command.slot}, t, machine =>
+				command.slot > machine.slots.length ? `no such slot: ${command.slot} (slots are 1-${machine.slots.length})` : undefined);
+			if (typeof result === 'string') {
+				return usage(io, result);
+			}
+
+			return report(io, result);
+		}
+
+		case 'driver': {
+			return report(io, apply(statePath, {type: 'driver', op: command.op}, t) as StepResult);
+		}
+
+		case 'workload': {
+			return report(io, apply(statePath, {type: 'workload', op: command.op}, t) as StepResult);
+		}
+
+		case 'boot': {
+			return report(io, apply(statePath, {type: 'boot', version: command.version}, t) as StepResult);
+		}
+
+		case 'reset': {
+			return reset(command, statePath, io, t);
+		}
+
+		case 'integrate': {
+			return integrateLoop(command.attempts, command.interval, statePath, io);
+		}
+
+		case 'console': {
+			throw new Error('the console is not a one-shot command');
+		}
+	}
+}
+
+function usage(io: Io, message: string): number {
+	io.err(`ham-tui: ${message}\nham-tui: see ham-tui --help\n`);
+	return exit.usage;
+}
+
+function report(io: Io, result: StepResult): number {
+	for (const outcome of result.outcomes.filter(outcome => outcome.id >= 0)) {
+		if (!result.message.includes(`region ${outcome.id} `)) {
+			io.out(`${outcomeLine(outcome)}\n`);
+		}
+	}
+
+	(result.ok ? io.out : io.err)(`${result.ok ? '' : 'ham-tui: '}${safeText(result.message)}\n`);
+	return result.ok ? exit.ok : exit.failed;
+}
+
+export function outcomeLine(outcome: RegionOutcome): string {
+	if (outcome.after === 'ENABLED') {
+		return `region ${outcome.id} (slot ${outcome.slot}): ENABLED`;
+	}
+
+	const failure = outcome.failure!;
+	return `region ${outcome.id} (slot ${outcome.slot}): FAILED: ${safeText(failure.text)} [${failure.retry ? 'retry can help' : 'no retry can help'}]`;
+}
+
+function reset(command: Extract<Command, {kind: 'reset'}>, statePath: string, io: Io, t: number): number {
+	const spec = command.scenario === undefined ? presets[command.preset ?? defaultPreset]! : readScenario(command.scenario);
+	const machine = createMachine(spec, command.seed, t);
+	const aside = updateMachine(statePath, () => {
+		let keptAside: string | undefined;
+		try {
+			readMachine(statePath);
+		} catch (error) {
+			if (!(error instanceof FileProblem)) {
+				throw error;
+			}
+
+			keptAside = setAside(statePath, new Date(t * 1000).toISOString().replaceAll(':', '-'));
+		}
+
+		return {machine, result: keptAside};
+	});
+	if (aside) {
+		io.err(`ham-tui: the unreadable state file was kept as ${aside}\n`);
+	}
+
+	const regions = machine.regions.map(region => `region ${region.id} ${region.status}`).join(', ');
+	io.out(`new machine: ${safeText(spec.name)} (${safeText(spec.description)}), seed ${command.seed}, kernel ${spec.kernel.version}${regions ? `; ${regions}` : ''}\n`);
+	return exit.ok;
+}
+
+/**
+ * ham_integrate with retries: each attempt is its own locked step, so other commands can act
+ * between attempts. Stops early when nothing is FAILED or only failures no retry can help remain.
+ */
+async function integrateLoop(attempts: number, interval: number, statePath: string, io: Io): Promise<number> {
+	let t = io.now();
+	let enabled = 0;
+	let last: StepResult | undefined;
+	for (let attempt = 1; attempt <= attempts; attempt++) {
+		const result = apply(statePath, {type: 'integrate'}, t) as StepResult;
+		last = result;
+		if (!result.ok) {
+			io.err(`ham-tui: ${result.message}\n`);
+			return exit.failed;
+		}
+
+		const tried = result.outcomes.filter(outcome => outcome.before === 'FAILED');
+		if (tried.length === 0 && attempt === 1) {
+			io.out('integrate: no FAILED region, nothing to do\n');
+			return exit.ok;
+		}
+
+		// Later attempts leave out regions that no retry can help: their answer cannot change.
+		for (const outcome of tried.filter(outcome => attempt === 1 || outcome.after === 'ENABLED' || outcome.failure?.retry)) {
+			io.out(`attempt ${attempt}/${attempts}: ${outcomeLine(outcome)}\n`);
+		}
+
+		enabled += tried.filter(outcome => outcome.after === 'ENABLED').length;
+		const failed = result.machine.regions.filter(region => region.status === 'FAILED');
+		if (failed.length === 0) {
+			break;
+		}
+
+		if (failed.every(region => region.failure && !region.failure.retry)) {
+			io.out(`integrate: stopping, no retry can help the ${failed.length} FAILED region(s) left\n`);
+			break;
+		}
+
+		if (attempt < attempts) {
+			if (io.fixedClock) {
+				t += interval;
+			} else {
+				await sleep(interval * 1000);
+				t = io.now();
+			}
+		}
+	}
+
+	const left = last!.machine.regions.filter(region => region.status === 'FAILED');
+	io.out(`integrate: ${enabled} region(s) enabled, ${left.length} FAILED${left.length > 0 ? ` (${left.map(region => `${region.id} ${formatSize(region.size)} at ${formatAddress(region.start)}`).join('; ')})` : ''}\n`);
+	if (left.length === 0) {
+		return exit.ok;
+	}
+
+	return enabled > 0 ? exit.partial : exit.failed;
+}

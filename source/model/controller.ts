@@ -1,0 +1,68 @@
+// The memory hot-plug controller: slots, modules, and decoding a module to a physical range.
+// Its refusals are the ones real controllers give (ProLiant ROM messages, QEMU's pc-dimm checks).
+import type {ModuleMode} from './spec.js';
+import type {Machine, Module} from './state.js';
+import {alignUp, formatAddress, formatSize, GiB, overlaps} from './units.js';
+
+export type PlugRefusal = {ok: false; error: string};
+
+export function installedBytes(machine: Machine): number {
+	return machine.slots.reduce((sum, slot) => sum + (slot.boot ? machine.spec.boot.moduleBytes : slot.module?.size ?? 0), 0);
+}
+
+/** Checks a plug the way the controller does, and returns the module it would decode. */
+export function decodeModule(machine: Machine, slot: number, size: number, mode: ModuleMode, t: number, label: string): {ok: true; module: Module} | PlugRefusal {
+	const {controller} = machine.spec;
+	const target = machine.slots.find(candidate => candidate.slot === slot);
+	if (!target) {
+		return {ok: false, error: `no such slot: ${slot} (slots are 1-${controller.slots})`};
+	}
+
+	if (target.boot || target.module) {
+		const holds = target.boot ? 'the boot memory' : `a ${formatSize(target.module!.size)} ${target.module!.mode} module`;
+		return {ok: false, error: `slot ${slot} is busy: it holds ${holds}`};
+	}
+
+	if (!controller.moduleSizes.includes(size)) {
+		return {ok: false, error: `size ${formatSize(size)} not supported: modules of ${controller.moduleSizes.map(bytes => formatSize(bytes)).join(', ')}`};
+	}
+
+	const installed = installedBytes(machine);
+	if (installed + size > controller.maxMemoryBytes) {
+		return {ok: false, error: `maximum memory exhausted: ${formatSize(installed)} installed + ${formatSize(size)} > ${formatSize(controller.maxMemoryBytes)}`};
+	}
+
+	const start = decodeAddress(machine, slot, size);
+	if (start === undefined) {
+		return {ok: false, error: `address space exhausted: no free ${formatSize(size)} window below ${formatAddress(controller.addressLimitBytes)}`};
+	}
+
+	const scrubSeconds = (controller.scrubSecondsPerGiB * size) / GiB;
+	return {ok: true, module: {size, mode, start, pluggedAt: t, scrubbedAt: t + scrubSeconds, label}};
+}
+
+/** A slot wired to a fixed window decodes there; others take the lowest free aligned window. */
+function decodeAddress(machine: Machine, slot: number, size: number): number | undefined {
+	const {controller} = machine.spec;
+	const taken = machine.slots.flatMap(other => (other.module ? [other.module] : []));
+	const free = (start: number) => start + size <= controller.addressLimitBytes
+		&& !taken.some(module => overlaps(start, size, module.start, module.size));
+	const fixed = controller.slotBases[String(slot)];
+	if (fixed !== undefined) {
+		return free(fixed) ? fixed : undefined;
+	}
+
+	const alignment = Math.max(controller.alignmentBytes, 1);
+	let start = alignUp(controller.hotaddBaseBytes, alignment);
+	// Candidates are the base and the aligned ends of the modules already decoded.
+	const candidates = [start, ...taken.map(module => alignUp(module.start + module.size, alignment))]
+		.filter(candidate => candidate >= start)
+		.sort((a, b) => a - b);
+	for (start of candidates) {
+		if (free(start)) {
+			return start;
+		}
+	}
+
+	return undefined;
+}

@@ -1,0 +1,239 @@
+// The machine as a deterministic state machine: step(machine, action, t) returns a new machine
+// and what happened. Time is an input; randomness is the seeded generator kept in the state.
+// Nothing here reads a clock, a file or Math.random.
+import {decodeModule} from './controller.js';
+import {integrate, loadDriver, registerModule, type RegionOutcome, unloadDriver, attemptRegion} from './driver.js';
+import {resourcesAt} from './kernel.js';
+import {log} from './log.js';
+import {seedRng} from './rng.js';
+import type {LoadLevel, MachineSpec, ModuleMode} from './spec.js';
+import {type Machine, stateFormat} from './state.js';
+import {formatAddress, formatSize} from './units.js';
+import {formatBytes} from './format-bytes.js';
+import {reclaimableBytes} from './workload.js';
+
+export type Action =
+	| {type: 'plug'; slot: number; size: number; mode: ModuleMode; label?: string}
+	| {type: 'unplug'; slot: number}
+	| {type: 'integrate'}
+	| {type: 'driver'; op: 'start' | 'stop' | 'reinstall'}
+	| {type: 'workload'; op: 'drop-caches' | LoadLevel}
+	| {type: 'boot'; version: string}
+	| {type: 'tick'};
+
+export type StepResult = {
+	machine: Machine;
+	ok: boolean;
+	/** One line for the operator: what was done, or why it was refused. */
+	message: string;
+	/** Every hot-add attempt the step made (integrate, a plug, scrub completions). */
+	outcomes: RegionOutcome[];
+};
+
+export function createMachine(spec: MachineSpec, seed: number, t: number): Machine {
+	const machine: Machine = {
+		format: stateFormat,
+		spec: structuredClone(spec),
+		seed,
+		rng: seedRng(seed),
+		now: t,
+		kernel: {version: spec.kernel.version, bootedAt: t},
+		driver: {builtFor: spec.driver.builtFor, loaded: false, major: null, nextRegionId: 0},
+		slots: Array.from({length: spec.controller.slots}, (_, index) => ({slot: index + 1, boot: index === 0, module: null})),
+		regions: [],
+		workload: {load: spec.workload.initial, drops: []},
+		log: [],
+	};
+	log(machine, t, 'kernel', `Linux version ${spec.kernel.version} (${spec.kernel.arch}), ${formatSize(spec.boot.moduleBytes)} boot memory in slot 1`);
+	log(machine, t, 'controller', `${spec.controller.name}: ${spec.controller.slots} slots, up to ${formatSize(spec.controller.maxMemoryBytes)}`);
+	if (spec.driver.loaded) {
+		loadDriver(machine, t);
+	}
+
+	for (const plugged of spec.plugged) {
+		plug(machine, plugged.slot, plugged.size, plugged.mode, t, plugged.label);
+	}
+
+	return machine;
+}
+
+/**
+ * Brings the machine's clock to t, running what fell due on the way in time order: modules whose
+ * scrubbing ended turn READ/WRITE and the driver tries to add them. Time never goes back.
+ */
+export function advance(machine: Machine, t: number): {machine: Machine; outcomes: RegionOutcome[]} {
+	const next = structuredClone(machine);
+	const outcomes = advanceInPlace(next, t);
+	return {machine: next, outcomes};
+}
+
+function advanceInPlace(machine: Machine, t: number): RegionOutcome[] {
+	const target = Math.max(t, machine.now);
+	const outcomes: RegionOutcome[] = [];
+	const due = machine.slots
+		.filter(slot => slot.module && slot.module.scrubbedAt > machine.now && slot.module.scrubbedAt <= target)
+		.sort((a, b) => a.module!.scrubbedAt - b.module!.scrubbedAt || a.slot - b.slot);
+	for (const slot of due) {
+		const at = slot.module!.scrubbedAt;
+		machine.now = at;
+		log(machine, at, 'controller', `slot ${slot.slot}: scrub complete, ${formatSize(slot.module!.size)} ready`);
+		const region = machine.regions.find(candidate => candidate.slot === slot.slot);
+		if (region && slot.module!.mode !== 'mirror') {
+			region.flags = 'READ/WRITE';
+			if (region.status === 'FAILED' && region.failure?.code === 'scrubbing' && machine.driver.loaded) {
+				outcomes.push(attemptRegion(machine, region, at));
+			}
+		}
+	}
+
+	machine.now = target;
+	return outcomes;
+}
+
+/** Applies one action at time t (after advancing to t). The input machine is left as it was. */
+export function step(input: Machine, action: Action, t: number): StepResult {
+	const machine = structuredClone(input);
+	const outcomes = advanceInPlace(machine, t);
+	const now = machine.now;
+	const done = (ok: boolean, message: string, more: RegionOutcome[] = []): StepResult =>
+		({machine, ok, message, outcomes: [...outcomes, ...more]});
+	switch (action.type) {
+		case 'plug': {
+			const result = plug(machine, action.slot, action.size, action.mode, now, action.label);
+			return done(result.ok, result.message, result.outcome ? [result.outcome] : []);
+		}
+
+		case 'unplug': {
+			const result = unplug(machine, action.slot, now);
+			return done(result.ok, result.message);
+		}
+
+		case 'integrate': {
+			if (!machine.driver.loaded) {
+				return done(false, 'ham is not loaded: start it first');
+			}
+
+			const tried = integrate(machine, now);
+			const enabled = tried.filter(outcome => outcome.after === 'ENABLED').length;
+			return done(true, `integrate: ${enabled} of ${tried.length} FAILED region(s) enabled`, tried);
+		}
+
+		case 'driver': {
+			if (action.op === 'start') {
+				const before = machine.regions.length;
+				const result = loadDriver(machine, now);
+				return done(result.ok, result.message, newOutcomes(machine, before));
+			}
+
+			if (action.op === 'stop') {
+				const result = unloadDriver(machine, now);
+				return done(result.ok, result.message);
+			}
+
+			// rpm -e ham; rebuild and install for the running kernel. The install loads it at the end.
+			machine.driver.builtFor = machine.kernel.version;
+			log(machine, now, 'ham', `reinstalled for kernel ${machine.kernel.version}`);
+			if (machine.driver.loaded) {
+				return done(true, `ham reinstalled for ${machine.kernel.version}`);
+			}
+
+			const before = machine.regions.length;
+			const result = loadDriver(machine, now);
+			return done(result.ok, `ham reinstalled for ${machine.kernel.version}; ${result.message}`, newOutcomes(machine, before));
+		}
+
+		case 'workload': {
+			return done(true, workload(machine, action.op, now));
+		}
+
+		case 'boot': {
+			const before = machine.regions.length;
+			const message = boot(machine, action.version, now);
+			return done(true, message, newOutcomes(machine, before));
+		}
+
+		case 'tick': {
+			return done(true, '');
+		}
+	}
+}
+
+function newOutcomes(machine: Machine, before: number): RegionOutcome[] {
+	return machine.regions.slice(before).map(region =>
+		({id: region.id, slot: region.slot, before: 'FAILED', after: region.status, failure: region.failure}));
+}
+
+function plug(machine: Machine, slot: number, size: number, mode: ModuleMode, t: number, label = ''): {ok: boolean; message: string; outcome?: RegionOutcome} {
+	const decoded = decodeModule(machine, slot, size, mode, t, label);
+	if (!decoded.ok) {
+		log(machine, t, 'controller', `slot ${slot}: ${decoded.error}`);
+		return {ok: false, message: decoded.error};
+	}
+
+	machine.slots[slot - 1]!.module = decoded.module;
+	const {module} = decoded;
+	const range = `${formatAddress(module.start)}-${formatAddress(module.start + module.size - 1)}`;
+	log(machine, t, 'controller', `slot ${slot}: ${formatSize(size)} ${mode} module inserted, decoded at ${range}${module.scrubbedAt > t ? ', scrubbing' : ''}`);
+	if (!machine.driver.loaded) {
+		return {ok: true, message: `slot ${slot}: ${formatSize(size)} module at ${formatAddress(module.start)}; ham is not loaded, nothing hands it to the kernel`};
+	}
+
+	const outcome = registerModule(machine, slot, t)!;
+	const state = outcome.after === 'ENABLED' ? 'ENABLED' : `FAILED: ${outcome.failure?.text ?? ''}`;
+	return {ok: true, message: `slot ${slot}: ${formatSize(size)} module at ${formatAddress(module.start)}, region ${outcome.id} ${state}`, outcome};
+}
+
+function unplug(machine: Machine, slot: number, t: number): {ok: boolean; message: string} {
+	const target = machine.slots.find(candidate => candidate.slot === slot);
+	if (!target) {
+		return {ok: false, message: `no such slot: ${slot} (slots are 1-${machine.slots.length})`};
+	}
+
+	if (target.boot) {
+		return {ok: false, message: `slot ${slot} holds the boot memory: ham 1.0 has no hot-remove`};
+	}
+
+	if (!target.module) {
+		return {ok: false, message: `slot ${slot} is empty`};
+	}
+
+	const region = machine.regions.find(candidate => candidate.slot === slot);
+	if (region?.status === 'ENABLED') {
+		return {ok: false, message: `slot ${slot}: region ${region.id} is ENABLED and ham 1.0 has no hot-remove`};
+	}
+
+	target.module = null;
+	machine.regions = machine.regions.filter(candidate => candidate.slot !== slot);
+	log(machine, t, 'controller', `slot ${slot}: module removed${region ? `, region ${region.id} dropped` : ''}`);
+	return {ok: true, message: `slot ${slot}: module removed${region ? `, region ${region.id} dropped` : ''}`};
+}
+
+function workload(machine: Machine, op: 'drop-caches' | LoadLevel, t: number): string {
+	if (op === 'drop-caches') {
+		const held = resourcesAt(machine, t).workloadBytes;
+		const bytes = reclaimableBytes(machine, held);
+		// Older drops have faded to nothing after a few time constants; keep the list short.
+		machine.workload.drops = [...machine.workload.drops.filter(drop => t - drop.at < 5 * machine.spec.workload.refillSeconds), {at: t, bytes}];
+		log(machine, t, 'workload', `caches dropped: ${formatBytes(bytes)} of lowmem freed, refilling over minutes`);
+		return `caches dropped: ${formatBytes(bytes)} of lowmem freed`;
+	}
+
+	machine.workload.load = op;
+	log(machine, t, 'workload', `load set to ${op}`);
+	return `load set to ${op}`;
+}
+
+/**
+ * A reboot into `version`: hot-added memory is gone from the kernel, the controller reports every
+ * module still in a slot again, and the init script loads ham only if it was built for this kernel.
+ */
+function boot(machine: Machine, version: string, t: number): string {
+	machine.kernel = {version, bootedAt: t};
+	machine.driver.loaded = false;
+	machine.driver.major = null;
+	machine.regions = [];
+	machine.workload.drops = [];
+	log(machine, t, 'kernel', `Linux version ${version} booted`);
+	const result = loadDriver(machine, t);
+	return `booted ${version}; ${result.message}`;
+}
