@@ -9,7 +9,7 @@ import type {Machine} from '../model/state.js';
 import {formatStatus, regionRows} from '../model/status.js';
 import {formatAddress, formatSize} from '../model/units.js';
 import type {RegionOutcome} from '../model/driver.js';
-import {FileProblem, readMachine, readScenario, setAside, updateMachine} from '../store/store.js';
+import {FileProblem, readMachine, readScenario, replaceMachine, updateMachine} from '../store/store.js';
 import {defaultSeed} from '../cli/command.js';
 
 export const exit = {ok: 0, failed: 1, usage: 2, file: 3, partial: 64} as const;
@@ -162,20 +162,7 @@ export function outcomeLine(outcome: RegionOutcome): string {
 function reset(command: Extract<Command, {kind: 'reset'}>, statePath: string, io: Io, t: number): number {
 	const spec = command.scenario === undefined ? presets[command.preset ?? defaultPreset]! : readScenario(command.scenario);
 	const machine = createMachine(spec, command.seed, t);
-	const aside = updateMachine(statePath, () => {
-		let keptAside: string | undefined;
-		try {
-			readMachine(statePath);
-		} catch (error) {
-			if (!(error instanceof FileProblem)) {
-				throw error;
-			}
-
-			keptAside = setAside(statePath, new Date(t * 1000).toISOString().replaceAll(':', '-'));
-		}
-
-		return {machine, result: keptAside};
-	});
+	const aside = replaceMachine(statePath, machine, new Date(t * 1000).toISOString().replaceAll(':', '-'));
 	if (aside) {
 		io.err(`ham-tui: the unreadable state file was kept as ${aside}\n`);
 	}

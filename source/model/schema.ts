@@ -121,7 +121,7 @@ function checkSpec(spec: MachineSpec): ValidationResult<MachineSpec> {
 	return {ok: true, value: spec};
 }
 
-function mergeDeep(base: unknown, changes: unknown): unknown {
+export function mergeDeep(base: unknown, changes: unknown): unknown {
 	if (isPlainObject(base) && isPlainObject(changes)) {
 		const result: Record<string, unknown> = {...base};
 		for (const [key, value] of Object.entries(changes)) {

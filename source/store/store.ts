@@ -103,23 +103,28 @@ export function updateMachine<T>(file: string, change: (machine: Machine | undef
 	});
 }
 
-/** Keeps a state file that could not be read, renamed with a timestamp, instead of deleting it. */
-export function setAside(file: string, stamp: string): string | undefined {
-	if (!fs.existsSync(file) && !isLink(file)) {
-		return undefined;
-	}
+/**
+ * Replaces the machine (--reset). A state file that cannot be read is not deleted but kept aside,
+ * renamed with a timestamp; returns that name.
+ */
+export function replaceMachine(file: string, machine: Machine, stamp: string): string | undefined {
+	fs.mkdirSync(path.dirname(file), {recursive: true});
+	return withLock(file, () => {
+		let aside: string | undefined;
+		try {
+			readMachine(file);
+		} catch (error) {
+			if (!(error instanceof FileProblem)) {
+				throw error;
+			}
 
-	const aside = `${file}.bad-${stamp}`;
-	fs.renameSync(file, aside);
-	return aside;
-}
+			aside = `${file}.bad-${stamp}`;
+			fs.renameSync(file, aside);
+		}
 
-function isLink(file: string): boolean {
-	try {
-		return fs.lstatSync(file).isSymbolicLink();
-	} catch {
-		return false;
-	}
+		writeMachine(file, machine);
+		return aside;
+	});
 }
 
 export function readScenario(file: string): MachineSpec {

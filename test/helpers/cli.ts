@@ -1,0 +1,40 @@
+// Runs the built CLI (dist/cli.js, as npm installs it) as a process.
+import {spawnSync} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const cliPath = path.resolve('dist/cli.js');
+
+export type CliResult = {code: number | null; stdout: string; stderr: string};
+
+export function tempDir(): string {
+	return fs.mkdtempSync(path.join(os.tmpdir(), 'ham-tui-test-'));
+}
+
+/** A state file path in a fresh directory, and a runner bound to it. */
+export function cliSession(now = 1_000_000) {
+	const dir = tempDir();
+	const state = path.join(dir, 'machine.json');
+	let clock = now;
+	return {
+		dir,
+		state,
+		/** Moves the fixed clock (HAM_TUI_NOW) forward. */
+		wait(seconds: number) {
+			clock += seconds;
+		},
+		run(...args: string[]): CliResult {
+			return runCli([...args, '--state', state], {HAM_TUI_NOW: String(clock)});
+		},
+	};
+}
+
+export function runCli(args: string[], env: Record<string, string> = {}): CliResult {
+	const result = spawnSync(process.execPath, [cliPath, ...args], {
+		env: {...process.env, NO_COLOR: '1', ...env},
+		encoding: 'utf8',
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	return {code: result.status, stdout: result.stdout, stderr: result.stderr};
+}
