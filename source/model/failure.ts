@@ -18,7 +18,7 @@ export function whyRegionFails(machine: Machine, region: Region, t: number): Fai
 
 	// Until the controller has scrubbed the module, the OS may only write to it (FLAGS WRITE).
 	if (module && t < module.scrubbedAt) {
-		return later('scrubbing', `module in slot ${region.slot} is still being scrubbed, ready in ${Math.ceil(module.scrubbedAt - t)} s`);
+		return later('scrubbing', `module in slot ${region.slot} is still being scrubbed (FLAGS WRITE); ham adds it when the scrub ends`);
 	}
 
 	// memhotadd adds whole sections; a misaligned range can never be added.

@@ -183,25 +183,37 @@ function plug(machine: Machine, slot: number, size: number, mode: ModuleMode, t:
 	return {ok: true, message: `slot ${slot}: ${formatSize(size)} module at ${formatAddress(module.start)}, region ${outcome.id} ${state}`, outcome};
 }
 
-function unplug(machine: Machine, slot: number, t: number): {ok: boolean; message: string} {
+/** Why a slot's module cannot be unplugged now, or undefined when it can. */
+export function unplugRefusal(machine: Machine, slot: number): string | undefined {
 	const target = machine.slots.find(candidate => candidate.slot === slot);
 	if (!target) {
-		return {ok: false, message: `no such slot: ${slot} (slots are 1-${machine.slots.length})`};
+		return `no such slot: ${slot} (slots are 1-${machine.slots.length})`;
 	}
 
 	if (target.boot) {
-		return {ok: false, message: `slot ${slot} holds the boot memory: ham 1.0 has no hot-remove`};
+		return `slot ${slot} holds the boot memory: ham 1.0 has no hot-remove`;
 	}
 
 	if (!target.module) {
-		return {ok: false, message: `slot ${slot} is empty`};
+		return `slot ${slot} is empty`;
 	}
 
 	const region = machine.regions.find(candidate => candidate.slot === slot);
 	if (region?.status === 'ENABLED') {
-		return {ok: false, message: `slot ${slot}: region ${region.id} is ENABLED and ham 1.0 has no hot-remove`};
+		return `slot ${slot}: region ${region.id} is ENABLED and ham 1.0 has no hot-remove`;
 	}
 
+	return undefined;
+}
+
+function unplug(machine: Machine, slot: number, t: number): {ok: boolean; message: string} {
+	const refusal = unplugRefusal(machine, slot);
+	if (refusal) {
+		return {ok: false, message: refusal};
+	}
+
+	const target = machine.slots[slot - 1]!;
+	const region = machine.regions.find(candidate => candidate.slot === slot);
 	target.module = null;
 	machine.regions = machine.regions.filter(candidate => candidate.slot !== slot);
 	log(machine, t, 'controller', `slot ${slot}: module removed${region ? `, region ${region.id} dropped` : ''}`);

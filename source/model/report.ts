@@ -2,7 +2,8 @@
 // only ever get added; a change of meaning bumps "format".
 import {iomemResources, memmapBytes, resourcesAt} from './kernel.js';
 import {formatLogLine} from './log.js';
-import type {Machine} from './state.js';
+import type {Machine, Region} from './state.js';
+import {safeText} from './sanitize.js';
 import {formatAddress, formatSize} from './units.js';
 
 export const reportFormat = 1;
@@ -21,6 +22,21 @@ export function slotState(machine: Machine, slot: Machine['slots'][number], t: n
 	}
 
 	return t < slot.module.scrubbedAt ? 'scrubbing' : 'ready';
+}
+
+/** One region as --json and the console show it: the status columns plus why it failed. */
+export function regionReport(machine: Machine, region: Region) {
+	return {
+		id: region.id,
+		start: formatAddress(region.start),
+		size: region.size,
+		flags: region.flags,
+		status: region.status,
+		slot: region.slot,
+		memmapBytes: memmapBytes(machine, region.size),
+		attempts: region.attempts,
+		reason: region.failure && {code: region.failure.code, text: safeText(region.failure.text), retry: region.failure.retry},
+	};
 }
 
 export function machineReport(machine: Machine, t: number) {
@@ -45,17 +61,7 @@ export function machineReport(machine: Machine, t: number) {
 		},
 		// What /proc/ham/status lists: null when the driver is not loaded (the file does not exist).
 		regions: machine.driver.loaded
-			? machine.regions.map(region => ({
-				id: region.id,
-				start: formatAddress(region.start),
-				size: region.size,
-				flags: region.flags,
-				status: region.status,
-				slot: region.slot,
-				memmapBytes: memmapBytes(machine, region.size),
-				attempts: region.attempts,
-				reason: region.failure && {code: region.failure.code, text: region.failure.text, retry: region.failure.retry},
-			}))
+			? machine.regions.map(region => regionReport(machine, region))
 			: null,
 		slots: machine.slots.map(slot => ({
 			slot: slot.slot,

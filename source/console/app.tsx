@@ -1,0 +1,111 @@
+import {Box, useApp, useInput} from 'ink';
+import {useCallback, useMemo, useRef, useState} from 'react';
+import {filterRegions} from '../view/rows.js';
+import type {MachineSource} from '../view/source.js';
+import {handleKey, tickLoop, type Context} from './controller.js';
+import {keyNames} from './keys.js';
+import {layout} from './layout.js';
+import {initialUi, type UiState} from './ui-state.js';
+import {type ConsoleClock, useMachine} from './use-machine.js';
+import {useTerminalSize} from './use-terminal-size.js';
+import {Header} from './components/header.js';
+import {HelpScreen} from './components/help-screen.js';
+import {KeyBar} from './components/key-bar.js';
+import {LogPane} from './components/log-pane.js';
+import {LoopPanel} from './components/loop-panel.js';
+import {NoticePanel} from './components/notice-panel.js';
+import {PlugForm} from './components/plug-form.js';
+import {RegionsPane} from './components/regions-pane.js';
+import {ResourcesPane} from './components/resources-pane.js';
+import {RetrySetup} from './components/retry-setup.js';
+import {SlotsPane} from './components/slots-pane.js';
+import {TooSmall} from './components/too-small.js';
+
+type Props = {source: MachineSource; clock: ConsoleClock};
+
+export function App({source, clock}: Props) {
+	const {exit} = useApp();
+	const {columns, rows} = useTerminalSize();
+	const [ui, setUi] = useState<UiState>(initialUi);
+	const current = useRef(ui);
+	const snapshotRef = useRef<ReturnType<typeof source.snapshot> | undefined>(undefined);
+	const rowsRef = useRef({slots: 0, regions: 0, log: 0});
+
+	// Runs key handlers or the loop's tick against the live machine; an action refreshes the
+	// snapshot at once so that the next key of the same burst sees its result.
+	const run = useCallback((t: number, change: (ui: UiState, context: Context) => UiState) => {
+		let acted = false;
+		const context: Context = {
+			snapshot: snapshotRef.current!,
+			now: t,
+			rows: rowsRef.current,
+			act(action) {
+				acted = true;
+				const result = source.act(action, t);
+				context.snapshot = source.snapshot(t);
+				return result;
+			},
+		};
+		const next = change(current.current, context);
+		if (acted) {
+			setSnapshot(context.snapshot);
+		}
+
+		if (next !== current.current) {
+			current.current = next;
+			setUi(next);
+		}
+
+		if (next.quit) {
+			exit();
+		}
+	}, [source, exit]);
+
+	const {snapshot, setSnapshot, problem} = useMachine(source, clock, t => {
+		run(t, tickLoop);
+	});
+	snapshotRef.current = snapshot;
+	const frame = layout(columns, rows, snapshot.slots.length);
+	rowsRef.current = {slots: frame.top - 2, regions: Math.max(1, frame.regions - 4), log: frame.lower - 2};
+
+	useInput((input, key) => {
+		const t = clock.now();
+		run(t, (state, context) => keyNames(input, key).reduce((next, name) => handleKey(next, name, context), state));
+	});
+
+	const regions = useMemo(() => filterRegions(snapshot.regions, ui.filter), [snapshot.regions, ui.filter]);
+	if (frame.tooSmall) {
+		return <TooSmall columns={columns} rows={rows}/>;
+	}
+
+	const resourcesWidth = columns - frame.slotsWidth;
+	const notice = problem ? {title: 'State file', lines: [problem], error: true} : ui.notice;
+	const loopRunning = ui.loop !== null && ui.loop.ended === null;
+	const lower = loopRunning || (ui.loop && !notice)
+		? <LoopPanel loop={ui.loop!} now={snapshot.time} width={columns} height={frame.lower}/>
+		: notice
+			? <NoticePanel notice={notice} width={columns} height={frame.lower}/>
+			: <LogPane log={snapshot.log} offset={ui.offset.log} follow={ui.logFollow} focused={ui.pane === 'log'} width={columns} height={frame.lower}/>;
+	return (
+		<Box flexDirection="column" width={columns} height={frame.height}>
+			<Header snapshot={snapshot} width={columns}/>
+			{ui.mode.kind === 'help'
+				? <HelpScreen width={columns} height={frame.height - 2}/>
+				: (
+					<>
+						<Box>
+							<SlotsPane slots={snapshot.slots} cursor={ui.cursor.slots} offset={ui.offset.slots} focused={ui.pane === 'slots'} width={frame.slotsWidth} height={frame.top}/>
+							<ResourcesPane resources={snapshot.resources} selected={regions[ui.cursor.regions]} width={resourcesWidth} height={frame.top}/>
+						</Box>
+						{ui.mode.kind === 'plug'
+							? <PlugForm form={ui.mode} snapshot={snapshot} width={columns} height={frame.regions}/>
+							: ui.mode.kind === 'retry-setup'
+								? <RetrySetup setup={ui.mode} failed={snapshot.regions.filter(region => region.status === 'FAILED').length} width={columns} height={frame.regions}/>
+								: <RegionsPane regions={regions} total={snapshot.regions.length} filter={ui.filter} driverLoaded={snapshot.driver.loaded} cursor={ui.cursor.regions} offset={ui.offset.regions} focused={ui.pane === 'regions'} width={columns} height={frame.regions}/>}
+						{lower}
+					</>
+				)}
+			<KeyBar ui={ui} snapshot={snapshot} width={columns}/>
+		</Box>
+	);
+}

@@ -1,0 +1,36 @@
+import {Box, Text} from 'ink';
+import type {Snapshot} from '../../view/snapshot.js';
+
+type Props = {snapshot: Snapshot; width: number};
+
+/** Machine, kernel, driver and clock on one line; the machine's name gives way first when narrow. */
+export function Header({snapshot, width}: Props) {
+	const {driver} = snapshot;
+	const ham = driver.loaded ? `ham major ${driver.major}` : 'ham NOT loaded';
+	const right = ` ${clock(snapshot.time)} up ${uptime(snapshot.uptimeSeconds)}`;
+	const fixed = ' ham-tui '.length + ` · ${snapshot.kernel} · `.length + ham.length + right.length;
+	const name = snapshot.name.slice(0, Math.max(0, width - fixed - 1));
+	return (
+		<Box width={width} justifyContent="space-between">
+			<Text wrap="truncate">
+				<Text bold inverse>{' ham-tui '}</Text>
+				{` ${name} · ${snapshot.kernel} · `}
+				<Text color={driver.loaded ? 'green' : 'red'} bold={!driver.loaded}>{ham}</Text>
+			</Text>
+			<Text>{right}</Text>
+		</Box>
+	);
+}
+
+function uptime(seconds: number): string {
+	const whole = Math.max(0, Math.floor(seconds));
+	const h = Math.floor(whole / 3600);
+	const m = Math.floor((whole % 3600) / 60);
+	const s = whole % 60;
+	return `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+}
+
+/** UTC, so that every operator on every host reads the same time as the log. */
+function clock(time: number): string {
+	return new Date(time * 1000).toISOString().slice(11, 19) + 'Z';
+}

@@ -1,0 +1,65 @@
+import {Text} from 'ink';
+import {fit, regionColumns, regionHeader, regionLine} from '../../view/rows.js';
+import type {RegionRow} from '../../view/snapshot.js';
+import {Pane} from './pane.js';
+
+type Props = {
+	regions: RegionRow[];
+	total: number;
+	filter: string;
+	driverLoaded: boolean;
+	cursor: number;
+	offset: number;
+	focused: boolean;
+	width: number;
+	height: number;
+};
+
+const statusColor = (status: string) => status === 'ENABLED' ? 'green' : status === 'FAILED' ? 'red' : 'yellow';
+
+/**
+ * The /proc/ham/status columns. Our own small table rather than ink-table: it needs a cursor row
+ * and must render only the window of a list that can be 10,000 rows long.
+ */
+export function RegionsPane({regions, total, filter, driverLoaded, cursor, offset, focused, width, height}: Props) {
+	const inner = width - 4;
+	const rows = Math.max(1, height - 4);
+	const columns = regionColumns(inner - 1, regions.reduce((max, region) => Math.max(max, region.id), 0));
+	const selected = regions[cursor];
+	const title = `Regions ${filter ? `${regions.length} of ${total}, filter "${filter}"` : total} · /proc/ham/status`;
+	if (!driverLoaded) {
+		return (
+			<Pane title={title} focused={focused} width={width} height={height}>
+				<Text color="red">ham is not loaded: there is no /proc/ham/status.</Text>
+				<Text>Press d to start the driver (its init script).</Text>
+			</Pane>
+		);
+	}
+
+	if (regions.length === 0) {
+		return (
+			<Pane title={title} focused={focused} width={width} height={height}>
+				<Text>{total === 0 ? 'No region yet: nothing has been hot-added since boot.' : `No region matches "${filter}".`}</Text>
+				<Text color="gray">{total === 0 ? 'Press p to plug a module into an empty slot.' : 'Esc clears the filter.'}</Text>
+			</Pane>
+		);
+	}
+
+	return (
+		<Pane title={title} focused={focused} width={width} height={height}>
+			<Text bold wrap="truncate">{' ' + regionHeader(columns)}</Text>
+			{regions.slice(offset, offset + rows).map((region, index) => {
+				const isSelected = offset + index === cursor;
+				return (
+					<Text key={region.id} inverse={isSelected && focused} bold={isSelected} wrap="truncate" color={statusColor(region.status)}>
+						{(isSelected ? '›' : ' ') + regionLine(region, columns)}
+					</Text>
+				);
+			})}
+			{Array.from({length: Math.max(0, rows - (regions.length - offset))}, (_, index) => <Text key={`blank-${index}`}> </Text>)}
+			<Text wrap="truncate" color={selected?.reason ? (selected.retry ? 'yellow' : 'red') : 'gray'}>
+				{fit(selected?.reason ? `region ${selected.id}: ${selected.reason}` : selected ? `region ${selected.id}: ENABLED (slot ${selected.slot})` : '', inner)}
+			</Text>
+		</Pane>
+	);
+}

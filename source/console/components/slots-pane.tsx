@@ -1,0 +1,25 @@
+import {Text} from 'ink';
+import {slotLine} from '../../view/rows.js';
+import type {SlotRow} from '../../view/snapshot.js';
+import {Pane} from './pane.js';
+
+type Props = {slots: SlotRow[]; cursor: number; offset: number; focused: boolean; width: number; height: number};
+
+const stateColor: Record<SlotRow['state'], string | undefined> = {boot: 'gray', empty: 'gray', scrubbing: 'yellow', ready: undefined, mirror: 'magenta'};
+
+export function SlotsPane({slots, cursor, offset, focused, width, height}: Props) {
+	const rows = height - 2;
+	const visible = slots.slice(offset, offset + rows);
+	return (
+		<Pane title={`Slots ${slots.filter(slot => slot.state !== 'empty').length}/${slots.length}`} focused={focused} width={width} height={height}>
+			{visible.map((slot, index) => {
+				const selected = offset + index === cursor;
+				return (
+					<Text key={slot.slot} inverse={selected && focused} bold={selected} color={stateColor[slot.state]} wrap="truncate">
+						{(selected ? '›' : ' ') + slotLine(slot, width - 5)}
+					</Text>
+				);
+			})}
+		</Pane>
+	);
+}

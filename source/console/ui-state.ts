@@ -1,0 +1,56 @@
+// What the console remembers besides the machine: focus, cursors, the open form or prompt, the
+// filter, the retry loop, the last message. Plain data, changed only by controller.ts.
+export type Pane = 'slots' | 'regions' | 'log';
+export const panes: Pane[] = ['slots', 'regions', 'log'];
+
+export type PlugForm = {kind: 'plug'; field: 0 | 1 | 2; slot: number; sizeIndex: number; mode: 'hot-add' | 'mirror'; error: string | null};
+export type RetrySetup = {kind: 'retry-setup'; field: 0 | 1; attempts: number; interval: number};
+
+export type Mode =
+	| {kind: 'browse'}
+	| {kind: 'help'}
+	| PlugForm
+	| {kind: 'confirm-unplug'; slot: number}
+	| {kind: 'workload'}
+	| {kind: 'filter'; text: string}
+	| RetrySetup;
+
+export type LoopAttempt = {attempt: number; time: number; outcomes: Array<{id: number; status: string; reason: string | null; retry: boolean | null}>};
+
+export type RetryLoop = {
+	attempts: number;
+	interval: number;
+	/** Attempts made so far. */
+	done: number;
+	nextAt: number;
+	history: LoopAttempt[];
+	/** Why the loop ended; null while it runs. */
+	ended: string | null;
+};
+
+export type Notice = {title: string; lines: string[]; error: boolean};
+
+export type UiState = {
+	pane: Pane;
+	cursor: Record<Pane, number>;
+	offset: Record<Pane, number>;
+	/** Log pane follows the newest line until the operator scrolls up. */
+	logFollow: boolean;
+	filter: string;
+	mode: Mode;
+	loop: RetryLoop | null;
+	notice: Notice | null;
+	quit: boolean;
+};
+
+export const initialUi: UiState = {
+	pane: 'regions',
+	cursor: {slots: 1, regions: 0, log: 0},
+	offset: {slots: 0, regions: 0, log: 0},
+	logFollow: true,
+	filter: '',
+	mode: {kind: 'browse'},
+	loop: null,
+	notice: null,
+	quit: false,
+};

@@ -1,0 +1,60 @@
+// Presentation: turns snapshot rows into the text of table rows, fitted to a width.
+import {formatBytes} from '../model/format-bytes.js';
+import {formatSize} from '../model/units.js';
+import type {RegionRow, SlotRow} from './snapshot.js';
+
+/** Regions whose text contains the filter (case-insensitive): id, start, size, flags, status, reason. */
+export function filterRegions(regions: RegionRow[], filter: string): RegionRow[] {
+	const needle = filter.trim().toLowerCase();
+	if (needle === '') {
+		return regions;
+	}
+
+	return regions.filter(region => regionText(region).toLowerCase().includes(needle));
+}
+
+function regionText(region: RegionRow): string {
+	return `${region.id} ${region.start} ${region.size} ${formatSize(region.size)} ${region.flags} ${region.status} ${region.code ?? ''} ${region.reason ?? ''}`;
+}
+
+export function fit(text: string, width: number): string {
+	if (width <= 0) {
+		return '';
+	}
+
+	return text.length > width ? text.slice(0, Math.max(0, width - 1)) + '…' : text.padEnd(width);
+}
+
+export type RegionColumns = {id: number; bytes: boolean; why: number};
+
+/** Column widths for a regions table of this inner width; the bytes column goes when narrow. */
+export function regionColumns(width: number, maxId: number): RegionColumns {
+	const id = Math.max(2, String(maxId).length);
+	const bytes = width >= 96;
+	const fixed = id + 1 + 13 + 6 + (bytes ? 12 : 0) + 11 + 8;
+	return {id, bytes, why: Math.max(0, width - fixed)};
+}
+
+export function regionHeader(columns: RegionColumns): string {
+	return `${'ID'.padStart(columns.id)} ${'START'.padEnd(13)}${'SIZE'.padEnd(6)}${columns.bytes ? 'BYTES'.padEnd(12) : ''}${'FLAGS'.padEnd(11)}${'STATUS'.padEnd(8)}${fit('WHY', columns.why)}`;
+}
+
+export function regionLine(region: RegionRow, columns: RegionColumns): string {
+	const why = region.code ? `${region.code}, ${region.retry ? 'retry can help' : 'no retry helps'}` : '';
+	return `${String(region.id).padStart(columns.id)} ${region.start.padEnd(13)}${formatSize(region.size).padEnd(6)}${columns.bytes ? String(region.size).padEnd(12) : ''}${region.flags.padEnd(11)}${region.status.padEnd(8)}${fit(why, columns.why)}`;
+}
+
+/** One slot: number, module size, state (the mode shows as the state "mirror"), its region. */
+export function slotLine(slot: SlotRow, width: number): string {
+	const state = slot.state === 'scrubbing' ? `scrub ${slot.scrubLeft}s` : slot.state === 'boot' ? 'boot memory' : slot.state;
+	const region = slot.regionId === null ? '' : `region ${slot.regionId}`;
+	return fit(`${String(slot.slot).padStart(2)} ${(slot.size || '-').padEnd(5)} ${state.padEnd(11)} ${region}`, width);
+}
+
+/** A bar of `width` cells, `used` of `total` filled; the numbers beside it carry the meaning. */
+export function bar(used: number, total: number, width: number): string {
+	const filled = total > 0 ? Math.round((Math.min(Math.max(used, 0), total) / total) * width) : 0;
+	return '█'.repeat(filled) + '░'.repeat(width - filled);
+}
+
+export {formatBytes};

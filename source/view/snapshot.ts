@@ -1,0 +1,57 @@
+// What the console shows, whatever the machine behind it: the embedded model or a real machine's
+// memory blocks. Presentation-ready rows, computed once per change or clock tick, not per keypress.
+
+export type SlotRow = {
+	slot: number;
+	/** "4G", or "" when empty. */
+	size: string;
+	mode: string;
+	state: 'boot' | 'empty' | 'scrubbing' | 'ready' | 'mirror';
+	/** Seconds of scrubbing left, when scrubbing. */
+	scrubLeft: number | null;
+	regionId: number | null;
+	label: string;
+	/** Why unplugging this slot would be refused; null when it may be unplugged. */
+	unplugRefusal: string | null;
+};
+
+export type RegionRow = {
+	id: number;
+	start: string;
+	size: number;
+	flags: string;
+	status: string;
+	slot: number | null;
+	/** Why the last attempt failed (a short code and the full line), and whether a retry can help. */
+	code: string | null;
+	reason: string | null;
+	retry: boolean | null;
+	/** The lowmem its hot-add needs (mem_map), for the resources pane. */
+	needBytes: number | null;
+};
+
+export type ResourcesView = {
+	lowmem: {totalBytes: number; freeBytes: number; watermarkBytes: number; workloadBytes: number};
+	vmalloc: {totalBytes: number; usedBytes: number} | null;
+	memory: {bootBytes: number; hotAddedBytes: number};
+	load: string;
+};
+
+export type Snapshot = {
+	kind: 'simulated' | 'sysfs';
+	name: string;
+	kernel: string;
+	driver: {loaded: boolean; major: number | null; builtFor: string};
+	time: number;
+	uptimeSeconds: number;
+	slots: SlotRow[];
+	regions: RegionRow[];
+	resources: ResourcesView;
+	log: string[];
+	/** Sizes the controller takes, for the plug form. */
+	moduleSizes: number[];
+};
+
+export type OutcomeRow = {id: number; slot: number | null; status: string; reason: string | null; retry: boolean | null};
+
+export type ActResult = {ok: boolean; message: string; outcomes: OutcomeRow[]};

@@ -1,0 +1,62 @@
+// Renders the console (ink-testing-library) on a machine in a temporary state file, with a clock
+// the test moves by hand.
+import path from 'node:path';
+import {render} from 'ink-testing-library';
+import {App} from '../../source/console/app.js';
+import {pollMs} from '../../source/console/use-machine.js';
+import type {Machine} from '../../source/model/state.js';
+import {writeMachine} from '../../source/store/store.js';
+import {simulatedSource} from '../../source/view/source.js';
+import {tempDir} from './cli.js';
+import {t0} from './machine.js';
+
+export const keys = {up: '\u001B[A', down: '\u001B[B', left: '\u001B[D', right: '\u001B[C', escape: '\u001B', enter: '\r', tab: '\t'};
+
+export function sleep(ms: number) {
+	return new Promise(resolve => {
+		setTimeout(resolve, ms);
+	});
+}
+
+export function startConsole(machine: Machine) {
+	const state = path.join(tempDir(), 'machine.json');
+	writeMachine(state, machine);
+	let now = Math.max(t0, machine.now);
+	const clock = {now: () => now};
+	const app = render(<App source={simulatedSource(state)} clock={clock}/>);
+	const frame = () => app.lastFrame() ?? '';
+	return {
+		state,
+		frame,
+		/** Types keys as a burst, then lets Ink draw. */
+		async press(...sequence: string[]) {
+			for (const key of sequence) {
+				app.stdin.write(key);
+				await sleep(5);
+			}
+
+			await sleep(20);
+		},
+		/** Moves the clock and waits for the console's next poll. */
+		async advance(seconds: number) {
+			now += seconds;
+			await sleep(pollMs + 60);
+		},
+		async waitFor(text: string | RegExp, timeoutMs = 3000) {
+			const started = Date.now();
+			while (Date.now() - started < timeoutMs) {
+				const current = frame();
+				if (typeof text === 'string' ? current.includes(text) : text.test(current)) {
+					return current;
+				}
+
+				await sleep(25);
+			}
+
+			throw new Error(`timed out waiting for ${String(text)}; the screen:\n${frame()}`);
+		},
+		unmount: () => {
+			app.unmount();
+		},
+	};
+}
