@@ -1,0 +1,368 @@
+// Reads Linux memory blocks from sysfs, as `lsmem --sysroot DIR` does: the real machine behind the
+// model. Kept lean because it runs on trees of 100,000 blocks, where the time is all system calls:
+// one readdir of the memory dir, then per block one open/read/close per attribute into a shared
+// buffer, and one lstat(2) to confirm the block sits on the same node as the block before (a
+// readdir per block, as lsmem does, costs about four times as much).
+// Odd trees never throw: each oddity becomes a one-line entry in `problems` naming the path.
+import {closeSync, constants, existsSync, lstatSync, openSync, readdirSync, readSync} from 'node:fs';
+import path from 'node:path';
+
+/** The kernel's words for a block's state; anything else read from `state` is kept as read. */
+export type KnownState = 'online' | 'offline' | 'going-offline';
+
+export type MemoryBlock = {
+	/** N of the `memoryN` directory; the block starts at index × block size. */
+	index: number;
+	/** As the kernel wrote it (trailing newline removed); 'unknown' if `state` was missing or unreadable. */
+	state: KnownState | (string & {});
+	/** `removable` as lsmem reads it (leading integer, 1 = yes); null if missing, unreadable or not a number. */
+	removable: boolean | null;
+	/**
+	 * N of the block's `nodeN` entry; null when it has none (kernels without NUMA have none), and
+	 * for every block when the first one has none: like lsmem, no lookups then.
+	 */
+	node: number | null;
+	/** `valid_zones` split on spaces, as the kernel names them (e.g. Normal, Movable, none). */
+	zones: string[];
+	/** Only read when asked (`{physical: true}`): the `phys_device` number. */
+	phys_device?: number;
+	/** Only read when asked (`{physical: true}`): `phys_index`, 8 hex digits in sysfs. */
+	phys_index?: number;
+};
+
+export type MemoryTree = {
+	/** The memory directory that was read: `<sysroot>/sys/devices/system/memory`. */
+	root: string;
+	blockSizeBytes: number;
+	/** Sorted by index. */
+	blocks: MemoryBlock[];
+	/** One line per oddity met while reading; the blocks still hold what could be read. */
+	problems: string[];
+	/**
+	 * lsmem's have_nodes: the first block read (lowest index) has a `nodeN` entry. lsmem shows and
+	 * splits on NODE only then, and shows -1 for blocks without one.
+	 */
+	hasNodes: boolean;
+	/**
+	 * lsmem's have_zones: `memory0/valid_zones` exists (that very block, not the first one), and
+	 * zones were read. lsmem shows and splits on ZONES only then.
+	 */
+	hasZones: boolean;
+};
+
+export type ReadOptions = {
+	/** Read `valid_zones` (default true). Skip it when only STATE/REMOVABLE matter: one read less per block. */
+	zones?: boolean;
+	/** Read `phys_device` and `phys_index` too (default false): two more reads per block. */
+	physical?: boolean;
+};
+
+/** Where sysfs keeps memory blocks, under a system root (`/` for this machine). */
+export function memoryDirectory(sysroot: string): string {
+	return path.join(sysroot, 'sys/devices/system/memory');
+}
+
+/**
+ * Reads every `memoryN` block under `<sysroot>/sys/devices/system/memory`.
+ * Throws only when the tree is unusable: the memory directory cannot be listed, or
+ * `block_size_bytes` is missing, unreadable or not a positive hex number.
+ */
+export function readMemoryTree(sysroot: string, options: ReadOptions = {}): MemoryTree {
+	const root = memoryDirectory(sysroot);
+	const names = listMemoryDirectory(root);
+	const blockSizeBytes = readBlockSize(root);
+	const reader: BlockReader = {options, problems: [], nodes: {lookup: undefined, last: null, firstBlock: ''}};
+	const blocks: MemoryBlock[] = [];
+	for (const {name, index} of blockDirectories(names)) {
+		const block = readBlock(reader, `${root}/${name}`, index);
+		if (block) {
+			blocks.push(block);
+		}
+	}
+
+	if (blocks.length === 0) {
+		reader.problems.push(`${root}: no memoryN block directories`);
+	}
+
+	return {
+		root,
+		blockSizeBytes,
+		blocks,
+		problems: reader.problems,
+		hasNodes: reader.nodes.lookup === true,
+		// lsmem's very test (F_OK on memory0/valid_zones), made once for the whole tree.
+		hasZones: options.zones !== false && existsSync(`${root}/memory0/valid_zones`),
+	};
+}
+
+function listMemoryDirectory(root: string): string[] {
+	try {
+		return readdirSync(root);
+	} catch (error) {
+		throw new Error(`cannot list memory blocks in ${root}: ${errorCode(error)}`, {cause: error});
+	}
+}
+
+function readBlockSize(root: string): number {
+	const file = path.join(root, 'block_size_bytes');
+	let text: string;
+	try {
+		text = readSmallFile(file);
+	} catch (error) {
+		throw new Error(`cannot read the memory block size from ${file}: ${errorCode(error)}`, {cause: error});
+	}
+
+	// The kernel writes bare hex ("8000000"); 0x is accepted because hand-made trees use it.
+	const hex = text.trim();
+	const bytes = /^(?:0x)?[\da-f]+$/i.test(hex) ? Number.parseInt(hex.replace(/^0x/i, ''), 16) : Number.NaN;
+	if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+		throw new Error(`${file}: "${shorten(hex)}" is not a memory block size (expected a positive hex number)`);
+	}
+
+	return bytes;
+}
+
+type BlockName = {name: string; index: number};
+
+/** The `memoryN` entries (lsmem's memory_block_filter: "memory" then digits only), sorted by N. */
+function blockDirectories(names: string[]): BlockName[] {
+	const found: BlockName[] = [];
+	for (const name of names) {
+		if (name.startsWith('memory') && /^\d+$/.test(name.slice(6))) {
+			found.push({name, index: Number(name.slice(6))});
+		}
+	}
+
+	// readdir sorts by name (memory10 before memory2); blocks are wanted in address order.
+	return found.sort((a, b) => a.index - b.index);
+}
+
+type BlockReader = {
+	options: ReadOptions;
+	problems: string[];
+	nodes: NodeLookup;
+};
+
+/** Thrown (and caught in readBlock) when a block directory disappears under the reader. */
+class BlockGone extends Error {}
+
+/** One block, or undefined (reported) when its directory vanished or is not a directory. */
+function readBlock(reader: BlockReader, directory: string, index: number): MemoryBlock | undefined {
+	try {
+		const block: MemoryBlock = {
+			index,
+			state: parseState(reader, directory, readAttribute(reader, directory, 'state')),
+			removable: parseRemovable(reader, directory, readAttribute(reader, directory, 'removable')),
+			node: null,
+			zones: [],
+		};
+		block.node = findNode(reader, directory);
+		if (reader.options.zones !== false) {
+			block.zones = parseZones(readAttribute(reader, directory, 'valid_zones'));
+		}
+
+		if (reader.options.physical) {
+			readPhysical(reader, directory, block);
+		}
+
+		return block;
+	} catch (error) {
+		if (error instanceof BlockGone) {
+			reader.problems.push(`${directory}: ${error.message}; block left out`);
+			return undefined;
+		}
+
+		throw error;
+	}
+}
+
+const knownStates = new Set<string>(['online', 'offline', 'going-offline']);
+
+function parseState(reader: BlockReader, directory: string, text: string | undefined): string {
+	if (text === undefined) {
+		return 'unknown';
+	}
+
+	const state = chomp(text);
+	if (!knownStates.has(state)) {
+		reader.problems.push(`${directory}/state: unexpected state "${shorten(state)}" (expected online, offline or going-offline)`);
+	}
+
+	return state;
+}
+
+/**
+ * lsmem reads `removable` as a leading integer (scanf %d) and counts only 1 as removable, so
+ * " 1x" is removable to it; the same rule here keeps the grouping identical, while anything but
+ * a plain 0 or 1 is still reported.
+ */
+function parseRemovable(reader: BlockReader, directory: string, text: string | undefined): boolean | null {
+	if (text === undefined) {
+		return null;
+	}
+
+	const value = chomp(text);
+	if (value !== '0' && value !== '1') {
+		reader.problems.push(`${directory}/removable: "${shorten(value)}" is not 0 or 1`);
+	}
+
+	const number = /^\s*([+-]?\d+)/.exec(value)?.[1];
+	return number === undefined ? null : Number(number) === 1;
+}
+
+/** Like lsmem's strtok(" "): runs of spaces separate, other whitespace stays in the name. */
+function parseZones(text: string | undefined): string[] {
+	return text === undefined ? [] : chomp(text).split(' ').filter(zone => zone !== '');
+}
+
+type NodeLookup = {
+	/** Decided by the first block, as lsmem's have_nodes: no node entry there, no lookups at all. */
+	lookup: boolean | undefined;
+	/** The node of the block before, the likely node of this one. */
+	last: number | null;
+	firstBlock: string;
+};
+
+/**
+ * The block's node: the `nodeN` entry in its directory (lsmem's memory_block_get_node). Blocks
+ * come in long runs on one node, so checking for the previous block's `nodeN` (one lstat(2))
+ * settles almost every block; only the first block of a run needs the readdir. A block linked to
+ * two nodes (it straddles a node boundary) reports the first one found.
+ */
+function findNode(reader: BlockReader, directory: string): number | null {
+	const nodes = reader.nodes;
+	if (nodes.lookup === false) {
+		return null;
+	}
+
+	if (nodes.last !== null && hasEntry(`${directory}/node${nodes.last}`)) {
+		return nodes.last;
+	}
+
+	const node = firstNodeEntry(listBlock(reader, directory));
+	if (nodes.lookup === undefined) {
+		nodes.lookup = node !== null;
+		nodes.firstBlock = directory;
+	} else if (node === null) {
+		reader.problems.push(`${directory}: no nodeN entry, though ${path.basename(nodes.firstBlock)} has one`);
+	}
+
+	nodes.last = node ?? nodes.last;
+	return node;
+}
+
+/**
+ * lstat, not exists: the kernel's nodeN is a symlink whose target a fake tree may lack, and lsmem
+ * only wants the name. Any failure just means "look in the directory" (listBlock reports).
+ */
+function hasEntry(file: string): boolean {
+	try {
+		return lstatSync(file, {throwIfNoEntry: false}) !== undefined;
+	} catch {
+		return false;
+	}
+}
+
+function listBlock(reader: BlockReader, directory: string): string[] {
+	try {
+		return readdirSync(directory);
+	} catch (error) {
+		const code = errorCode(error);
+		checkBlockThere(directory, code);
+		reader.problems.push(`${directory}: cannot be listed (${code}), node unknown`);
+		return [];
+	}
+}
+
+/** lsmem takes the first `node<digits>` entry in readdir order (here sorted by name). */
+function firstNodeEntry(entries: string[]): number | null {
+	for (const entry of entries) {
+		if (entry.startsWith('node') && /^\d+$/.test(entry.slice(4))) {
+			return Number(entry.slice(4));
+		}
+	}
+
+	return null;
+}
+
+function readPhysical(reader: BlockReader, directory: string, block: MemoryBlock): void {
+	const device = readAttribute(reader, directory, 'phys_device');
+	if (device !== undefined) {
+		const value = chomp(device).trim();
+		if (/^\d+$/.test(value)) {
+			block.phys_device = Number(value);
+		} else {
+			reader.problems.push(`${directory}/phys_device: "${shorten(value)}" is not a number`);
+		}
+	}
+
+	const physIndex = readAttribute(reader, directory, 'phys_index');
+	if (physIndex !== undefined) {
+		const value = chomp(physIndex).trim();
+		block.phys_index = /^[\da-f]+$/i.test(value) ? Number.parseInt(value, 16) : Number.NaN;
+		if (block.phys_index !== block.index) {
+			reader.problems.push(`${directory}/phys_index: "${shorten(value)}" does not match block ${block.index}`);
+		}
+	}
+}
+
+/**
+ * Reads one attribute of a block, or reports why it could not and returns undefined. Files are
+ * opened blind (no listing first): a missing one is rare and only then costs an exception.
+ */
+function readAttribute(reader: BlockReader, directory: string, name: string): string | undefined {
+	const file = `${directory}/${name}`;
+	try {
+		return readSmallFile(file);
+	} catch (error) {
+		const code = errorCode(error);
+		checkBlockThere(directory, code);
+		reader.problems.push(`${file}: ${code === 'ENOENT' ? 'missing' : `unreadable (${code})`}`);
+		return undefined;
+	}
+}
+
+/** Tells a missing file from a missing block: throws BlockGone when the block itself is not there. */
+function checkBlockThere(directory: string, code: string): void {
+	if (code === 'ENOTDIR') {
+		throw new BlockGone('not a directory');
+	}
+
+	if (code === 'ENOENT' && !existsSync(directory)) {
+		throw new BlockGone('vanished while reading');
+	}
+}
+
+// A sysfs attribute is at most one page and arrives whole in one read, so one shared buffer
+// serves every file: no fstat and no allocation per read, unlike readFileSync (measured: the
+// open/read/close trio is about 1.5 times faster on 100,000 files).
+const pageBuffer = Buffer.allocUnsafe(4096);
+
+function readSmallFile(file: string): string {
+	const fd = openSync(file, constants.O_RDONLY); // A number skips parsing 'r' 300,000 times (~5%).
+	try {
+		const length = readSync(fd, pageBuffer, 0, pageBuffer.length, null);
+		return pageBuffer.toString('latin1', 0, length);
+	} finally {
+		closeSync(fd);
+	}
+}
+
+/** Drops one trailing newline, as util-linux's ul_path_read_string does (and nothing more). */
+function chomp(text: string): string {
+	return text.endsWith('\n') ? text.slice(0, -1) : text;
+}
+
+function shorten(text: string): string {
+	const oneLine = JSON.stringify(text).slice(1, -1);
+	return oneLine.length > 40 ? `${oneLine.slice(0, 40)}…` : oneLine;
+}
+
+/** The errno code of a failed fs call (EACCES, ENOENT...), else its message. */
+export function errorCode(error: unknown): string {
+	if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
+		return error.code;
+	}
+
+	return error instanceof Error ? error.message : String(error);
+}

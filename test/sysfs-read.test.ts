@@ -1,0 +1,256 @@
+import assert from 'node:assert/strict';
+import {chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {after, before, describe, test} from 'node:test';
+import {canWrite, onlineBlocks, planOnline, writeSysfs} from '../source/sysfs/online.js';
+import {groupRanges} from '../source/sysfs/ranges.js';
+import {memoryDirectory, readMemoryTree} from '../source/sysfs/read.js';
+import {makeMemoryTree, run, tempSysroot, type TreeSpec} from './helpers/sysfs-tree.js';
+
+const isRoot = process.getuid?.() === 0;
+const scratch = tempSysroot('ham-sysfs-read-');
+after(scratch.remove);
+
+let treeCount = 0;
+/** A fresh sysroot with `spec` written; `memory` is its memory directory. */
+function fakeTree(spec: TreeSpec): {sysroot: string; memory: string} {
+	const sysroot = path.join(scratch.sysroot, `tree${treeCount++}`);
+	return {sysroot, memory: makeMemoryTree(sysroot, spec)};
+}
+
+function problemsAbout(problems: string[], fragment: string): string[] {
+	return problems.filter(problem => problem.includes(fragment));
+}
+
+describe('readMemoryTree on well-formed trees', () => {
+	test('reads every block in index order, holes kept as holes', () => {
+		const {sysroot, memory} = fakeTree({
+			blockSize: 0x800_0000,
+			blocks: [...run(0, 3), ...run(9, 3, {state: 'offline', removable: false, zones: 'Normal Movable'}), {index: 100, node: 1, zones: 'Movable'}],
+		});
+		const tree = readMemoryTree(sysroot);
+		assert.equal(tree.root, memory);
+		assert.equal(tree.blockSizeBytes, 128 * 1024 * 1024);
+		assert.deepEqual(tree.problems, []);
+		// readdir gives memory10 before memory2; blocks must come in address order.
+		assert.deepEqual(tree.blocks.map(block => block.index), [0, 1, 2, 9, 10, 11, 100]);
+		assert.deepEqual(tree.blocks[3], {index: 9, state: 'offline', removable: false, node: 0, zones: ['Normal', 'Movable']});
+		assert.deepEqual(tree.blocks[6], {index: 100, state: 'online', removable: true, node: 1, zones: ['Movable']});
+		assert.equal(tree.hasNodes, true);
+		assert.equal(tree.hasZones, true);
+	});
+
+	test('finds nodes given as symlinks (as the kernel makes them), dangling or not', () => {
+		const {sysroot} = fakeTree({nodeEntry: 'link', blocks: [...run(0, 4), ...run(4, 4, {node: 3}), ...run(8, 2)]});
+		const tree = readMemoryTree(sysroot);
+		assert.deepEqual(tree.blocks.map(block => block.node), [0, 0, 0, 0, 3, 3, 3, 3, 0, 0]);
+		assert.deepEqual(tree.problems, []);
+	});
+
+	test('reads phys_device and phys_index only when asked', () => {
+		const {sysroot} = fakeTree({blocks: [{index: 0x2a, phys_device: 7}]});
+		assert.equal(readMemoryTree(sysroot).blocks[0]?.phys_device, undefined);
+		const block = readMemoryTree(sysroot, {physical: true}).blocks[0];
+		assert.equal(block?.phys_device, 7);
+		assert.equal(block?.phys_index, 0x2a);
+	});
+
+	test('skips valid_zones when told to, and then claims no zones', () => {
+		const {sysroot} = fakeTree({blocks: run(0, 2)});
+		const tree = readMemoryTree(sysroot, {zones: false});
+		assert.deepEqual(tree.blocks.map(block => block.zones), [[], []]);
+		assert.equal(tree.hasZones, false);
+	});
+
+	test('takes have_nodes from the first block and have_zones from memory0, as lsmem does', () => {
+		const {sysroot} = fakeTree({blocks: [{index: 1, node: null}, ...run(2, 3, {node: 1})]});
+		const tree = readMemoryTree(sysroot);
+		assert.equal(tree.hasNodes, false);
+		assert.equal(tree.hasZones, false, 'no memory0, so no zones even though every block has valid_zones');
+		assert.deepEqual(tree.blocks.map(block => block.node), [null, null, null, null]);
+		assert.deepEqual(tree.blocks[1]?.zones, ['Normal']);
+	});
+});
+
+describe('readMemoryTree on odd trees: reports, keeps going', () => {
+	test('a missing state file is named, the block stays as unknown, the rest is read', () => {
+		const {sysroot, memory} = fakeTree({blocks: [...run(0, 2), {index: 2, omit: ['state']}, ...run(3, 2)]});
+		const tree = readMemoryTree(sysroot);
+		assert.deepEqual(tree.problems, [`${memory}/memory2/state: missing`]);
+		assert.deepEqual(tree.blocks.map(block => block.state), ['online', 'online', 'unknown', 'online', 'online']);
+	});
+
+	test('an unreadable state file is named with its errno', () => {
+		const {sysroot, memory} = fakeTree({blocks: [...run(0, 2), {index: 2, omit: ['state']}]});
+		// Root reads past any mode bits, so make the file unreadable in a way root cannot ignore.
+		mkdirSync(path.join(memory, 'memory2/state'));
+		const tree = readMemoryTree(sysroot);
+		assert.deepEqual(tree.problems, [`${memory}/memory2/state: unreadable (EISDIR)`]);
+		assert.equal(tree.blocks.length, 3);
+	});
+
+	test('a file without read permission is reported as EACCES', {skip: isRoot && 'running as root, which reads any file whatever its mode'}, () => {
+		const {sysroot, memory} = fakeTree({blocks: run(0, 2)});
+		chmodSync(path.join(memory, 'memory1/removable'), 0o000);
+		const tree = readMemoryTree(sysroot);
+		assert.deepEqual(tree.problems, [`${memory}/memory1/removable: unreadable (EACCES)`]);
+	});
+
+	test('odd contents are reported and kept as read', () => {
+		const {sysroot, memory} = fakeTree({
+			blocks: [
+				{index: 0, state: 'sleeping'},
+				{index: 1, removable: 'maybe\n'},
+				{index: 2, removable: ' 1x\n'},
+				{index: 3, omit: ['removable', 'valid_zones']},
+			],
+		});
+		const tree = readMemoryTree(sysroot);
+		assert.deepEqual(tree.problems, [
+			`${memory}/memory0/state: unexpected state "sleeping" (expected online, offline or going-offline)`,
+			`${memory}/memory1/removable: "maybe" is not 0 or 1`,
+			`${memory}/memory2/removable: " 1x" is not 0 or 1`,
+			`${memory}/memory3/removable: missing`,
+			`${memory}/memory3/valid_zones: missing`,
+		]);
+		assert.deepEqual(tree.blocks.map(block => [block.state, block.removable]), [
+			['sleeping', true],
+			['online', null],
+			['online', true], // Lsmem's reading (scanf %d): a leading 1 is removable.
+			['online', null],
+		]);
+		assert.deepEqual(tree.blocks[3]?.zones, []);
+	});
+
+	test('a block directory that vanished or is a file is left out with a message', () => {
+		const {sysroot, memory} = fakeTree({blocks: [...run(0, 2), ...run(4, 1)]});
+		// A dangling link looks exactly like a block removed between the listing and the reads.
+		symlinkSync('gone', path.join(memory, 'memory2'));
+		writeFileSync(path.join(memory, 'memory3'), 'not a block\n');
+		const tree = readMemoryTree(sysroot);
+		assert.deepEqual(tree.problems, [
+			`${memory}/memory2: vanished while reading; block left out`,
+			`${memory}/memory3: not a directory; block left out`,
+		]);
+		assert.deepEqual(tree.blocks.map(block => block.index), [0, 1, 4]);
+	});
+
+	test('a block without a node among blocks with one is reported', () => {
+		const {sysroot, memory} = fakeTree({blocks: [...run(0, 2), {index: 2, node: null}, {index: 3, node: 1}]});
+		const tree = readMemoryTree(sysroot);
+		assert.deepEqual(tree.problems, [`${memory}/memory2: no nodeN entry, though memory0 has one`]);
+		assert.deepEqual(tree.blocks.map(block => block.node), [0, 0, null, 1]);
+	});
+
+	test('a tree without blocks is usable but reported', () => {
+		const {sysroot, memory} = fakeTree({blocks: []});
+		const tree = readMemoryTree(sysroot);
+		assert.deepEqual(tree.blocks, []);
+		assert.deepEqual(tree.problems, [`${memory}: no memoryN block directories`]);
+		assert.deepEqual(groupRanges(tree), []);
+	});
+});
+
+describe('readMemoryTree refuses unusable trees, naming the path', () => {
+	test('no memory directory', () => {
+		const sysroot = path.join(scratch.sysroot, 'empty');
+		mkdirSync(sysroot);
+		assert.throws(() => readMemoryTree(sysroot), {
+			message: `cannot list memory blocks in ${memoryDirectory(sysroot)}: ENOENT`,
+		});
+	});
+
+	for (const [content, shown] of [['zz\n', 'zz'], ['0\n', '0'], ['', ''], ['8000000 junk\n', '8000000 junk']] as const) {
+		test(`block_size_bytes holding ${JSON.stringify(content)}`, () => {
+			const {sysroot, memory} = fakeTree({blockSize: content, blocks: run(0, 1)});
+			assert.throws(() => readMemoryTree(sysroot), {
+				message: `${memory}/block_size_bytes: "${shown}" is not a memory block size (expected a positive hex number)`,
+			});
+		});
+	}
+
+	test('no block_size_bytes', () => {
+		const {sysroot, memory} = fakeTree({blocks: run(0, 1)});
+		unlinkSync(path.join(memory, 'block_size_bytes'));
+		assert.throws(() => readMemoryTree(sysroot), {
+			message: `cannot read the memory block size from ${memory}/block_size_bytes: ENOENT`,
+		});
+	});
+
+	test('0x-prefixed hex is accepted', () => {
+		const {sysroot} = fakeTree({blockSize: '0x80000000\n', blocks: run(0, 1)});
+		assert.equal(readMemoryTree(sysroot).blockSizeBytes, 2 * 1024 * 1024 * 1024);
+	});
+});
+
+describe('readMemoryTree on this machine', () => {
+	const here = memoryDirectory('/');
+	test('reads /sys without throwing', {skip: !existsSync(here) && `${here} does not exist here`}, () => {
+		const tree = readMemoryTree('/');
+		assert.ok(tree.blocks.length > 0);
+		assert.ok(tree.blockSizeBytes > 0);
+		assert.deepEqual(tree.problems, []);
+	});
+});
+
+describe('onlining', () => {
+	let sysroot = '';
+	let memory = '';
+	before(() => {
+		({sysroot, memory} = fakeTree({
+			blocks: [...run(0, 2), ...run(2, 3, {state: 'offline'}), {index: 5, state: 'going-offline'}, ...run(8, 2, {state: 'offline'})],
+		}));
+	});
+
+	test('planOnline lists one write per offline block, nothing else', () => {
+		const plan = planOnline(readMemoryTree(sysroot), 'online_movable');
+		assert.deepEqual(plan, [2, 3, 4, 8, 9].map(block => ({block, path: `${memory}/memory${block}/state`, value: 'online_movable'})));
+	});
+
+	test('onlineBlocks tries every block once and reports each errno', () => {
+		const plan = planOnline(readMemoryTree(sysroot), 'online');
+		const written: string[] = [];
+		const failures: Record<string, string> = {[`${memory}/memory3/state`]: 'EINVAL', [`${memory}/memory9/state`]: 'EBUSY'};
+		const outcomes = onlineBlocks(plan, (file, value) => {
+			written.push(`${path.basename(path.dirname(file))}=${value}`);
+			const code = failures[file];
+			if (code) {
+				throw Object.assign(new Error(`${code}: write failed`), {code});
+			}
+		});
+		assert.deepEqual(written, ['memory2=online', 'memory3=online', 'memory4=online', 'memory8=online', 'memory9=online']);
+		assert.deepEqual(outcomes, [
+			{block: 2, ok: true},
+			{block: 3, ok: false, error: 'EINVAL'},
+			{block: 4, ok: true},
+			{block: 8, ok: true},
+			{block: 9, ok: false, error: 'EBUSY'},
+		]);
+	});
+
+	test('the default writer writes the state file, and never creates one', () => {
+		const {sysroot: root, memory: dir} = fakeTree({blocks: run(0, 2, {state: 'offline'})});
+		const plan = planOnline(readMemoryTree(root), 'online');
+		unlinkSync(path.join(dir, 'memory1/state'));
+		assert.deepEqual(onlineBlocks(plan), [{block: 0, ok: true}, {block: 1, ok: false, error: 'ENOENT'}]);
+		assert.equal(readFileSync(path.join(dir, 'memory0/state'), 'utf8'), 'online');
+		assert.equal(existsSync(path.join(dir, 'memory1/state')), false);
+	});
+
+	test('writeSysfs passes the errno up', () => {
+		assert.throws(() => writeSysfs(path.join(scratch.sysroot, 'nowhere/state'), 'online'), {code: 'ENOENT'});
+	});
+
+	test('canWrite says yes for writable state files, and why not otherwise', () => {
+		const tree = readMemoryTree(sysroot);
+		assert.equal(canWrite(tree), true);
+		unlinkSync(path.join(memory, 'memory8/state'));
+		assert.equal(canWrite(tree), `cannot write ${memory}/memory8/state: ENOENT, the block is gone`);
+	});
+
+	test('canWrite names root as the cure for EACCES', {skip: isRoot && 'running as root, which may write any file whatever its mode'}, () => {
+		const {sysroot: root, memory: dir} = fakeTree({blocks: run(0, 1, {state: 'offline'})});
+		chmodSync(path.join(dir, 'memory0/state'), 0o444);
+		assert.equal(canWrite(readMemoryTree(root)), `cannot write ${dir}/memory0/state: EACCES, onlining memory needs root`);
+	});
+});
