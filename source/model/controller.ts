@@ -45,24 +45,20 @@ export function decodeModule(machine: Machine, slot: number, size: number, mode:
 function decodeAddress(machine: Machine, slot: number, size: number): number | undefined {
 	const {controller} = machine.spec;
 	const taken = machine.slots.flatMap(other => (other.module ? [other.module] : []));
-	const free = (start: number) => start + size <= controller.addressLimitBytes
-		&& !taken.some(module => overlaps(start, size, module.start, module.size));
 	const fixed = controller.slotBases[String(slot)];
 	if (fixed !== undefined) {
-		return free(fixed) ? fixed : undefined;
+		const free = fixed + size <= controller.addressLimitBytes && !taken.some(module => overlaps(fixed, size, module.start, module.size));
+		return free ? fixed : undefined;
 	}
 
+	// One sweep up the address space: every module in the way pushes the window past its end.
 	const alignment = Math.max(controller.alignmentBytes, 1);
 	let start = alignUp(controller.hotaddBaseBytes, alignment);
-	// Candidates are the base and the aligned ends of the modules already decoded.
-	const candidates = [start, ...taken.map(module => alignUp(module.start + module.size, alignment))]
-		.filter(candidate => candidate >= start)
-		.sort((a, b) => a - b);
-	for (start of candidates) {
-		if (free(start)) {
-			return start;
+	for (const module of taken.sort((a, b) => a.start - b.start)) {
+		if (overlaps(start, size, module.start, module.size)) {
+			start = alignUp(module.start + module.size, alignment);
 		}
 	}
 
-	return undefined;
+	return start + size <= controller.addressLimitBytes ? start : undefined;
 }

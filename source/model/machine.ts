@@ -92,7 +92,20 @@ function advanceInPlace(machine: Machine, t: number): RegionOutcome[] {
 
 /** Applies one action at time t (after advancing to t). The input machine is left as it was. */
 export function step(input: Machine, action: Action, t: number): StepResult {
+	return applyInPlace(structuredClone(input), action, t);
+}
+
+/** Applies actions in order, each at its time, cloning the machine once (for long replays). */
+export function replay(input: Machine, actions: ReadonlyArray<{action: Action; t: number}>): Machine {
 	const machine = structuredClone(input);
+	for (const {action, t} of actions) {
+		applyInPlace(machine, action, t);
+	}
+
+	return machine;
+}
+
+function applyInPlace(machine: Machine, action: Action, t: number): StepResult {
 	const outcomes = advanceInPlace(machine, t);
 	const now = machine.now;
 	const done = (ok: boolean, message: string, more: RegionOutcome[] = []): StepResult =>

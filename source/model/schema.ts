@@ -41,7 +41,7 @@ const specSchema = v.strictObject({
 	}),
 	controller: v.strictObject({
 		name: text(64),
-		slots: v.pipe(count, v.minValue(2, 'needs slot 1 (boot) and at least one more'), v.maxValue(4096, 'at most 4096 slots')),
+		slots: v.pipe(count, v.minValue(2, 'needs slot 1 (boot) and at least one more'), v.maxValue(65_536, 'at most 65536 slots')),
 		moduleSizes: v.pipe(v.array(positiveBytes), v.minLength(1, 'needs at least one module size')),
 		maxMemoryBytes: positiveBytes,
 		hotaddBaseBytes: bytes,
