@@ -1,0 +1,58 @@
+// Key-to-frame latency of the console: the time from a key (j/k in the regions pane) to the
+// frame that shows the cursor moved, at 100 and at 10,000 regions. Only the visible rows are
+// rendered, so the ratio between the two should stay near 1.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {render} from 'ink-testing-library';
+import {App} from '../source/console/app.js';
+import {writeMachine} from '../source/store/store.js';
+import {simulatedSource} from '../source/view/source.js';
+import {machineWithRegions} from '../test/helpers/big.js';
+import {median, ms, percentile} from './stats.js';
+
+const presses = Number(process.env['BENCH_PRESSES'] ?? 60);
+
+function sleep(milliseconds: number) {
+	return new Promise(resolve => {
+		setTimeout(resolve, milliseconds);
+	});
+}
+
+async function latencies(count: number): Promise<number[]> {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ham-bench-console-'));
+	const state = path.join(dir, 'machine.json');
+	const machine = machineWithRegions(count);
+	writeMachine(state, machine);
+	const app = render(<App source={simulatedSource(state)} clock={{now: () => machine.now}}/>);
+	await sleep(300);
+	const timings: number[] = [];
+	for (let index = 0; index < presses; index++) {
+		const before = app.lastFrame();
+		const started = performance.now();
+		app.stdin.write(index % 2 === 0 ? 'j' : 'k');
+		while (app.lastFrame() === before) {
+			await new Promise(resolve => {
+				setImmediate(resolve);
+			});
+			if (performance.now() - started > 2000) {
+				throw new Error(`no frame 2 s after a key at ${count} regions`);
+			}
+		}
+
+		timings.push(performance.now() - started);
+		// Past Ink's 30 fps throttle, so that each key is the first update after idle.
+		await sleep(40);
+	}
+
+	app.unmount();
+	fs.rmSync(dir, {recursive: true, force: true});
+	return timings;
+}
+
+const small = await latencies(100);
+const large = await latencies(10_000);
+console.log(`console key-to-frame (${presses} keys each; a frame at 30 fps is 33.3 ms)`);
+console.log(`  100 regions          median ${ms(median(small))}  p95 ${ms(percentile(small, 95))}`);
+console.log(`  10,000 regions       median ${ms(median(large))}  p95 ${ms(percentile(large, 95))}`);
+console.log(`  ratio 10,000 / 100   ${(median(large) / median(small)).toFixed(2)} (median)`);
