@@ -16,7 +16,7 @@ export function HelpScreen({width, height}: Props) {
 				<Table data={left} />
 				<Table data={right} />
 			</Box>
-			<Text color="gray" wrap="truncate">Regions FAILED for lack of lowmem can integrate later: free lowmem with w, then i or r.</Text>
+			<Text color="gray" wrap="truncate">FAILED for lack of lowmem? Free lowmem with w, then i or r.</Text>
 		</Box>
 	);
 }

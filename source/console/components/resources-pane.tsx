@@ -32,7 +32,7 @@ export function ResourcesPane({resources, selected, width, height}: Props) {
 			<Text wrap="truncate" color={need === null ? 'gray' : short > 0 ? 'yellow' : 'green'}>
 				{need === null
 					? selected?.status === 'FAILED' ? `needs   nothing helps region ${selected.id}: no retry can` : 'needs   (select a FAILED region)'
-					: `needs   ${formatBytes(need)} for region ${selected!.id}: ${short > 0 ? `${formatBytes(short)} short` : 'fits now'}`}
+					: `needs   ${formatBytes(need)}: ${short > 0 ? `${formatBytes(short)} short` : 'fits now'}`}
 			</Text>
 			{vmalloc
 				? <Meter label="vmalloc" used={vmalloc.usedBytes} total={vmalloc.totalBytes} low={vmallocFree < 16 * 1024 * 1024} inner={inner}
