@@ -62,17 +62,21 @@ export function integrate(machine: Machine, t: number): RegionOutcome[] {
 	return failed.map(region => attemptRegion(machine, region, t));
 }
 
-/** Loading ham (its init script): refused when the module was built for another kernel. */
-export function loadDriver(machine: Machine, t: number): {ok: boolean; message: string} {
+/**
+ * Loading ham (its init script): refused when the module was built for another kernel. Registers
+ * every module that has no region yet, and tries again the regions that were waiting for a scrub
+ * that ended while ham was unloaded (their outcomes are returned; new regions are in the table).
+ */
+export function loadDriver(machine: Machine, t: number): {ok: boolean; message: string; retried: RegionOutcome[]} {
 	const {driver, kernel} = machine;
 	if (driver.loaded) {
-		return {ok: false, message: `ham is already loaded (major ${driver.major})`};
+		return {ok: false, message: `ham is already loaded (major ${driver.major})`, retried: []};
 	}
 
 	if (driver.builtFor !== kernel.version) {
 		const message = `ham.o was built for kernel ${driver.builtFor}, running ${kernel.version}: reinstall the ham package`;
 		log(machine, t, 'ham', message);
-		return {ok: false, message};
+		return {ok: false, message, retried: []};
 	}
 
 	// register_chrdev(0, ...) hands out the highest free major; other drivers may hold a few.
@@ -81,11 +85,14 @@ export function loadDriver(machine: Machine, t: number): {ok: boolean; message: 
 	driver.major = 254 - Math.floor(value * 8);
 	driver.loaded = true;
 	log(machine, t, 'ham', `Hot Add Memory driver 1.0 loaded, /dev/ham major ${driver.major}`);
+	const waiting = machine.regions.filter(region => region.status === 'FAILED' && region.failure?.code === 'scrubbing'
+		&& t >= (machine.slots[region.slot - 1]?.module?.scrubbedAt ?? Number.POSITIVE_INFINITY));
+	const retried = waiting.map(region => attemptRegion(machine, region, t));
 	for (const slot of machine.slots) {
 		registerModule(machine, slot.slot, t);
 	}
 
-	return {ok: true, message: `ham loaded, /dev/ham major ${driver.major}`};
+	return {ok: true, message: `ham loaded, /dev/ham major ${driver.major}`, retried};
 }
 
 export function unloadDriver(machine: Machine, t: number): {ok: boolean; message: string} {

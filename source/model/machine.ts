@@ -135,7 +135,7 @@ function applyInPlace(machine: Machine, action: Action, t: number): StepResult {
 			if (action.op === 'start') {
 				const before = machine.regions.length;
 				const result = loadDriver(machine, now);
-				return done(result.ok, result.message, newOutcomes(machine, before));
+				return done(result.ok, result.message, [...result.retried, ...newOutcomes(machine, before)]);
 			}
 
 			if (action.op === 'stop') {
@@ -152,7 +152,7 @@ function applyInPlace(machine: Machine, action: Action, t: number): StepResult {
 
 			const before = machine.regions.length;
 			const result = loadDriver(machine, now);
-			return done(result.ok, `ham reinstalled for ${machine.kernel.version}; ${result.message}`, newOutcomes(machine, before));
+			return done(result.ok, `ham reinstalled for ${machine.kernel.version}; ${result.message}`, [...result.retried, ...newOutcomes(machine, before)]);
 		}
 
 		case 'workload': {

@@ -45,16 +45,16 @@ export function machineReport(machine: Machine, t: number) {
 		format: reportFormat,
 		time: t,
 		machine: {
-			name: machine.spec.name,
-			description: machine.spec.description,
+			name: safeText(machine.spec.name),
+			description: safeText(machine.spec.description),
 			arch: machine.spec.kernel.arch,
-			kernel: machine.kernel.version,
+			kernel: safeText(machine.kernel.version),
 			seed: machine.seed,
 			uptimeSeconds: Math.round((t - machine.kernel.bootedAt) * 1000) / 1000,
 			load: machine.workload.load,
 		},
 		driver: {
-			builtFor: machine.driver.builtFor,
+			builtFor: safeText(machine.driver.builtFor),
 			loaded: machine.driver.loaded,
 			major: machine.driver.major,
 			device: '/dev/ham',
@@ -69,7 +69,7 @@ export function machineReport(machine: Machine, t: number) {
 			size: slot.boot ? machine.spec.boot.moduleBytes : slot.module?.size ?? null,
 			mode: slot.boot ? 'boot' : slot.module?.mode ?? null,
 			start: slot.module ? formatAddress(slot.module.start) : null,
-			label: slot.module?.label || null,
+			label: slot.module?.label ? safeText(slot.module.label) : null,
 			regionId: machine.regions.find(region => region.slot === slot.slot)?.id ?? null,
 		})),
 		kernel: {
@@ -87,9 +87,9 @@ export function machineReport(machine: Machine, t: number) {
 			zones: resources.zones.map(zone => ({name: zone.name, start: formatAddress(zone.start), presentBytes: zone.presentBytes})),
 			physLimit: formatSize(machine.spec.kernel.physLimitBytes),
 			iomem: iomemResources(machine).map(resource => ({
-				name: resource.name, start: formatAddress(resource.start), end: formatAddress(resource.start + resource.size - 1),
+				name: safeText(resource.name), start: formatAddress(resource.start), end: formatAddress(resource.start + resource.size - 1),
 			})),
 		},
-		log: machine.log.slice(-50).map(line => formatLogLine(machine, line)),
+		log: machine.log.slice(-50).map(line => safeText(formatLogLine(machine, line))),
 	};
 }

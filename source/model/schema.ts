@@ -4,8 +4,12 @@
 import * as v from 'valibot';
 import {presets} from './presets.js';
 import {loadLevels, type MachineSpec, moduleModes} from './spec.js';
+import {stateProblems} from './invariants.js';
 import {type Machine, stateFormat} from './state.js';
-import {toBytes} from './units.js';
+import {maxSeconds, toBytes} from './units.js';
+
+// eslint-disable-next-line no-control-regex
+const controlCharacters = /[\u0000-\u001F\u007F-\u009F]/g;
 
 /** A size or address: bytes as a number, or text such as "512M", "4G", "0x100000000". */
 const bytes = v.pipe(
@@ -15,8 +19,17 @@ const bytes = v.pipe(
 );
 const positiveBytes = v.pipe(bytes, v.minValue(1, 'must be more than 0'));
 const count = v.pipe(v.number(), v.integer('must be a whole number'), v.minValue(0, 'must not be negative'));
-const seconds = v.pipe(v.number(), v.minValue(0, 'must not be negative'), v.finite());
-const text = (max: number) => v.pipe(v.string(), v.maxLength(max, `longer than ${max} characters`));
+const seconds = v.pipe(v.number(), v.minValue(0, 'must not be negative'), v.maxValue(maxSeconds, 'past the year 9999'));
+/**
+ * Text from a file. Every one of these fields is a single line that reaches terminals (a name, a
+ * label, a log line), so control characters and escape sequences (C0, DEL, C1) are replaced with
+ * U+FFFD as the file is read: nothing the model holds, and so nothing it prints, can carry one.
+ */
+const text = (max: number) => v.pipe(
+	v.string(),
+	v.transform(value => value.replace(controlCharacters, '\uFFFD')),
+	v.maxLength(max, `longer than ${max} characters`),
+);
 const range = v.strictObject({start: bytes, size: positiveBytes});
 
 const specSchema = v.strictObject({
@@ -118,6 +131,38 @@ function checkSpec(spec: MachineSpec): ValidationResult<MachineSpec> {
 		}
 	}
 
+	const slots = new Set<number>();
+	for (const plugged of spec.plugged) {
+		if (slots.has(plugged.slot)) {
+			return {ok: false, error: `plugged: slot ${plugged.slot} is listed twice`};
+		}
+
+		slots.add(plugged.slot);
+		if (!spec.controller.moduleSizes.includes(plugged.size)) {
+			return {ok: false, error: `plugged: slot ${plugged.slot}'s size ${plugged.size} is not one of controller.moduleSizes`};
+		}
+	}
+
+	// A machine that could not have booted: its accounting would start below zero.
+	const {kernel, boot} = spec;
+	const ram = [...boot.ram].sort((a, b) => a.start - b.start);
+	for (let index = 1; index < ram.length; index++) {
+		if (ram[index]!.start < ram[index - 1]!.start + ram[index - 1]!.size) {
+			return {ok: false, error: 'boot.ram: RAM ranges overlap'};
+		}
+	}
+
+	if (kernel.vmallocBytes !== null && kernel.vmallocBootUsedBytes > kernel.vmallocBytes) {
+		return {ok: false, error: 'kernel.vmallocBootUsedBytes: more than kernel.vmallocBytes'};
+	}
+
+	const lowEnd = kernel.directMapBytes ?? Number.MAX_SAFE_INTEGER;
+	const lowmem = ram.reduce((sum, range) => sum + Math.max(0, Math.min(lowEnd, range.start + range.size) - range.start), 0);
+	const bootMemmap = Math.ceil(ram.reduce((sum, range) => sum + range.size, 0) / kernel.pageBytes) * kernel.structPageBytes;
+	if (kernel.reservedLowmemBytes + bootMemmap > lowmem) {
+		return {ok: false, error: `kernel.reservedLowmemBytes: with the boot memory's mem_map (${bootMemmap} B) more than the ${lowmem} B of lowmem`};
+	}
+
 	return {ok: true, value: spec};
 }
 
@@ -182,5 +227,19 @@ export function parseMachine(input: unknown): ValidationResult<Machine> {
 	}
 
 	const parsed = v.safeParse(machineSchema, input);
-	return parsed.success ? {ok: true, value: parsed.output as Machine} : {ok: false, error: firstIssue(parsed.issues)};
+	if (!parsed.success) {
+		return {ok: false, error: firstIssue(parsed.issues)};
+	}
+
+	// Well-formed field by field; now as a whole: a state the real system could not be in (hand
+	// edited, or damaged in a way that still parses) is refused rather than acted on.
+	const machine = parsed.output as Machine;
+	let problems: string[];
+	try {
+		problems = stateProblems(machine);
+	} catch (error) {
+		problems = [(error as Error).message];
+	}
+
+	return problems.length === 0 ? {ok: true, value: machine} : {ok: false, error: `inconsistent: ${problems[0]}`};
 }

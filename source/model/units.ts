@@ -5,6 +5,9 @@ export const MiB = 1024 * KiB;
 export const GiB = 1024 * MiB;
 export const TiB = 1024 * GiB;
 
+/** The last second a Date can print (9999-12-31T23:59:59Z): a state file's times stay below it. */
+export const maxSeconds = 253_402_300_799;
+
 const suffixes: Record<string, number> = {'': 1, K: KiB, M: MiB, G: GiB, T: TiB};
 
 export type SizeResult = {ok: true; bytes: number} | {ok: false; error: string};
@@ -66,6 +69,11 @@ export function toBytes(value: number | string): number | undefined {
 
 	if (value.startsWith('0x')) {
 		return parseAddress(value);
+	}
+
+	// Address 0 is an address (parseSize refuses a zero size; toBytes' callers check sizes for 0).
+	if (/^\s*0+\s*$/.test(value)) {
+		return 0;
 	}
 
 	const parsed = parseSize(value);
