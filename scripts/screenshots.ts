@@ -4,8 +4,9 @@
 import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import {cliPath, runCli, tempDir} from '../test/helpers/cli.js';
-import {keys, startInPty, type PtySession} from '../test/helpers/pty.js';
+import {runCli, tempDir} from '../test/helpers/cli.js';
+import {openConsole} from '../test/helpers/console-pty.js';
+import {keys, type PtySession} from '../test/helpers/pty.js';
 import {screenToSvg} from '../test/helpers/svg.js';
 
 const out = path.resolve('screenshots');
@@ -37,23 +38,6 @@ function demoMachine(): string {
 	return state;
 }
 
-async function open(state: string): Promise<PtySession> {
-	const session = startInPty(process.execPath, [cliPath, '--state', state], {cols: 80, rows: 24, env});
-	await session.waitFor('q quit', 20_000);
-	// Raw mode comes just after the first frame: knock until the help answers, then close it.
-	for (let tries = 0; tries < 20; tries++) {
-		session.press('?');
-		try {
-			await session.waitFor('Keys · ? or Esc closes', 1000);
-			break;
-		} catch {}
-	}
-
-	session.press(keys.escape);
-	await session.waitFor('q quit');
-	return session;
-}
-
 function save(session: PtySession, name: string, title: string): void {
 	const svg = screenToSvg(session.term, {title});
 	const file = path.join(out, `${name}.svg`);
@@ -63,7 +47,7 @@ function save(session: PtySession, name: string, title: string): void {
 }
 
 async function scene(name: string, title: string, act: (session: PtySession) => Promise<void>) {
-	const session = await open(demoMachine());
+	const session = await openConsole(demoMachine(), {env});
 	try {
 		await act(session);
 		save(session, name, title);

@@ -6,9 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {describe, test} from 'node:test';
 import {cliPath, runCli, tempDir} from './helpers/cli.js';
-import {keys, startInPty, type PtySession} from './helpers/pty.js';
-
-const startTimeout = 20_000;
+import {openConsole} from './helpers/console-pty.js';
+import {keys, type PtySession} from './helpers/pty.js';
 
 function stateWith(scenario?: Record<string, unknown>): string {
 	const dir = tempDir();
@@ -21,28 +20,6 @@ function stateWith(scenario?: Record<string, unknown>): string {
 	}
 
 	return state;
-}
-
-async function openConsole(state: string, options: {cols?: number; rows?: number; env?: Record<string, string | undefined>} = {}): Promise<PtySession> {
-	const session = startInPty(process.execPath, [cliPath, '--state', state], {cols: 80, rows: 24, ...options});
-	await session.waitFor('q quit', startTimeout);
-	// Ink draws its first frame before it puts the terminal in raw mode: a key sent at once would be
-	// echoed, not read. Open and close the help until it answers.
-	for (let tries = 0; ; tries++) {
-		session.press('?');
-		try {
-			await session.waitFor('Keys · ? or Esc closes', 1000);
-			break;
-		} catch (error) {
-			if (tries > 10) {
-				throw error;
-			}
-		}
-	}
-
-	session.press(keys.escape);
-	await session.waitFor('q quit');
-	return session;
 }
 
 describe('the console in a real terminal', {concurrency: 3}, () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import {chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync} from 'node:fs';
+import {chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {canWrite, onlineBlocks, planOnline, writeSysfs} from '../source/sysfs/online.js';
 import {groupRanges} from '../source/sysfs/ranges.js';
-import {memoryDirectory, readMemoryTree} from '../source/sysfs/read.js';
+import {ListingSignature, listingSignature, memoryDirectory, readAutoOnline, readMemoryTree, readZones, rereadBlock} from '../source/sysfs/read.js';
 import {makeMemoryTree, run, tempSysroot, type TreeSpec} from './helpers/sysfs-tree.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -69,6 +69,57 @@ describe('readMemoryTree on well-formed trees', () => {
 		assert.equal(tree.hasZones, false, 'no memory0, so no zones even though every block has valid_zones');
 		assert.deepEqual(tree.blocks.map(block => block.node), [null, null, null, null]);
 		assert.deepEqual(tree.blocks[1]?.zones, ['Normal']);
+	});
+});
+
+describe('reading for --status and for the console', () => {
+	test('{nodes: false} looks up no node and claims none; the grouping needs none', () => {
+		const {sysroot} = fakeTree({blocks: [...run(0, 2), ...run(2, 2, {node: 1})]});
+		const tree = readMemoryTree(sysroot, {nodes: false, zones: false});
+		assert.equal(tree.hasNodes, false);
+		assert.deepEqual(tree.blocks.map(block => block.node), [null, null, null, null]);
+		assert.deepEqual(tree.problems, []);
+	});
+
+	test('a relative sysroot reads the same, and the working directory is put back', () => {
+		const {sysroot} = fakeTree({blocks: [...run(0, 3), {index: 3, omit: ['state']}]});
+		const cwd = process.cwd();
+		const relative = path.relative(cwd, sysroot);
+		const tree = readMemoryTree(relative);
+		assert.equal(process.cwd(), cwd);
+		assert.deepEqual(tree.blocks, readMemoryTree(sysroot).blocks);
+		assert.deepEqual(tree.problems, [`${memoryDirectory(relative)}/memory3/state: missing`]);
+	});
+
+	test('rereadBlock reads state and removable again, keeps the node; undefined when the block went', () => {
+		const {sysroot, memory} = fakeTree({blocks: run(0, 2, {node: 2})});
+		const tree = readMemoryTree(sysroot);
+		writeFileSync(path.join(memory, 'memory1/state'), 'offline\n');
+		const problems: string[] = [];
+		assert.deepEqual(rereadBlock(tree, tree.blocks[1]!, problems, {zones: false}), {index: 1, state: 'offline', removable: true, node: 2, zones: ['Normal']});
+		rmSync(path.join(memory, 'memory1'), {recursive: true});
+		assert.equal(rereadBlock(tree, tree.blocks[1]!, problems), undefined);
+		assert.deepEqual(problems, [`${memory}/memory1: vanished while reading; block left out`]);
+	});
+
+	test('readZones, readAutoOnline and the listing signature', () => {
+		const {sysroot, memory} = fakeTree({blocks: [{index: 0, zones: 'DMA32 Normal'}, ...run(1, 2)]});
+		assert.deepEqual(readZones(memory, 0), ['DMA32', 'Normal']);
+		assert.equal(readZones(memory, 9), undefined);
+		assert.equal(readAutoOnline(memory), 'offline');
+		const tree = readMemoryTree(sysroot);
+		assert.equal(listingSignature(memory), tree.signature);
+		// In any order, and only block names count.
+		const signature = new ListingSignature();
+		for (const name of ['memory2', 'block_size_bytes', 'memory0', 'memory1', 'memoryX']) {
+			signature.add(name);
+		}
+
+		assert.equal(signature.text(), tree.signature);
+		mkdirSync(path.join(memory, 'memory7'));
+		assert.notEqual(listingSignature(memory), tree.signature);
+		unlinkSync(path.join(memory, 'auto_online_blocks'));
+		assert.equal(readAutoOnline(memory), null);
 	});
 });
 
@@ -245,12 +296,12 @@ describe('onlining', () => {
 		const tree = readMemoryTree(sysroot);
 		assert.equal(canWrite(tree), true);
 		unlinkSync(path.join(memory, 'memory8/state'));
-		assert.equal(canWrite(tree), `cannot write ${memory}/memory8/state: ENOENT, the block is gone`);
+		assert.equal(canWrite(tree), `the block is gone: cannot write ${memory}/memory8/state (ENOENT)`);
 	});
 
 	test('canWrite names root as the cure for EACCES', {skip: isRoot && 'running as root, which may write any file whatever its mode'}, () => {
 		const {sysroot: root, memory: dir} = fakeTree({blocks: run(0, 1, {state: 'offline'})});
 		chmodSync(path.join(dir, 'memory0/state'), 0o444);
-		assert.equal(canWrite(readMemoryTree(root)), `cannot write ${dir}/memory0/state: EACCES, onlining memory needs root`);
+		assert.equal(canWrite(readMemoryTree(root)), `onlining memory needs root: cannot write ${dir}/memory0/state (EACCES)`);
 	});
 });

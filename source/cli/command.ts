@@ -17,7 +17,17 @@ export type Command =
 	| {kind: 'boot'; version: string}
 	| {kind: 'reset'; seed: number; preset: string | undefined; scenario: string | undefined};
 
-export type Parsed = {ok: true; command: Command; statePath: string | undefined} | {ok: false; error: string};
+/** A real machine's memory blocks (--sysroot DIR or --sysfs) instead of the simulated machine. */
+export type SysfsTarget = {
+	sysroot: string;
+	/** --all: one line per block. */
+	all: boolean;
+	/** What --integrate (and the console's i and r) write to each offline block's state. */
+	onlineType: 'online' | 'online_movable' | 'online_kernel';
+	dryRun: boolean;
+};
+
+export type Parsed = {ok: true; command: Command; statePath: string | undefined; sysfs?: SysfsTarget} | {ok: false; error: string};
 
 const actions = ['status', 'json', 'integrate', 'plug', 'unplug', 'driver', 'workload', 'boot', 'reset'] as const;
 export const defaultSeed = 2003;
@@ -63,8 +73,74 @@ export function parseCommand(flags: Flags, input: readonly string[]): Parsed {
 		return {ok: false, error: '--state needs a path'};
 	}
 
+	if (flags.scenario === '') {
+		return {ok: false, error: '--scenario needs a path'};
+	}
+
+	const sysfs = sysfsTarget(action, flags);
+	if (typeof sysfs === 'string') {
+		return {ok: false, error: sysfs};
+	}
+
 	const command = toCommand(action, flags);
-	return typeof command === 'string' ? {ok: false, error: command} : {ok: true, command, statePath: flags.state};
+	if (typeof command === 'string') {
+		return {ok: false, error: command};
+	}
+
+	return sysfs ? {ok: true, command, statePath: undefined, sysfs} : {ok: true, command, statePath: flags.state};
+}
+
+const onlineTypes: Record<string, SysfsTarget['onlineType']> = {
+	online: 'online', online_movable: 'online_movable', online_kernel: 'online_kernel', movable: 'online_movable', kernel: 'online_kernel',
+};
+
+/** The real machine's flags: checked together, so that none is silently ignored. */
+function sysfsTarget(action: (typeof actions)[number] | undefined, flags: Flags): SysfsTarget | undefined | string {
+	const real = flags.sysroot === undefined ? flags.sysfs ? '--sysfs' : undefined : '--sysroot';
+	if (flags.sysroot !== undefined && flags.sysfs) {
+		return '--sysroot and --sysfs cannot be used together (--sysfs is --sysroot /)';
+	}
+
+	if (real === undefined) {
+		for (const flag of ['all', 'dryRun', 'onlineType'] as const) {
+			if (flags[flag] !== undefined && flags[flag] !== false) {
+				return `--${flag === 'dryRun' ? 'dry-run' : flag === 'onlineType' ? 'online-type' : flag} works on a real machine: add --sysroot DIR or --sysfs`;
+			}
+		}
+
+		return undefined;
+	}
+
+	if (flags.sysroot !== undefined && flags.sysroot.trim() === '') {
+		return '--sysroot needs a directory (/ for this machine, as --sysfs)';
+	}
+
+	if (action !== undefined && action !== 'status' && action !== 'json' && action !== 'integrate') {
+		return `--${action} works on the simulated machine only, not with ${real}: a real machine's memory is added by its hardware or hypervisor`;
+	}
+
+	if (flags.state !== undefined) {
+		return `--state is the simulated machine's file; it does not go with ${real}`;
+	}
+
+	if (flags.all && action !== 'status' && action !== 'json') {
+		return '--all goes with --status or --json';
+	}
+
+	if (flags.dryRun && action !== 'integrate') {
+		return '--dry-run goes with --integrate';
+	}
+
+	const onlineType = onlineTypes[flags.onlineType ?? 'online'];
+	if (!onlineType) {
+		return `--online-type takes online, online_movable or online_kernel, not "${flags.onlineType}"`;
+	}
+
+	if (flags.onlineType !== undefined && action !== 'integrate' && action !== undefined) {
+		return '--online-type goes with --integrate or the console';
+	}
+
+	return {sysroot: flags.sysroot ?? '/', all: flags.all === true, onlineType, dryRun: flags.dryRun === true};
 }
 
 function toCommand(action: (typeof actions)[number] | undefined, flags: Flags): Command | string {
@@ -93,7 +169,7 @@ function toCommand(action: (typeof actions)[number] | undefined, flags: Flags): 
 		}
 
 		case 'unplug': {
-			const slot = wholeNumber(flags.unplug!, 'SLOT', 1, 4096);
+			const slot = wholeNumber(flags.unplug!, 'SLOT', 1, 65_536);
 			return typeof slot === 'string' ? slot : {kind: 'unplug', slot};
 		}
 
@@ -135,7 +211,7 @@ function plugCommand(text: string): Command | string {
 		return `--plug takes SLOT:SIZE[:MODE], e.g. 2:1G or 3:512M:mirror, not "${text}"`;
 	}
 
-	const slot = wholeNumber(parts[0]!, 'SLOT', 1, 4096);
+	const slot = wholeNumber(parts[0]!, 'SLOT', 1, 65_536);
 	if (typeof slot === 'string') {
 		return slot;
 	}

@@ -13,8 +13,20 @@ export const helpText = `
     $ ham-tui --boot KERNEL        reboot into another kernel version
     $ ham-tui --reset [--seed N] [--preset NAME | --scenario FILE]
 
+  A real machine (Linux memory blocks in sysfs, docs/SYSFS.md)
+    $ ham-tui --sysfs              the console on this machine's memory blocks
+    $ ham-tui --status --sysroot DIR [--all]
+                                   DIR/sys/devices/system/memory as ranges (lsmem's grouping)
+                                   in the /proc/ham/status shape; --all: one line per block
+    $ ham-tui --json --sysfs [--all]   the same with state, removable, node and zones
+    $ ham-tui --integrate --sysfs [--attempts N] [--interval SECONDS] [--dry-run]
+          [--online-type online|online_movable|online_kernel]
+                                   online every offline block, retrying those the kernel
+                                   may accept later (EBUSY, ENOMEM); needs root
+
   Options
     --state PATH      the machine's state file (default: $XDG_STATE_HOME/ham-tui/machine.json)
+    --sysroot DIR     a real machine's memory under DIR (as lsmem --sysroot); --sysfs is /
     --help, --version
 
   Environment
@@ -25,6 +37,7 @@ export const helpText = `
   Exit codes
     0 done; 1 refused or failed (integrate: nothing enabled); 2 bad usage;
     3 state or scenario file unusable; 64 integrate enabled some regions but not all
+    (a real machine: 1 also when its memory directory cannot be read or onlining needs root)
 `;
 
 export const flags = {
@@ -43,6 +56,11 @@ export const flags = {
 	preset: {type: 'string'},
 	scenario: {type: 'string'},
 	state: {type: 'string'},
+	sysroot: {type: 'string'},
+	sysfs: {type: 'boolean'},
+	all: {type: 'boolean'},
+	dryRun: {type: 'boolean'},
+	onlineType: {type: 'string'},
 } as const;
 
 export type Flags = {
@@ -61,4 +79,9 @@ export type Flags = {
 	preset?: string;
 	scenario?: string;
 	state?: string;
+	sysroot?: string;
+	sysfs?: boolean;
+	all?: boolean;
+	dryRun?: boolean;
+	onlineType?: string;
 };

@@ -46,7 +46,7 @@ function apply(statePath: string, action: Action, t: number, check?: (machine: M
 		const machine = current(stored, t);
 		const problem = check?.(machine);
 		if (problem) {
-			return {machine: stored, result: problem};
+			return {machine: undefined, result: problem}; // A usage error writes nothing.
 		}
 
 		const result = step(machine, action, t);

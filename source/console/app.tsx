@@ -13,6 +13,8 @@ import {HelpScreen} from './components/help-screen.js';
 import {KeyBar} from './components/key-bar.js';
 import {LogPane} from './components/log-pane.js';
 import {LoopPanel} from './components/loop-panel.js';
+import {MemoryPane} from './components/memory-pane.js';
+import {NodesPane} from './components/nodes-pane.js';
 import {NoticePanel} from './components/notice-panel.js';
 import {PlugForm} from './components/plug-form.js';
 import {RegionsPane} from './components/regions-pane.js';
@@ -65,7 +67,8 @@ export function App({source, clock}: Props) {
 		run(t, tickLoop);
 	});
 	snapshotRef.current = snapshot;
-	const frame = layout(columns, rows, snapshot.slots.length);
+	// A real machine has a node or two where the simulated one has slots: keep the top panes' height.
+	const frame = layout(columns, rows, snapshot.sysfs ? Math.max(6, snapshot.slots.length) : snapshot.slots.length);
 	rowsRef.current = {slots: frame.top - 2, regions: Math.max(1, frame.regions - 4), log: frame.lower - 2};
 
 	useInput((input, key) => {
@@ -94,14 +97,18 @@ export function App({source, clock}: Props) {
 				: (
 					<>
 						<Box>
-							<SlotsPane slots={snapshot.slots} cursor={ui.cursor.slots} offset={ui.offset.slots} focused={ui.pane === 'slots'} width={frame.slotsWidth} height={frame.top}/>
-							<ResourcesPane resources={snapshot.resources} selected={regions[ui.cursor.regions]} width={resourcesWidth} height={frame.top}/>
+							{snapshot.sysfs
+								? <NodesPane view={snapshot.sysfs} cursor={ui.cursor.slots} offset={ui.offset.slots} focused={ui.pane === 'slots'} width={frame.slotsWidth} height={frame.top}/>
+								: <SlotsPane slots={snapshot.slots} cursor={ui.cursor.slots} offset={ui.offset.slots} focused={ui.pane === 'slots'} width={frame.slotsWidth} height={frame.top}/>}
+							{snapshot.sysfs
+								? <MemoryPane view={snapshot.sysfs} selected={regions[ui.cursor.regions]} width={resourcesWidth} height={frame.top}/>
+								: <ResourcesPane resources={snapshot.resources} selected={regions[ui.cursor.regions]} width={resourcesWidth} height={frame.top}/>}
 						</Box>
 						{ui.mode.kind === 'plug'
 							? <PlugForm form={ui.mode} snapshot={snapshot} width={columns} height={frame.regions}/>
 							: ui.mode.kind === 'retry-setup'
-								? <RetrySetup setup={ui.mode} failed={snapshot.regions.filter(region => region.status === 'FAILED').length} width={columns} height={frame.regions}/>
-								: <RegionsPane regions={regions} total={snapshot.regions.length} filter={ui.filter} driverLoaded={snapshot.driver.loaded} cursor={ui.cursor.regions} offset={ui.offset.regions} focused={ui.pane === 'regions'} width={columns} height={frame.regions}/>}
+								? <RetrySetup setup={ui.mode} failed={snapshot.sysfs ? snapshot.sysfs.offline.blocks : snapshot.regions.filter(region => region.status === 'FAILED').length} real={snapshot.sysfs !== undefined} width={columns} height={frame.regions}/>
+								: <RegionsPane regions={regions} total={snapshot.regions.length} filter={ui.filter} driverLoaded={snapshot.driver.loaded} source={snapshot.sysfs?.root} cursor={ui.cursor.regions} offset={ui.offset.regions} focused={ui.pane === 'regions'} width={columns} height={frame.regions}/>}
 						{lower}
 					</>
 				)}

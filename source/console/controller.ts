@@ -15,6 +15,14 @@ export type Context = {
 	act: (action: ConsoleAction) => ActResult;
 };
 
+/** What the keys that change the simulated machine say on a real one (sysfs), instead of acting. */
+const realMachine = {
+	plug: ['A real machine has no modelled slots to plug into: its memory is added', 'by its hardware or hypervisor, then shows here as offline blocks.'],
+	unplug: ['A real machine has no slots to unplug here,', 'and ham-tui never offlines memory (ham 1.0 had no hot-remove).'],
+	workload: ['A real machine\'s load is its own: there is no workload lever.', 'Free memory yourself, then i or r.'],
+	driver: ['A real machine has no ham driver to start or stop: the kernel does its job.', 'auto_online_blocks says what the kernel does with a new block.'],
+};
+
 export function handleKey(ui: UiState, key: string, context: Context): UiState {
 	if (key === 'ctrl-c') {
 		return {...ui, quit: true};
@@ -88,13 +96,17 @@ function browseKey(ui: UiState, key: string, context: Context): UiState {
 
 		case 'plug': {
 			if (context.snapshot.kind !== 'simulated') {
-				return {...ui, notice: {title: 'Plug', lines: ['A real machine has no modelled slots: modules are added by the hardware or the hypervisor.'], error: true}};
+				return {...ui, notice: {title: 'Plug', lines: realMachine.plug, error: true}};
 			}
 
 			return {...ui, mode: plugForm(ui, context.snapshot)};
 		}
 
 		case 'unplug': {
+			if (context.snapshot.kind !== 'simulated') {
+				return {...ui, notice: {title: 'Unplug', lines: realMachine.unplug, error: true}};
+			}
+
 			const slot = selectedSlot(ui, context);
 			if (slot === undefined) {
 				return {...ui, notice: {title: 'Unplug', lines: ['Select a slot first (Tab to the slots pane).'], error: true}};
@@ -122,10 +134,18 @@ function browseKey(ui: UiState, key: string, context: Context): UiState {
 		}
 
 		case 'workload': {
+			if (context.snapshot.kind !== 'simulated') {
+				return {...ui, notice: {title: 'Workload', lines: realMachine.workload, error: true}};
+			}
+
 			return {...ui, mode: {kind: 'workload'}};
 		}
 
 		case 'driver': {
+			if (context.snapshot.kind !== 'simulated') {
+				return {...ui, notice: {title: 'Driver', lines: realMachine.driver, error: true}};
+			}
+
 			const result = context.act({type: 'driver', op: context.snapshot.driver.loaded ? 'stop' : 'start'});
 			return {...ui, notice: notice('Driver', result)};
 		}
@@ -337,15 +357,19 @@ export function tickLoop(ui: UiState, context: Context): UiState {
 	const done = loop.done + 1;
 	const history = [...loop.history, {attempt: done, time: context.now, outcomes: result.outcomes.map(outcomeOf)}];
 	const failed = result.outcomes.filter(outcome => outcome.status === 'FAILED');
+	// A real machine's outcomes are runs of blocks, not regions.
+	const real = context.snapshot.kind !== 'simulated';
 	let ended: string | null = null;
 	if (!result.ok) {
 		ended = result.message;
 	} else if (result.outcomes.length === 0) {
-		ended = 'nothing is FAILED: nothing to integrate';
+		ended = real ? result.message : 'nothing is FAILED: nothing to integrate';
 	} else if (failed.length === 0) {
-		ended = `every region ENABLED after ${done} attempt${done === 1 ? '' : 's'}`;
+		ended = `every ${real ? 'offline block online' : 'region ENABLED'} after ${done} attempt${done === 1 ? '' : 's'}`;
 	} else if (failed.every(outcome => outcome.retry === false)) {
-		ended = `stopped: no retry can help the ${failed.length} FAILED region${failed.length === 1 ? '' : 's'} left`;
+		ended = real
+			? `stopped: no retry can help ${failed.map(outcome => outcome.label ?? `region ${outcome.id}`).join(', ')}`
+			: `stopped: no retry can help the ${failed.length} FAILED region${failed.length === 1 ? '' : 's'} left`;
 	} else if (done >= loop.attempts) {
 		ended = `${done} attempts made, ${failed.length} still FAILED`;
 	}
@@ -354,13 +378,13 @@ export function tickLoop(ui: UiState, context: Context): UiState {
 }
 
 function outcomeOf(outcome: OutcomeRow) {
-	return {id: outcome.id, status: outcome.status, reason: outcome.reason, retry: outcome.retry};
+	return {id: outcome.id, status: outcome.status, reason: outcome.reason, retry: outcome.retry, ...(outcome.label === undefined ? {} : {label: outcome.label})};
 }
 
 function notice(title: string, result: ActResult): UiState['notice'] {
 	const lines = [result.message, ...result.outcomes
 		.filter(outcome => !result.message.includes(`region ${outcome.id} `))
-		.map(outcome => `region ${outcome.id}: ${outcome.status}${outcome.reason ? ` — ${outcome.reason}` : ''}`)];
+		.map(outcome => `${outcome.label ?? `region ${outcome.id}`}: ${outcome.status}${outcome.reason ? ` — ${outcome.reason}` : ''}`)];
 	return {title, lines: lines.filter(line => line !== ''), error: !result.ok};
 }
 

@@ -1,13 +1,14 @@
 // Starts the full-screen console. Ink and React are imported here, after the terminal checks and
 // after NO_COLOR/CI are settled: chalk reads the environment when it loads.
 import type {Clock} from '../cli/clock.js';
+import type {SysfsTarget} from '../cli/command.js';
 import {FileProblem} from '../store/store.js';
-import {simulatedSource} from '../view/source.js';
+import {type MachineSource, simulatedSource} from '../view/source.js';
 import {applyNoColor, checkTerminal, enterFullScreen, EXIT_NO_TERMINAL, ignoreCiEnvironment} from './terminal.js';
 
-type Options = {statePath: string; clock: Exclude<Clock, {error: string}>};
+type Options = {statePath: string; clock: Exclude<Clock, {error: string}>; sysfs?: SysfsTarget};
 
-export async function runConsole({statePath, clock}: Options): Promise<number> {
+export async function runConsole({statePath, clock, sysfs}: Options): Promise<number> {
 	const problem = checkTerminal(process.stdin, process.stdout);
 	if (problem) {
 		process.stderr.write(`${problem}\n`);
@@ -20,7 +21,25 @@ export async function runConsole({statePath, clock}: Options): Promise<number> {
 	const started = Date.now();
 	const start = clock.now();
 	const consoleClock = clock.fixed ? {now: () => start + (Date.now() - started) / 1000} : {now: clock.now};
-	const source = simulatedSource(statePath);
+	let source: MachineSource;
+	if (sysfs) {
+		// A real machine: the first read of its memory blocks, before the screen is taken.
+		const [{sysfsSource}, {writerFor}] = await Promise.all([import('../view/sysfs.js'), import('../sysfs/integrate.js')]);
+		const writer = writerFor(sysfs.sysroot, process.env);
+		try {
+			if (typeof writer === 'string') {
+				throw new TypeError(writer);
+			}
+
+			source = sysfsSource(sysfs.sysroot, {onlineType: sysfs.onlineType, writer});
+		} catch (error) {
+			process.stderr.write(`ham-tui: ${(error as Error).message}\n`);
+			return 1;
+		}
+	} else {
+		source = simulatedSource(statePath);
+	}
+
 	try {
 		source.snapshot(consoleClock.now());
 	} catch (error) {

@@ -15,7 +15,7 @@ export type Mode =
 	| {kind: 'filter'; text: string}
 	| RetrySetup;
 
-export type LoopAttempt = {attempt: number; time: number; outcomes: Array<{id: number; status: string; reason: string | null; retry: boolean | null}>};
+export type LoopAttempt = {attempt: number; time: number; outcomes: Array<{id: number; status: string; reason: string | null; retry: boolean | null; label?: string}>};
 
 export type RetryLoop = {
 	attempts: number;

@@ -53,48 +53,61 @@ export function writeSysfs(file: string, value: string): void {
 	}
 }
 
+/** access(2) with W_OK, or a stand-in (tests: a tree where writing is refused, as for non-root). */
+export type AccessCheck = (file: string) => void;
+
+const writeAccess: AccessCheck = file => {
+	accessSync(file, constants.W_OK);
+};
+
 /**
  * True when every offline block's `state` may be written; otherwise why not, for the caller to
  * show before trying (as non-root: EACCES, "needs root"). access(2) is only a hint: the write
- * itself can still be refused by the kernel.
+ * itself can still be refused by the kernel. `blocks` narrows the check to those block numbers.
  */
-export function canWrite(tree: MemoryTree): true | string {
-	const offline = tree.blocks.filter(block => block.state === 'offline');
+export function canWrite(tree: MemoryTree, access: AccessCheck = writeAccess, blocks?: readonly number[]): true | string {
+	const offline = blocks ?? tree.blocks.filter(block => block.state === 'offline').map(block => block.index);
 	// With nothing to online, still check one block so "needs root" shows before it matters.
-	const blocks = offline.length > 0 ? offline : tree.blocks.slice(0, 1);
-	for (const block of blocks) {
-		const file = statePath(tree, block.index);
+	const indices = offline.length > 0 ? offline : tree.blocks.slice(0, 1).map(block => block.index);
+	for (const index of indices) {
+		const file = statePath(tree, index);
 		try {
-			accessSync(file, constants.W_OK);
+			access(file);
 		} catch (error) {
-			return `cannot write ${file}: ${explainAccess(errorCode(error))}`;
+			return explainAccess(file, errorCode(error));
 		}
 	}
 
 	return true;
 }
 
-function explainAccess(code: string): string {
+/** True when canWrite's answer means that root (or CAP_SYS_ADMIN) is what is missing. */
+export function needsRoot(problem: string): boolean {
+	return problem.includes('needs root');
+}
+
+/** The cure first, then the file and the errno: a narrow console shows what to do. */
+function explainAccess(file: string, code: string): string {
 	switch (code) {
 		case 'EACCES':
 		case 'EPERM': {
-			return `${code}, onlining memory needs root`;
+			return `onlining memory needs root: cannot write ${file} (${code})`;
 		}
 
 		case 'EROFS': {
-			return `${code}, sysfs is mounted read-only here`;
+			return `sysfs is mounted read-only here: cannot write ${file} (${code})`;
 		}
 
 		case 'ENOENT': {
-			return `${code}, the block is gone`;
+			return `the block is gone: cannot write ${file} (${code})`;
 		}
 
 		default: {
-			return code;
+			return `cannot write ${file}: ${code}`;
 		}
 	}
 }
 
-function statePath(tree: MemoryTree, index: number): string {
+export function statePath(tree: MemoryTree, index: number): string {
 	return path.join(tree.root, `memory${index}`, 'state');
 }

@@ -4,7 +4,7 @@
 // buffer, and one lstat(2) to confirm the block sits on the same node as the block before (a
 // readdir per block, as lsmem does, costs about four times as much).
 // Odd trees never throw: each oddity becomes a one-line entry in `problems` naming the path.
-import {closeSync, constants, existsSync, lstatSync, openSync, readdirSync, readSync} from 'node:fs';
+import {closeSync, constants, existsSync, lstatSync, opendirSync, openSync, readdirSync, readSync} from 'node:fs';
 import path from 'node:path';
 
 /** The kernel's words for a block's state; anything else read from `state` is kept as read. */
@@ -48,6 +48,8 @@ export type MemoryTree = {
 	 * zones were read. lsmem shows and splits on ZONES only then.
 	 */
 	hasZones: boolean;
+	/** The `memoryN` entries listed, summed up (see listingSignature): tells a later listing that blocks came or went. */
+	signature: string;
 };
 
 export type ReadOptions = {
@@ -55,6 +57,12 @@ export type ReadOptions = {
 	zones?: boolean;
 	/** Read `phys_device` and `phys_index` too (default false): two more reads per block. */
 	physical?: boolean;
+	/**
+	 * Look up each block's `nodeN` entry (default true). Skip it when the ranges are split only on
+	 * STATE and REMOVABLE (lsmem's default, `--status`): one lstat less per block. The tree then
+	 * claims no nodes (`hasNodes` false, every `node` null).
+	 */
+	nodes?: boolean;
 };
 
 /** Where sysfs keeps memory blocks, under a system root (`/` for this machine). */
@@ -69,16 +77,22 @@ export function memoryDirectory(sysroot: string): string {
  */
 export function readMemoryTree(sysroot: string, options: ReadOptions = {}): MemoryTree {
 	const root = memoryDirectory(sysroot);
-	const names = listMemoryDirectory(root);
+	const listed = blockDirectories(listMemoryDirectory(root));
 	const blockSizeBytes = readBlockSize(root);
-	const reader: BlockReader = {options, problems: [], nodes: {lookup: undefined, last: null, firstBlock: ''}};
+	const reader: BlockReader = {options, problems: [], nodes: {lookup: options.nodes === false ? false : undefined, last: null, firstBlock: ''}, cut: 0, current: ''};
 	const blocks: MemoryBlock[] = [];
-	for (const {name, index} of blockDirectories(names)) {
-		const block = readBlock(reader, `${root}/${name}`, index);
-		if (block) {
-			blocks.push(block);
+	inDirectory(root, inside => {
+		// Inside the memory directory, files open as "memory7/state": the kernel walks two path
+		// components instead of eight or more (lsmem gets the same from openat on a directory fd).
+		reader.cut = inside ? root.length + 1 : 0;
+		for (const {name, index} of listed) {
+			reader.current = inside ? name : `${root}/${name}`;
+			const block = readBlock(reader, `${root}/${name}`, index);
+			if (block) {
+				blocks.push(block);
+			}
 		}
-	}
+	});
 
 	if (blocks.length === 0) {
 		reader.problems.push(`${root}: no memoryN block directories`);
@@ -92,15 +106,130 @@ export function readMemoryTree(sysroot: string, options: ReadOptions = {}): Memo
 		hasNodes: reader.nodes.lookup === true,
 		// lsmem's very test (F_OK on memory0/valid_zones), made once for the whole tree.
 		hasZones: options.zones !== false && existsSync(`${root}/memory0/valid_zones`),
+		signature: signatureOf(listed),
 	};
 }
 
-function listMemoryDirectory(root: string): string[] {
+/**
+ * Reads one block again (state, removable and, if the tree has them, zones), keeping its node:
+ * a block never moves between nodes. Returns undefined, with the reason in `problems`, when the
+ * block is gone. For refreshing a tree already read, a few blocks at a time.
+ */
+export function rereadBlock(tree: MemoryTree, block: MemoryBlock, problems: string[], options: ReadOptions = {}): MemoryBlock | undefined {
+	const reader: BlockReader = {options: {...options, physical: false}, problems, nodes: {lookup: false, last: null, firstBlock: ''}, cut: 0, current: ''};
+	const directory = `${tree.root}/memory${block.index}`;
+	reader.current = directory;
+	const fresh = readBlock(reader, directory, block.index);
+	if (fresh) {
+		fresh.node = block.node;
+		if (options.zones === false) {
+			fresh.zones = block.zones;
+		}
+	}
+
+	return fresh;
+}
+
+/** `valid_zones` of one block, for showing a range's zones without reading every block's. */
+export function readZones(root: string, index: number): string[] | undefined {
 	try {
-		return readdirSync(root);
+		return parseZones(readSmallFile(`${root}/memory${index}/valid_zones`));
+	} catch {
+		return undefined;
+	}
+}
+
+/**
+ * The `memoryN` entries of a memory directory summed up in a short string, cheaply: one readdir.
+ * Compared with MemoryTree.signature, it tells that blocks appeared or went away (a hot-add, a
+ * hot-remove) without reading any block. Throws like readMemoryTree when the directory cannot be listed.
+ */
+export function listingSignature(root: string): string {
+	const signature = new ListingSignature();
+	for (const name of listMemoryDirectory(root)) {
+		signature.add(name);
+	}
+
+	return signature.text();
+}
+
+/**
+ * The set of `memoryN` entries summed up, in any order: entries can be added one at a time,
+ * as a directory is read a little at a time (the console's rolling re-read).
+ */
+export class ListingSignature {
+	private count = 0;
+	private sum = 0;
+	private hash = 0;
+
+	/** Counts `name` if it is a block directory's name. */
+	add(name: string): void {
+		if (isBlockName(name)) {
+			this.addIndex(Number(name.slice(6)));
+		}
+	}
+
+	addIndex(index: number): void {
+		this.count++;
+		this.sum = (this.sum + index) | 0;
+		// A 32-bit mix of the index (murmur3's finalizer), combined by xor: the order does not matter.
+		let h = index | 0;
+		h = Math.imul(h ^ (h >>> 16), 0x85_eb_ca_6b);
+		h = Math.imul(h ^ (h >>> 13), 0xc2_b2_ae_35);
+		this.hash ^= h ^ (h >>> 16);
+	}
+
+	text(): string {
+		return `${this.count}:${this.sum >>> 0}:${this.hash >>> 0}`;
+	}
+}
+
+function signatureOf(listed: readonly BlockName[]): string {
+	const signature = new ListingSignature();
+	for (const {index} of listed) {
+		signature.addIndex(index);
+	}
+
+	return signature.text();
+}
+
+/** lsmem's memory_block_filter: "memory" then digits only. */
+function isBlockName(name: string): boolean {
+	return name.length > 6 && name.startsWith('memory') && allDigits(name, 6);
+}
+
+/**
+ * `auto_online_blocks`: what the kernel does with a block it adds (offline, online,
+ * online_kernel, online_movable). Null when the file is missing or unreadable (old kernels).
+ */
+export function readAutoOnline(root: string): string | null {
+	try {
+		return shorten(chomp(readSmallFile(path.join(root, 'auto_online_blocks'))));
+	} catch {
+		return null;
+	}
+}
+
+/**
+ * The entries of the memory directory. opendir, not readdir: readdir (libuv's scandir) sorts
+ * every name with strcmp first, which the blocks, sorted by number, do not need.
+ */
+function listMemoryDirectory(root: string): string[] {
+	const names: string[] = [];
+	try {
+		const directory = opendirSync(root, {bufferSize: 1024});
+		try {
+			for (let entry = directory.readSync(); entry !== null; entry = directory.readSync()) {
+				names.push(entry.name);
+			}
+		} finally {
+			directory.closeSync();
+		}
 	} catch (error) {
 		throw new Error(`cannot list memory blocks in ${root}: ${errorCode(error)}`, {cause: error});
 	}
+
+	return names;
 }
 
 function readBlockSize(root: string): number {
@@ -128,7 +257,7 @@ type BlockName = {name: string; index: number};
 function blockDirectories(names: string[]): BlockName[] {
 	const found: BlockName[] = [];
 	for (const name of names) {
-		if (name.startsWith('memory') && /^\d+$/.test(name.slice(6))) {
+		if (isBlockName(name)) {
 			found.push({name, index: Number(name.slice(6))});
 		}
 	}
@@ -137,11 +266,57 @@ function blockDirectories(names: string[]): BlockName[] {
 	return found.sort((a, b) => a.index - b.index);
 }
 
+function allDigits(text: string, from: number): boolean {
+	for (let i = from; i < text.length; i++) {
+		const code = text.charCodeAt(i);
+		if (code < 0x30 || code > 0x39) {
+			return false;
+		}
+	}
+
+	return true;
+}
+
 type BlockReader = {
 	options: ReadOptions;
 	problems: string[];
 	nodes: NodeLookup;
+	/**
+	 * When the process sits in the memory directory: the length of "<root>/", cut from a block's
+	 * path to open its files relative to it. Messages always name the whole path.
+	 */
+	cut: number;
+	/** The block being read, as its files are opened: "memory7" inside the directory, else the whole path. */
+	current: string;
 };
+
+/**
+ * Runs `read` with the memory directory as the working directory when it can (the main thread,
+ * a directory it may enter), and puts the previous one back. Reading is synchronous, so nothing
+ * else runs meanwhile that could see the change.
+ */
+function inDirectory(directory: string, read: (inside: boolean) => void): void {
+	let previous: string | undefined;
+	try {
+		previous = process.cwd();
+		process.chdir(directory);
+	} catch {
+		// A worker thread, a removed working directory, no search permission: read by whole paths.
+		previous = undefined;
+	}
+
+	try {
+		read(previous !== undefined);
+	} finally {
+		if (previous !== undefined) {
+			try {
+				process.chdir(previous);
+			} catch {
+				// The old working directory was removed meanwhile; staying here harms no reader.
+			}
+		}
+	}
+}
 
 /** Thrown (and caught in readBlock) when a block directory disappears under the reader. */
 class BlockGone extends Error {}
@@ -151,10 +326,10 @@ function readBlock(reader: BlockReader, directory: string, index: number): Memor
 	try {
 		const block: MemoryBlock = {
 			index,
-			state: parseState(reader, directory, readAttribute(reader, directory, 'state')),
-			removable: parseRemovable(reader, directory, readAttribute(reader, directory, 'removable')),
+			state: readState(reader, directory),
+			removable: readRemovable(reader, directory),
 			node: null,
-			zones: [],
+			zones: noZones,
 		};
 		block.node = findNode(reader, directory);
 		if (reader.options.zones !== false) {
@@ -177,6 +352,36 @@ function readBlock(reader: BlockReader, directory: string, index: number): Memor
 }
 
 const knownStates = new Set<string>(['online', 'offline', 'going-offline']);
+/** The zones of a block whose `valid_zones` was not read: one shared empty list, never changed. */
+const noZones: string[] = [];
+
+// The contents nearly every block has, compared as bytes so that reading them makes no string.
+const onlineBytes = Buffer.from('online\n', 'latin1');
+const offlineBytes = Buffer.from('offline\n', 'latin1');
+
+/** `state`, without a string for the usual "online\n" and "offline\n". */
+function readState(reader: BlockReader, directory: string): string {
+	const length = readIntoBuffer(reader, directory, 'state');
+	if (length === onlineBytes.length && pageBuffer.compare(onlineBytes, 0, length, 0, length) === 0) {
+		return 'online';
+	}
+
+	if (length === offlineBytes.length && pageBuffer.compare(offlineBytes, 0, length, 0, length) === 0) {
+		return 'offline';
+	}
+
+	return parseState(reader, directory, length < 0 ? undefined : pageBuffer.toString('latin1', 0, length));
+}
+
+/** `removable`, without a string for the usual "1\n" and "0\n". */
+function readRemovable(reader: BlockReader, directory: string): boolean | null {
+	const length = readIntoBuffer(reader, directory, 'removable');
+	if (length === 2 && pageBuffer[1] === 0x0A && (pageBuffer[0] === 0x31 || pageBuffer[0] === 0x30)) {
+		return pageBuffer[0] === 0x31;
+	}
+
+	return parseRemovable(reader, directory, length < 0 ? undefined : pageBuffer.toString('latin1', 0, length));
+}
 
 function parseState(reader: BlockReader, directory: string, text: string | undefined): string {
 	if (text === undefined) {
@@ -235,7 +440,7 @@ function findNode(reader: BlockReader, directory: string): number | null {
 		return null;
 	}
 
-	if (nodes.last !== null && hasEntry(`${directory}/node${nodes.last}`)) {
+	if (nodes.last !== null && hasEntry(`${local(reader, directory)}/node${nodes.last}`)) {
 		return nodes.last;
 	}
 
@@ -265,10 +470,10 @@ function hasEntry(file: string): boolean {
 
 function listBlock(reader: BlockReader, directory: string): string[] {
 	try {
-		return readdirSync(directory);
+		return readdirSync(local(reader, directory));
 	} catch (error) {
 		const code = errorCode(error);
-		checkBlockThere(directory, code);
+		checkBlockThere(local(reader, directory), code);
 		reader.problems.push(`${directory}: cannot be listed (${code}), node unknown`);
 		return [];
 	}
@@ -311,15 +516,25 @@ function readPhysical(reader: BlockReader, directory: string, block: MemoryBlock
  * opened blind (no listing first): a missing one is rare and only then costs an exception.
  */
 function readAttribute(reader: BlockReader, directory: string, name: string): string | undefined {
-	const file = `${directory}/${name}`;
+	const length = readIntoBuffer(reader, directory, name);
+	return length < 0 ? undefined : pageBuffer.toString('latin1', 0, length);
+}
+
+/** Reads one attribute into pageBuffer and returns its length, or reports why not and returns -1. */
+function readIntoBuffer(reader: BlockReader, directory: string, name: string): number {
 	try {
-		return readSmallFile(file);
+		return readIntoPage(`${local(reader, directory)}/${name}`);
 	} catch (error) {
 		const code = errorCode(error);
-		checkBlockThere(directory, code);
-		reader.problems.push(`${file}: ${code === 'ENOENT' ? 'missing' : `unreadable (${code})`}`);
-		return undefined;
+		checkBlockThere(local(reader, directory), code);
+		reader.problems.push(`${directory}/${name}: ${code === 'ENOENT' ? 'missing' : `unreadable (${code})`}`);
+		return -1;
 	}
+}
+
+/** The path to open a block's files by: relative to the memory directory when the process is in it. */
+function local(reader: BlockReader, directory: string): string {
+	return reader.cut === 0 ? directory : reader.current;
 }
 
 /** Tells a missing file from a missing block: throws BlockGone when the block itself is not there. */
@@ -339,10 +554,14 @@ function checkBlockThere(directory: string, code: string): void {
 const pageBuffer = Buffer.allocUnsafe(4096);
 
 function readSmallFile(file: string): string {
+	return pageBuffer.toString('latin1', 0, readIntoPage(file));
+}
+
+/** open, read, close: the file's first page lands in pageBuffer; returns its length. */
+function readIntoPage(file: string): number {
 	const fd = openSync(file, constants.O_RDONLY); // A number skips parsing 'r' 300,000 times (~5%).
 	try {
-		const length = readSync(fd, pageBuffer, 0, pageBuffer.length, null);
-		return pageBuffer.toString('latin1', 0, length);
+		return readSync(fd, pageBuffer, 0, pageBuffer.length, null);
 	} finally {
 		closeSync(fd);
 	}

@@ -25,23 +25,27 @@ export function fit(text: string, width: number): string {
 	return text.length > width ? text.slice(0, Math.max(0, width - 1)) + '…' : text.padEnd(width);
 }
 
-export type RegionColumns = {id: number; bytes: boolean; why: number};
+export type RegionColumns = {id: number; bytes: boolean; why: number; start?: number};
 
-/** Column widths for a regions table of this inner width; the bytes column goes when narrow. */
-export function regionColumns(width: number, maxId: number): RegionColumns {
+/**
+ * Column widths for a regions table of this inner width; the bytes column goes when narrow.
+ * START takes 13 columns, more for addresses past 16 TiB (a real machine's, `maxStart` characters).
+ */
+export function regionColumns(width: number, maxId: number, maxStart = 12): RegionColumns {
 	const id = Math.max(2, String(maxId).length);
+	const start = Math.max(13, maxStart + 1);
 	const bytes = width >= 96;
-	const fixed = id + 1 + 13 + 6 + (bytes ? 12 : 0) + 11 + 8;
-	return {id, bytes, why: Math.max(0, width - fixed)};
+	const fixed = id + 1 + start + 6 + (bytes ? 12 : 0) + 11 + 8;
+	return {id, bytes, why: Math.max(0, width - fixed), start};
 }
 
 export function regionHeader(columns: RegionColumns): string {
-	return `${'ID'.padStart(columns.id)} ${'START'.padEnd(13)}${'SIZE'.padEnd(6)}${columns.bytes ? 'BYTES'.padEnd(12) : ''}${'FLAGS'.padEnd(11)}${'STATUS'.padEnd(8)}${fit('WHY', columns.why)}`;
+	return `${'ID'.padStart(columns.id)} ${'START'.padEnd(columns.start ?? 13)}${'SIZE'.padEnd(6)}${columns.bytes ? 'BYTES'.padEnd(12) : ''}${'FLAGS'.padEnd(11)}${'STATUS'.padEnd(8)}${fit('WHY', columns.why)}`;
 }
 
 export function regionLine(region: RegionRow, columns: RegionColumns): string {
-	const why = region.code ? `${region.code}, ${region.retry ? 'retry can help' : 'no retry helps'}` : '';
-	return `${String(region.id).padStart(columns.id)} ${region.start.padEnd(13)}${formatSize(region.size).padEnd(6)}${columns.bytes ? String(region.size).padEnd(12) : ''}${region.flags.padEnd(11)}${region.status.padEnd(8)}${fit(why, columns.why)}`;
+	const why = region.code ? `${region.code}, ${region.retry ? 'retry can help' : 'no retry helps'}` : region.detail ?? '';
+	return `${String(region.id).padStart(columns.id)} ${region.start.padEnd(columns.start ?? 13)}${formatSize(region.size).padEnd(6)}${columns.bytes ? String(region.size).padEnd(12) : ''}${region.flags.padEnd(11)}${region.status.padEnd(8)}${fit(why, columns.why)}`;
 }
 
 /** One slot: number, module size, state (the mode shows as the state "mirror"), its region. */

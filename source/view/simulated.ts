@@ -14,8 +14,8 @@ export function simulatedSnapshot(stored: Machine, t: number): Snapshot {
 	return {
 		kind: 'simulated',
 		name: safeText(machine.spec.name),
-		kernel: machine.kernel.version,
-		driver: {loaded: machine.driver.loaded, major: machine.driver.major, builtFor: machine.driver.builtFor},
+		kernel: safeText(machine.kernel.version),
+		driver: {loaded: machine.driver.loaded, major: machine.driver.major, builtFor: safeText(machine.driver.builtFor)},
 		time: machine.now,
 		uptimeSeconds: machine.now - machine.kernel.bootedAt,
 		slots: machine.slots.map(slot => {

@@ -28,6 +28,8 @@ export type RegionRow = {
 	retry: boolean | null;
 	/** The lowmem its hot-add needs (mem_map), for the resources pane. */
 	needBytes: number | null;
+	/** A real machine's range: its blocks, node and zones, shown when it has no failure to explain. */
+	detail?: string;
 };
 
 export type ResourcesView = {
@@ -50,8 +52,41 @@ export type Snapshot = {
 	log: string[];
 	/** Sizes the controller takes, for the plug form. */
 	moduleSizes: number[];
+	/** A real machine's memory blocks (kind 'sysfs'): what its panes show instead of slots and lowmem. */
+	sysfs?: SysfsView;
 };
 
-export type OutcomeRow = {id: number; slot: number | null; status: string; reason: string | null; retry: boolean | null};
+export type SysfsView = {
+	/** The memory directory read: <sysroot>/sys/devices/system/memory. */
+	root: string;
+	blockSizeBytes: number;
+	/** `auto_online_blocks`, null when the kernel has none. */
+	autoOnline: string | null;
+	blocks: number;
+	online: {blocks: number; bytes: number};
+	offline: {blocks: number; bytes: number};
+	/** going-offline or unreadable. */
+	other: {blocks: number; bytes: number};
+	/** What `i` writes to each offline block's state. */
+	onlineType: string;
+	/** true, or why onlining cannot be tried here (needs root). */
+	writable: true | string;
+	/** Problems met by the last full read. */
+	problems: number;
+	nodes: Array<{node: number | null; online: number; offline: number; other: number}>;
+	/** How a full read went, and how long a rolling re-read of every block takes. */
+	readMs: number;
+	sweepSeconds: number | null;
+};
+
+export type OutcomeRow = {
+	id: number;
+	slot: number | null;
+	status: string;
+	reason: string | null;
+	retry: boolean | null;
+	/** What the outcome is about, when not "region <id>" (a real machine: "blocks 8-15"). */
+	label?: string;
+};
 
 export type ActResult = {ok: boolean; message: string; outcomes: OutcomeRow[]};

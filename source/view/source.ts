@@ -4,6 +4,7 @@ import type {Action} from '../model/machine.js';
 import {createMachine, step} from '../model/machine.js';
 import {defaultPreset, presets} from '../model/presets.js';
 import {defaultSeed} from '../cli/command.js';
+import {safeText} from '../model/sanitize.js';
 import type {Machine} from '../model/state.js';
 import {readMachine, stateVersion, updateMachine} from '../store/store.js';
 import {simulatedSnapshot} from './simulated.js';
@@ -50,12 +51,12 @@ export function simulatedSource(statePath: string): MachineSource {
 			version = '';
 			return {
 				ok: result.ok,
-				message: result.message,
+				message: safeText(result.message),
 				outcomes: result.outcomes.map(outcome => ({
 					id: outcome.id,
 					slot: outcome.slot,
 					status: outcome.after,
-					reason: outcome.failure?.text ?? null,
+					reason: outcome.failure ? safeText(outcome.failure.text) : null,
 					retry: outcome.failure?.retry ?? null,
 				})),
 			};

@@ -6,7 +6,7 @@ type Props = {snapshot: Snapshot; width: number};
 /** Machine, kernel, driver and clock on one line; the machine's name gives way first when narrow. */
 export function Header({snapshot, width}: Props) {
 	const {driver} = snapshot;
-	const ham = driver.loaded ? `ham major ${driver.major}` : 'ham NOT loaded';
+	const ham = snapshot.sysfs ? 'sysfs' : driver.loaded ? `ham major ${driver.major}` : 'ham NOT loaded';
 	const right = ` ${clock(snapshot.time)} up ${uptime(snapshot.uptimeSeconds)}`;
 	const fixed = ' ham-tui '.length + ` · ${snapshot.kernel} · `.length + ham.length + right.length;
 	const name = snapshot.name.slice(0, Math.max(0, width - fixed - 1));

@@ -11,7 +11,7 @@ export function LoopPanel({loop, now, width, height}: Props) {
 		? `ended: ${loop.ended}`
 		: `attempt ${loop.done} of ${loop.attempts} done · next in ${Math.max(0, Math.ceil(loop.nextAt - now))} s · Esc cancels`;
 	const lines = (last?.outcomes ?? []).map(outcome =>
-		`region ${outcome.id}: ${outcome.status}${outcome.reason ? ` — ${outcome.reason}${outcome.retry ? '' : ' (no retry can help)'}` : ''}`);
+		`${outcome.label ?? `region ${outcome.id}`}: ${outcome.status}${outcome.reason ? ` — ${outcome.reason}${outcome.retry ? '' : ' (no retry can help)'}` : ''}`);
 	return (
 		<Pane title={`Retry loop · ${loop.attempts} attempts every ${loop.interval} s`} focused width={width} height={height}>
 			<Text bold wrap="truncate" color={loop.ended ? 'cyan' : 'yellow'}>{status}{loop.ended ? ' · Esc closes' : ''}</Text>

@@ -8,6 +8,8 @@ type Props = {
 	total: number;
 	filter: string;
 	driverLoaded: boolean;
+	/** A real machine's memory directory: its ranges are shown instead of /proc/ham/status. */
+	source?: string | undefined;
 	cursor: number;
 	offset: number;
 	focused: boolean;
@@ -21,12 +23,12 @@ const statusColor = (status: string) => status === 'ENABLED' ? 'green' : status 
  * The /proc/ham/status columns. Our own small table rather than ink-table: it needs a cursor row
  * and must render only the window of a list that can be 10,000 rows long.
  */
-export function RegionsPane({regions, total, filter, driverLoaded, cursor, offset, focused, width, height}: Props) {
+export function RegionsPane({regions, total, filter, driverLoaded, source, cursor, offset, focused, width, height}: Props) {
 	const inner = width - 4;
 	const rows = Math.max(1, height - 4);
-	const columns = regionColumns(inner - 1, regions.reduce((max, region) => Math.max(max, region.id), 0));
+	const columns = regionColumns(inner - 1, regions.reduce((max, region) => Math.max(max, region.id), 0), regions.reduce((max, region) => Math.max(max, region.start.length), 0));
 	const selected = regions[cursor];
-	const title = `Regions ${filter ? `${regions.length} of ${total}, filter "${filter}"` : total} · /proc/ham/status`;
+	const title = `${source ? 'Ranges' : 'Regions'} ${filter ? `${regions.length} of ${total}, filter "${filter}"` : total} · ${source ? 'memory blocks as lsmem groups them' : '/proc/ham/status'}`;
 	if (!driverLoaded) {
 		return (
 			<Pane title={title} focused={focused} width={width} height={height}>
@@ -39,8 +41,8 @@ export function RegionsPane({regions, total, filter, driverLoaded, cursor, offse
 	if (regions.length === 0) {
 		return (
 			<Pane title={title} focused={focused} width={width} height={height}>
-				<Text>{total === 0 ? 'No region yet: nothing has been hot-added since boot.' : `No region matches "${filter}".`}</Text>
-				<Text color="gray">{total === 0 ? 'Press p to plug a module into an empty slot.' : 'Esc clears the filter.'}</Text>
+				<Text>{total === 0 ? source ? `No memory block in ${source}.` : 'No region yet: nothing has been hot-added since boot.' : `No ${source ? 'range' : 'region'} matches "${filter}".`}</Text>
+				<Text color="gray">{total === 0 ? source ? 'The log says what was read.' : 'Press p to plug a module into an empty slot.' : 'Esc clears the filter.'}</Text>
 			</Pane>
 		);
 	}
@@ -58,7 +60,9 @@ export function RegionsPane({regions, total, filter, driverLoaded, cursor, offse
 			})}
 			{Array.from({length: Math.max(0, rows - (regions.length - offset))}, (_, index) => <Text key={`blank-${index}`}> </Text>)}
 			<Text wrap="truncate" color={selected?.reason ? (selected.retry ? 'yellow' : 'red') : 'gray'}>
-				{fit(selected?.reason ? `region ${selected.id}: ${selected.reason}` : selected ? `region ${selected.id}: ENABLED (slot ${selected.slot})` : '', inner)}
+				{fit(selected?.reason
+					? `${source ? 'range' : 'region'} ${selected.id}: ${selected.reason}`
+					: selected ? source ? `range ${selected.id}: ${selected.status}, ${selected.detail ?? ''}` : `region ${selected.id}: ENABLED (slot ${selected.slot})` : '', inner)}
 			</Text>
 		</Pane>
 	);

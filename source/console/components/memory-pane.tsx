@@ -1,0 +1,38 @@
+import {Text} from 'ink';
+import {bar, formatBytes} from '../../view/rows.js';
+import type {RegionRow, SysfsView} from '../../view/snapshot.js';
+import {Pane} from './pane.js';
+
+type Props = {view: SysfsView; selected: RegionRow | undefined; width: number; height: number};
+
+/** A real machine's memory where the simulated machine shows lowmem: online against offline, the block size, auto-online. */
+export function MemoryPane({view, selected, width, height}: Props) {
+	const inner = width - 4;
+	const total = view.online.bytes + view.offline.bytes + view.other.bytes;
+	const text = `${formatBytes(view.online.bytes)} of ${formatBytes(total)}`;
+	const barWidth = Math.max(4, Math.min(30, inner - 8 - text.length - 1));
+	const lines = [
+		<Text key="online" wrap="truncate">
+			{'online  '}
+			<Text color={view.offline.blocks > 0 ? 'yellow' : 'green'}>{bar(view.online.bytes, total, barWidth)}</Text>
+			{` ${text}`}
+		</Text>,
+		<Text key="offline" wrap="truncate" color={view.offline.blocks > 0 ? 'yellow' : undefined}>
+			{`offline ${formatBytes(view.offline.bytes)} in ${view.offline.blocks} block${view.offline.blocks === 1 ? '' : 's'}${view.other.blocks > 0 ? `; ${view.other.blocks} going offline or unknown` : ''}`}
+		</Text>,
+		<Text key="blocks" wrap="truncate">{`blocks  ${view.blocks} of ${formatBytes(view.blockSizeBytes)} · auto_online ${view.autoOnline ?? 'none'}`}</Text>,
+		<Text key="write" wrap="truncate" color={view.writable === true ? undefined : 'red'}>
+			{view.writable === true ? `i, r    write ${view.onlineType} to each offline block` : `i, r    ${view.writable}`}
+		</Text>,
+		<Text key="read" wrap="truncate" color={view.problems > 0 ? 'yellow' : 'gray'}>
+			{`read    ${Math.round(view.readMs)} ms${view.problems > 0 ? `, ${view.problems} problem${view.problems === 1 ? '' : 's'} (log)` : ''}`
+				+ (view.sweepSeconds === null ? '' : `; re-read every ${view.sweepSeconds.toFixed(view.sweepSeconds < 10 ? 1 : 0)} s`)}
+		</Text>,
+		<Text key="selected" wrap="truncate" color="gray">{selected?.detail ? `range   ${selected.detail}` : `sysfs   ${view.root}`}</Text>,
+	];
+	return (
+		<Pane title="Memory blocks" width={width} height={height}>
+			{lines.slice(0, Math.max(0, height - 2))}
+		</Pane>
+	);
+}

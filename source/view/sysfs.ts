@@ -1,0 +1,431 @@
+// A real machine's memory blocks (sysfs) as a MachineSource: the console's panes and keys on the
+// machine itself. Regions are the ranges lsmem would show (ID = first block), the slots pane lists
+// memory nodes, the resources pane totals online and offline memory, and `i` / `r` write `online`
+// to each offline block's state.
+//
+// Reading a large tree takes time (about a second for 100,000 blocks), so the tree is read in full
+// once, then kept fresh by a rolling re-read: each poll re-reads the next blocks for a few
+// milliseconds, and a readdir at the start of each sweep notices blocks that came or went. A
+// frame is never held up by more than that budget.
+import {type Dir, opendirSync, readFileSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {safeText} from '../model/sanitize.js';
+import {formatAddress, formatSize} from '../model/units.js';
+import {attemptOnline, blockSpan, describeError, groupResults, isThisMachine} from '../sysfs/integrate.js';
+import {type AccessCheck, canWrite, type OnlineMode, type SysfsWriter, writeSysfs} from '../sysfs/online.js';
+import {groupRanges, lsmemZoneName, type MemoryRange} from '../sysfs/ranges.js';
+import {errorCode, ListingSignature, type MemoryBlock, type MemoryTree, readAutoOnline, readMemoryTree, readZones, rereadBlock} from '../sysfs/read.js';
+import {blockFlags, blockStatus, memoryTotals} from '../sysfs/status.js';
+import type {ActResult, OutcomeRow, RegionRow, SlotRow, Snapshot, SysfsView} from './snapshot.js';
+import type {ConsoleAction, MachineSource} from './source.js';
+
+export type SysfsSourceOptions = {
+	/** What `i` and `r` write to an offline block's state (default online). */
+	onlineType?: OnlineMode;
+	/** The kernel's side of a write; tests give one that refuses chosen blocks. */
+	writer?: SysfsWriter;
+	/** The permission check made before writing; tests give one that says no. */
+	access?: AccessCheck;
+	/** Milliseconds of re-reading per poll (default 8). */
+	refreshBudgetMs?: number;
+	/** The wall clock in seconds, for the log's times (default Date.now). */
+	now?: () => number;
+};
+
+/** Actions of the simulated machine (plug, unplug, workload, driver) refused here; the console's keys explain why. */
+export function sysfsRefusal(type: ConsoleAction['type']): string {
+	return `${type}: not on a real machine (${type === 'plug' || type === 'unplug' ? 'its memory is added by its hardware or hypervisor' : 'ham-tui only onlines its offline memory blocks'})`;
+}
+
+const logLimit = 500;
+/** Ranges whose zones are looked up for the WHY column (one read each); past it, none. */
+const zoneLookups = 1000;
+
+export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): MachineSource {
+	const mode = options.onlineType ?? 'online';
+	const writer = options.writer ?? writeSysfs;
+	const budget = options.refreshBudgetMs ?? 8;
+	const wallClock = options.now ?? (() => Date.now() / 1000);
+	const openedAt = wallClock();
+	const thisMachine = isThisMachine(sysroot);
+	const kernel = kernelRelease(sysroot, thisMachine);
+	const name = thisMachine ? os.hostname() : sysroot;
+	const log: string[] = [];
+	const say = (text: string) => {
+		log.push(`[${new Date(wallClock() * 1000).toISOString().slice(11, 19)}Z] ${safeText(text)}`);
+		if (log.length > logLimit) {
+			log.splice(0, log.length - logLimit);
+		}
+	};
+
+	/** The errno of each block whose last write failed, and whether a retry can help. */
+	const refused = new Map<number, {code: string; retry: boolean}>();
+	// The first read is the one the caller waits for (it throws when the tree is unusable).
+	const firstRead = performance.now();
+	let tree: MemoryTree = readMemoryTree(sysroot, {zones: false});
+	let readMs = performance.now() - firstRead;
+	let autoOnline: string | null = null;
+	let writable: true | string = true;
+	let version = 0;
+	let built: {version: number; snapshot: Snapshot} | undefined;
+	// The rolling re-read: the next block to read, when the last sweep ended, the time between two.
+	let cursor = 0;
+	let sweepEnded: number | undefined;
+	let sweepSeconds: number | null = null;
+	let listingProblem = '';
+	let readProblem = '';
+	let listing: {directory: Dir; signature: ListingSignature} | undefined;
+
+	/** Reads the whole tree again (why = '': the tree just read), and logs what it found. */
+	const fullRead = (why: string) => {
+		if (why !== '') {
+			const started = performance.now();
+			tree = readMemoryTree(sysroot, {zones: false});
+			readMs = performance.now() - started;
+			readProblem = '';
+		}
+
+		autoOnline = readAutoOnline(tree.root);
+		writable = checkWritable(tree, options.access);
+		cursor = 0;
+		closeListing();
+		version++;
+		const ranges = groupRanges(tree).length;
+		say(`${why || 'read'} ${tree.blocks.length} block(s) of ${formatSize(tree.blockSizeBytes)} in ${ranges} range(s), ${Math.round(readMs)} ms`
+			+ (tree.problems.length > 0 ? `, ${tree.problems.length} problem(s)` : '') + `: ${tree.root}`);
+		for (const problem of tree.problems.slice(0, 50)) {
+			say(`  ${problem}`);
+		}
+
+		if (tree.problems.length > 50) {
+			say(`  ... and ${tree.problems.length - 50} more (ham-tui --status --sysroot ${sysroot} lists them all)`);
+		}
+	};
+
+	/** Lists the memory directory a little at a time; true once the whole listing matched the tree's. */
+	const listingMatches = (started: number): boolean | undefined => {
+		try {
+			listing ??= {directory: opendirSync(tree.root, {bufferSize: 1024}), signature: new ListingSignature()};
+			for (let entry = listing.directory.readSync(), seen = 1; entry !== null; entry = listing.directory.readSync(), seen++) {
+				listing.signature.add(entry.name);
+				if ((seen & 255) === 0 && performance.now() - started > budget) {
+					return undefined;
+				}
+			}
+
+			listing.directory.closeSync();
+			const same = listing.signature.text() === tree.signature;
+			listing = undefined;
+			if (listingProblem !== '') {
+				listingProblem = '';
+				say(`${tree.root} can be listed again`);
+			}
+
+			return same;
+		} catch (error) {
+			closeListing();
+			const message = `keeping the last tree read: cannot list memory blocks in ${tree.root}: ${errorCode(error)}`;
+			if (message !== listingProblem) {
+				listingProblem = message;
+				say(message);
+				version++;
+			}
+
+			return undefined;
+		}
+	};
+
+	const closeListing = () => {
+		try {
+			listing?.directory.closeSync();
+		} catch {
+			// Already closed.
+		}
+
+		listing = undefined;
+	};
+
+	/**
+	 * The rolling re-read, at most `budget` ms per call: first the listing (did blocks come or
+	 * go? then read everything again), then each block's state and removable, from the cursor.
+	 */
+	const refresh = () => {
+		const started = performance.now();
+		if (cursor === 0) {
+			const same = listingMatches(started);
+			if (same === undefined) {
+				return;
+			}
+
+			if (!same) {
+				fullRead('blocks came or went: re-read');
+				return;
+			}
+
+			const online = readAutoOnline(tree.root);
+			if (online !== autoOnline) {
+				autoOnline = online;
+				version++;
+			}
+		}
+
+		const blocks = tree.blocks;
+		while (cursor < blocks.length) {
+			const block = blocks[cursor]!;
+			const fresh = rereadBlock(tree, block, [], {zones: false});
+			if (!fresh) {
+				fullRead(`memory${block.index} vanished: re-read`);
+				return;
+			}
+
+			if (fresh.state !== block.state || fresh.removable !== block.removable) {
+				blocks[cursor] = fresh;
+				version++;
+				if (fresh.state === 'online') {
+					refused.delete(block.index);
+				}
+
+				if (fresh.state !== block.state) {
+					say(`block ${block.index}: ${block.state} -> ${fresh.state} (changed outside ham-tui)`);
+				}
+			}
+
+			cursor++;
+			if ((cursor & 15) === 0 && performance.now() - started > budget) {
+				return;
+			}
+		}
+
+		// A block left at cursor 0 means the listing comes next: the sweep is over.
+		cursor = 0;
+		const ended = performance.now();
+		if (sweepEnded !== undefined) {
+			sweepSeconds = (ended - sweepEnded) / 1000;
+		}
+
+		sweepEnded = ended;
+	};
+
+	const integrate = (): ActResult => {
+		const offline = tree.blocks.filter(block => block.state === 'offline').map(block => block.index);
+		if (offline.length === 0) {
+			return {ok: true, message: 'no offline memory block: nothing to online', outcomes: []};
+		}
+
+		const permission = canWrite(tree, options.access, offline);
+		if (permission !== true) {
+			say(`online refused before trying: ${permission}`);
+			writable = permission;
+			version++;
+			return {ok: false, message: permission, outcomes: []};
+		}
+
+		const results = attemptOnline(tree, offline, mode, writer);
+		const positions = new Map(tree.blocks.map((block, index) => [block.index, index]));
+		for (const result of results) {
+			// What the kernel says now, not what was asked: re-read each block written to.
+			const position = positions.get(result.block);
+			const block = position === undefined ? undefined : tree.blocks[position];
+			const fresh = block && rereadBlock(tree, block, [], {zones: false});
+			if (fresh && position !== undefined) {
+				tree.blocks[position] = fresh;
+			}
+
+			if (result.ok) {
+				refused.delete(result.block);
+			} else {
+				refused.set(result.block, {code: result.error ?? '?', retry: result.retry === true});
+			}
+		}
+
+		version++;
+		const groups = groupResults(results);
+		for (const group of groups) {
+			say(`${mode} ${blockSpan(group.first, group.last)}: ${group.ok ? group.already ? 'already online' : 'online' : `FAILED: ${describeError(group.error ?? '?')}`}`);
+		}
+
+		const done = results.filter(result => result.ok).length;
+		// Refusals first: the panels that list outcomes have room for a few lines only.
+		const outcomes: OutcomeRow[] = [...groups.filter(group => !group.ok), ...groups.filter(group => group.ok)].map(group => ({
+			id: group.first,
+			slot: null,
+			status: group.ok ? 'ENABLED' : 'FAILED',
+			reason: group.ok ? group.already ? 'already online' : null : describeError(group.error ?? '?'),
+			retry: group.ok ? null : group.retry === true,
+			label: blockSpan(group.first, group.last),
+		}));
+		return {ok: true, message: `${mode}: ${done} of ${offline.length} offline block(s) onlined${done < offline.length ? `, ${offline.length - done} refused` : ''}`, outcomes};
+	};
+
+	fullRead('');
+	if (writable !== true) {
+		say(`onlining cannot be tried: ${writable}`);
+	}
+
+	return {
+		snapshot(t) {
+			if (!built || built.version !== version) {
+				built = {version, snapshot: buildSnapshot()};
+			}
+
+			const uptimeSeconds = thisMachine ? os.uptime() : t - openedAt;
+			return {...built.snapshot, time: t, uptimeSeconds, sysfs: {...built.snapshot.sysfs!, sweepSeconds}};
+		},
+		changed() {
+			try {
+				refresh();
+			} catch (error) {
+				// A tree that turned unusable under us (no block size any more): say so once, keep the last one.
+				const message = `keeping the last tree read: ${(error as Error).message}`;
+				cursor = 0;
+				if (message !== readProblem) {
+					readProblem = message;
+					say(message);
+					version++;
+				}
+			}
+
+			return !built || built.version !== version;
+		},
+		act(action: ConsoleAction) {
+			if (action.type !== 'integrate') {
+				return {ok: false, message: sysfsRefusal(action.type), outcomes: []};
+			}
+
+			return integrate();
+		},
+	};
+
+	function buildSnapshot(): Snapshot {
+		const ranges = groupRanges(tree);
+		const totals = memoryTotals(tree);
+		const sysfs: SysfsView = {
+			root: tree.root,
+			blockSizeBytes: tree.blockSizeBytes,
+			autoOnline,
+			blocks: totals.blocks,
+			online: totals.online,
+			offline: totals.offline,
+			other: totals.other,
+			onlineType: mode,
+			writable,
+			problems: tree.problems.length,
+			nodes: nodeTotals(tree.blocks),
+			readMs,
+			sweepSeconds,
+		};
+		return {
+			kind: 'sysfs',
+			name: safeText(name),
+			kernel: safeText(kernel),
+			driver: {loaded: true, major: null, builtFor: ''},
+			time: 0,
+			uptimeSeconds: 0,
+			slots: sysfs.nodes.map((node, index) => nodeSlot(node, index, tree.blockSizeBytes)),
+			regions: regionRows(tree, ranges, refused),
+			resources: {
+				lowmem: {totalBytes: 0, freeBytes: 0, watermarkBytes: 0, workloadBytes: 0},
+				vmalloc: null,
+				memory: {bootBytes: 0, hotAddedBytes: 0},
+				load: '',
+			},
+			log: [...log],
+			moduleSizes: [],
+			sysfs,
+		};
+	}
+}
+
+function checkWritable(tree: MemoryTree, access: AccessCheck | undefined): true | string {
+	// One block tells whether this process may write state files at all; the action checks each.
+	const first = tree.blocks.find(block => block.state === 'offline') ?? tree.blocks[0];
+	return first ? canWrite(tree, access, [first.index]) : true;
+}
+
+function kernelRelease(sysroot: string, thisMachine: boolean): string {
+	if (thisMachine) {
+		return os.release();
+	}
+
+	try {
+		return readFileSync(path.join(sysroot, 'proc/sys/kernel/osrelease'), 'utf8').trim().slice(0, 40) || 'kernel unknown';
+	} catch {
+		return 'kernel unknown';
+	}
+}
+
+function nodeTotals(blocks: readonly MemoryBlock[]): SysfsView['nodes'] {
+	const nodes = new Map<number | null, SysfsView['nodes'][number]>();
+	for (const block of blocks) {
+		let node = nodes.get(block.node);
+		if (!node) {
+			node = {node: block.node, online: 0, offline: 0, other: 0};
+			nodes.set(block.node, node);
+		}
+
+		if (block.state === 'online') {
+			node.online++;
+		} else if (block.state === 'offline') {
+			node.offline++;
+		} else {
+			node.other++;
+		}
+	}
+
+	return [...nodes.values()].sort((a, b) => (a.node ?? -1) - (b.node ?? -1));
+}
+
+function nodeSlot(node: SysfsView['nodes'][number], index: number, blockSize: number): SlotRow {
+	return {
+		slot: node.node ?? index,
+		size: formatSize((node.online + node.offline + node.other) * blockSize),
+		mode: 'node',
+		state: 'ready',
+		scrubLeft: null,
+		regionId: null,
+		label: node.node === null ? 'no NUMA node' : `node${node.node}`,
+		unplugRefusal: sysfsRefusal('unplug'),
+	};
+}
+
+/** The ranges as region rows, each with the refusals of its blocks in the last attempt. */
+function regionRows(tree: MemoryTree, ranges: readonly MemoryRange[], refused: ReadonlyMap<number, {code: string; retry: boolean}>): RegionRow[] {
+	const failures = [...refused.entries()].sort((a, b) => a[0] - b[0]);
+	let next = 0;
+	return ranges.map((range, index) => {
+		while (next < failures.length && failures[next]![0] < range.firstBlock) {
+			next++;
+		}
+
+		const inside: Array<[number, {code: string; retry: boolean}]> = [];
+		while (next < failures.length && failures[next]![0] <= range.lastBlock) {
+			inside.push(failures[next]!);
+			next++;
+		}
+
+		const first = inside[0];
+		const zones = index < zoneLookups ? readZones(tree.root, range.firstBlock) : undefined;
+		const detail = [
+			blockSpan(range.firstBlock, range.lastBlock),
+			tree.hasNodes ? `node ${range.node ?? '-'}` : '',
+			zones && zones.length > 0 ? zones.map(zone => lsmemZoneName(zone)).join('/') : '',
+			range.state === 'online' ? range.removable ? 'removable' : 'not removable' : '',
+		].filter(part => part !== '').join(', ');
+		return {
+			id: range.firstBlock,
+			start: formatAddress(range.start),
+			size: range.size,
+			flags: blockFlags,
+			status: blockStatus(range.state),
+			slot: range.node,
+			code: first ? first[1].code : null,
+			reason: first
+				? `block ${first[0]}: ${describeError(first[1].code)}${inside.length > 1 ? ` (${inside.length} blocks refused)` : ''}`
+				: null,
+			retry: first ? inside.some(([, failure]) => failure.retry) : null,
+			needBytes: null,
+			detail: safeText(detail),
+		};
+	});
+}

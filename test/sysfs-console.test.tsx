@@ -1,0 +1,228 @@
+// The console on a real machine's memory blocks (a generated tree): the same panes and keys as
+// for the simulated machine, ranges for regions, nodes for slots; i and r online offline blocks,
+// the keys that make no sense on a real machine explain why. A writer test double refuses chosen
+// blocks the first k times, as a busy kernel would.
+import assert from 'node:assert/strict';
+import {mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {afterEach, after, describe, test} from 'node:test';
+import {render} from 'ink-testing-library';
+import {App} from '../source/console/app.js';
+import {pollMs} from '../source/console/use-machine.js';
+import {type AccessCheck, type SysfsWriter, writeSysfs} from '../source/sysfs/online.js';
+import {sysfsSource} from '../source/view/sysfs.js';
+import {keys, sleep} from './helpers/console.js';
+import {makeMemoryTree, run, tempSysroot, type TreeSpec} from './helpers/sysfs-tree.js';
+
+const scratch = tempSysroot('ham-sysfs-console-');
+after(scratch.remove);
+let count = 0;
+
+/** 8 blocks online on node 0, 8 offline (hot-added, never onlined), 4 online on node 1. */
+const hotAdded: TreeSpec = {
+	blocks: [...run(0, 8), ...run(8, 8, {state: 'offline', zones: 'Normal Movable'}), ...run(16, 4, {node: 1, zones: 'Movable'})],
+};
+
+/** Refuses each listed block with an errno for its first `times` writes, then writes. */
+function busyKernel(refusals: Record<number, {code: string; times: number}>): SysfsWriter {
+	const left = new Map(Object.entries(refusals).map(([block, refusal]) => [Number(block), {...refusal}]));
+	return (file, value) => {
+		const refusal = left.get(Number(/memory(\d+)\/state$/.exec(file)?.[1]));
+		if (refusal && refusal.times > 0) {
+			refusal.times--;
+			throw Object.assign(new Error(refusal.code), {code: refusal.code});
+		}
+
+		writeSysfs(file, value);
+	};
+}
+
+let current: {unmount: () => void} | undefined;
+afterEach(() => {
+	current?.unmount();
+	current = undefined;
+});
+
+function open(spec: TreeSpec, options: {writer?: SysfsWriter; access?: AccessCheck} = {}) {
+	const sysroot = path.join(scratch.sysroot, `tree${count++}`);
+	const memory = makeMemoryTree(sysroot, spec);
+	let now = 1_000_000;
+	const clock = {now: () => now};
+	const app = render(<App source={sysfsSource(sysroot, {...options, now: clock.now})} clock={clock}/>);
+	const frame = () => app.lastFrame() ?? '';
+	const ui = {
+		sysroot,
+		memory,
+		frame,
+		async press(...sequence: string[]) {
+			for (const key of sequence) {
+				app.stdin.write(key);
+				await sleep(5);
+			}
+
+			await sleep(20);
+		},
+		async advance(seconds: number) {
+			now += seconds;
+			await sleep(pollMs + 60);
+		},
+		async waitFor(text: string | RegExp, timeoutMs = 3000) {
+			const started = Date.now();
+			while (Date.now() - started < timeoutMs) {
+				const screen = frame();
+				if (typeof text === 'string' ? screen.includes(text) : text.test(screen)) {
+					return screen;
+				}
+
+				await sleep(25);
+			}
+
+			throw new Error(`timed out waiting for ${String(text)}; the screen:\n${frame()}`);
+		},
+		unmount: () => {
+			app.unmount();
+		},
+	};
+	current = ui;
+	return ui;
+}
+
+const state = (memory: string, block: number) => readFileSync(path.join(memory, `memory${block}/state`), 'utf8').trim();
+
+describe('the console on sysfs', () => {
+	test('ranges as regions, nodes as slots, memory totals as resources', async () => {
+		const ui = open(hotAdded);
+		const screen = await ui.waitFor('Ranges 3');
+		assert.match(screen, /ham-tui .* · sysfs/);
+		assert.match(screen, /Ranges 3 · memory blocks as lsmem groups them/);
+		assert.match(screen, / 0 0x00000000\s+1G\s+READ\/WRITE ENABLED blocks 0-7, node 0, Normal/);
+		assert.match(screen, / 8 0x40000000\s+1G\s+READ\/WRITE OFFLINE blocks 8-15, node 0, Normal\/Movable/);
+		assert.match(screen, /16 0x80000000\s+512M\s+READ\/WRITE ENABLED blocks 16-19, node 1, Movable/);
+		assert.match(screen, /Nodes 2/);
+		assert.match(screen, /node0\s+1 GiB on, 1 GiB off/);
+		assert.match(screen, /node1\s+512 MiB on/);
+		assert.match(screen, /offline 1 GiB in 8 blocks/);
+		assert.match(screen, /blocks\s+20 of 128 MiB · auto_online offline/);
+		assert.match(screen, /i online r retry/);
+		assert.match(screen, /read 20 block\(s\) of 128M in 3 range\(s\)/);
+	});
+
+	test('i onlines the offline blocks; a refused one shows with the kernel\'s errno', async () => {
+		const ui = open(hotAdded, {writer: busyKernel({11: {code: 'EBUSY', times: 1}})});
+		await ui.waitFor('Ranges 3');
+		await ui.press('i');
+		const screen = await ui.waitFor('Integrate');
+		assert.match(screen, /online: 7 of 8 offline block\(s\) onlined, 1 refused/);
+		assert.match(screen, /block 11: FAILED — EBUSY \(resource busy or locked\)/);
+		assert.match(screen, /11 0x58000000\s+128M\s+READ\/WRITE OFFLINE EBUSY, retry can help/);
+		assert.equal(state(ui.memory, 8), 'online');
+		assert.equal(state(ui.memory, 11), 'offline');
+		await ui.press(keys.escape);
+		assert.match(await ui.waitFor('Log'), /online block 11: FAILED: EBUSY/);
+	});
+
+	test('r: the retry loop onlines a block the kernel refused twice, on the third attempt', async () => {
+		const ui = open(hotAdded, {writer: busyKernel({9: {code: 'EBUSY', times: 2}, 10: {code: 'ENOMEM', times: 1}})});
+		await ui.waitFor('Ranges 3');
+		await ui.press('r');
+		assert.match(await ui.waitFor('Integrate retry loop'), /Onlines every offline block \(8 now\)/);
+		await ui.press(keys.enter);
+		let screen = await ui.waitFor('attempt 1 of 10 done');
+		assert.match(screen, /attempt 1: block 9: FAILED — EBUSY/);
+		assert.match(screen, /attempt 1: block 10: FAILED — ENOMEM/);
+		await ui.advance(5);
+		screen = await ui.waitFor('attempt 2 of 10 done');
+		assert.match(screen, /attempt 2: block 9: FAILED — EBUSY/);
+		assert.match(screen, /attempt 2: block 10: ENABLED/);
+		await ui.advance(5);
+		screen = await ui.waitFor('ended:');
+		assert.match(screen, /ended: every offline block online after 3 attempts/);
+		assert.match(screen, /attempt 3: block 9: ENABLED/);
+		assert.match(screen, /Ranges 1 /);
+		assert.match(screen, / 0 0x00000000\s+2560M\s+READ\/WRITE ENABLED/);
+		assert.equal(state(ui.memory, 9), 'online');
+	});
+
+	test('r stops early when only refusals no retry can help are left', async () => {
+		const ui = open(hotAdded, {writer: busyKernel({12: {code: 'EINVAL', times: 99}})});
+		await ui.waitFor('Ranges 3');
+		await ui.press('r', keys.enter);
+		const screen = await ui.waitFor('ended:');
+		assert.match(screen, /ended: stopped: no retry can help block 12/);
+		assert.match(screen, /block 12: FAILED — EINVAL \(invalid argument\) \(no retry can help\)/);
+	});
+
+	test('without write permission, i and r say "needs root" and write nothing', async () => {
+		const refuse: AccessCheck = () => {
+			throw Object.assign(new Error('EACCES'), {code: 'EACCES'});
+		};
+
+		const ui = open(hotAdded, {access: refuse});
+		const screen = await ui.waitFor('Ranges 3');
+		assert.match(screen, /i, r\s+onlining memory needs root: cannot write/);
+		assert.match(screen, /onlining cannot be tried: onlining memory needs root/);
+		await ui.press('i');
+		assert.match(await ui.waitFor('Integrate'), /onlining memory needs root: cannot write \//);
+		await ui.press(keys.escape, 'r', keys.enter);
+		assert.match(await ui.waitFor('ended:'), /ended: onlining memory needs root/);
+		assert.equal(state(ui.memory, 8), 'offline');
+	});
+
+	for (const [key, title, words] of [
+		['p', 'Plug', /no modelled slots to plug into/],
+		['u', 'Unplug', /no slots to unplug here/],
+		['w', 'Workload', /no workload lever/],
+		['d', 'Driver', /no ham driver to start or stop/],
+	] as const) {
+		test(`${key} explains instead of acting on a real machine`, async () => {
+			const ui = open(hotAdded);
+			await ui.waitFor('Ranges 3');
+			await ui.press(key);
+			const screen = await ui.waitFor(title);
+			assert.match(screen, words);
+			assert.doesNotMatch(screen, /Plug a module|\[y\/N\]|workload: d drop caches/);
+			assert.equal(state(ui.memory, 8), 'offline');
+		});
+	}
+
+	test('a change made outside ham-tui appears without a key press', async () => {
+		const ui = open(hotAdded);
+		await ui.waitFor('Ranges 3');
+		writeFileSync(path.join(ui.memory, 'memory3/state'), 'offline\n');
+		const screen = await ui.waitFor('Ranges 5');
+		assert.match(screen, / 3 0x18000000\s+128M\s+READ\/WRITE OFFLINE/);
+		assert.match(await ui.waitFor('changed outside ham-tui'), /block 3: online -> offline/);
+	});
+
+	test('a hot-added block appears: the tree is read again; an unusable tree keeps the last one shown', async () => {
+		const ui = open(hotAdded);
+		await ui.waitFor('Ranges 3');
+		const block = path.join(ui.memory, 'memory20');
+		mkdirSync(path.join(block, 'node1'), {recursive: true});
+		writeFileSync(path.join(block, 'state'), 'offline\n');
+		writeFileSync(path.join(block, 'removable'), '1\n');
+		const screen = await ui.waitFor('Ranges 4');
+		assert.match(screen, /20 0xa0000000\s+128M\s+READ\/WRITE OFFLINE/);
+		assert.match(screen, /blocks came or went: re-read 21 block\(s\)/);
+		unlinkSync(path.join(ui.memory, 'block_size_bytes'));
+		rmSync(block, {recursive: true});
+		const broken = await ui.waitFor('keeping the last tree read');
+		assert.match(broken, /keeping the last tree read: cannot read the memory block siz/);
+		await ui.advance(1);
+		assert.equal(ui.frame().split('keeping the last tree read').length, 2, 'said once, not at every poll');
+		assert.match(broken, /Ranges 4/);
+	});
+
+	test('j/k, Tab and / work as on the simulated machine', async () => {
+		const ui = open(hotAdded);
+		await ui.waitFor('Ranges 3');
+		await ui.press('j');
+		assert.match(ui.frame(), /› 8 0x40000000/);
+		assert.match(ui.frame(), /range 8: OFFLINE, blocks 8-15/);
+		await ui.press('/', 'O', 'F', 'F', keys.enter);
+		const filtered = await ui.waitFor('1 of 3, filter "OFF"');
+		assert.doesNotMatch(filtered, / 0 0x00000000/);
+		await ui.press(keys.escape, keys.tab);
+		assert.match(await ui.waitFor('▶ Log'), /read 20 block/);
+	});
+});

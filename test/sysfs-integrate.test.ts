@@ -1,0 +1,212 @@
+// Onlining on sysfs, in-process: one attempt, the retry loop of the one-shot command, the kernel's
+// refusals through a writer test double, and the permission check through an access test double.
+import assert from 'node:assert/strict';
+import {readFileSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {after, describe, test} from 'node:test';
+import type {Command, SysfsTarget} from '../source/cli/command.js';
+import {runSysfsCommand} from '../source/commands/sysfs.js';
+import {attemptOnline, blockList, describeError, faultyWriter, groupResults, isThisMachine, retryCanHelp, writerFor} from '../source/sysfs/integrate.js';
+import {canWrite, needsRoot, type SysfsWriter, writeSysfs} from '../source/sysfs/online.js';
+import {readMemoryTree} from '../source/sysfs/read.js';
+import {blockStatus, formatStatusRows, memoryTotals, statusRows} from '../source/sysfs/status.js';
+import {makeMemoryTree, run, tempSysroot, type TreeSpec} from './helpers/sysfs-tree.js';
+
+const scratch = tempSysroot('ham-sysfs-integrate-');
+after(scratch.remove);
+let count = 0;
+function tree(spec: TreeSpec): {sysroot: string; memory: string} {
+	const sysroot = path.join(scratch.sysroot, `tree${count++}`);
+	return {sysroot, memory: makeMemoryTree(sysroot, spec)};
+}
+
+const errno = (code: string) => Object.assign(new Error(`${code}: refused`), {code});
+
+/** The kernel, as a test double: refuses chosen blocks with an errno for their first k writes, records every write. */
+function kernel(refusals: Record<number, {code: string; times: number}>) {
+	const writes: string[] = [];
+	const left = new Map(Object.entries(refusals).map(([block, refusal]) => [Number(block), {...refusal}]));
+	const writer: SysfsWriter = (file, value) => {
+		const block = Number(/memory(\d+)\/state$/.exec(file)?.[1]);
+		writes.push(`${block}=${value}`);
+		const refusal = left.get(block);
+		if (refusal && refusal.times > 0) {
+			refusal.times--;
+			throw errno(refusal.code);
+		}
+
+		writeSysfs(file, value);
+	};
+
+	return {writer, writes};
+}
+
+const spec: TreeSpec = {blocks: [...run(0, 4), ...run(4, 6, {state: 'offline'}), ...run(12, 2, {state: 'offline'})]};
+
+describe('one attempt', () => {
+	test('writes each listed block once and says what the kernel answered', () => {
+		const {sysroot} = tree(spec);
+		const {writer, writes} = kernel({5: {code: 'EBUSY', times: 1}, 6: {code: 'EINVAL', times: 9}, 13: {code: 'ENOMEM', times: 1}});
+		const results = attemptOnline(readMemoryTree(sysroot), [4, 5, 6, 7, 8, 9, 12, 13], 'online', writer);
+		assert.deepEqual(writes, ['4=online', '5=online', '6=online', '7=online', '8=online', '9=online', '12=online', '13=online']);
+		assert.deepEqual(results, [
+			{block: 4, ok: true},
+			{block: 5, ok: false, error: 'EBUSY', retry: true},
+			{block: 6, ok: false, error: 'EINVAL', retry: false},
+			{block: 7, ok: true},
+			{block: 8, ok: true},
+			{block: 9, ok: true},
+			{block: 12, ok: true},
+			{block: 13, ok: false, error: 'ENOMEM', retry: true},
+		]);
+		assert.deepEqual(groupResults(results).map(group => [group.first, group.last, group.ok, group.error ?? null]), [
+			[4, 4, true, null], [5, 5, false, 'EBUSY'], [6, 6, false, 'EINVAL'], [7, 9, true, null], [12, 12, true, null], [13, 13, false, 'ENOMEM'],
+		]);
+	});
+
+	test('EINVAL for a block that is online by now counts as done (someone else onlined it)', () => {
+		const {sysroot, memory} = tree(spec);
+		const before = readMemoryTree(sysroot);
+		writeFileSync(path.join(memory, 'memory4/state'), 'online\n');
+		const results = attemptOnline(before, [4], 'online', () => {
+			throw errno('EINVAL');
+		});
+		assert.deepEqual(results, [{block: 4, ok: true, already: true}]);
+	});
+
+	test('which refusals a retry can help, and how they read', () => {
+		for (const code of ['EBUSY', 'EAGAIN', 'ENOMEM', 'EINTR']) {
+			assert.equal(retryCanHelp(code), true, code);
+		}
+
+		for (const code of ['EINVAL', 'EACCES', 'EPERM', 'ENOENT', 'EROFS', 'EISDIR']) {
+			assert.equal(retryCanHelp(code), false, code);
+		}
+
+		assert.equal(describeError('EBUSY'), 'EBUSY (resource busy or locked)');
+		assert.equal(describeError('EINVAL'), 'EINVAL (invalid argument)');
+		assert.equal(describeError('ENOTACODE'), 'ENOTACODE');
+		assert.equal(blockList([1, 2, 3, 7, 9, 10]), '1-3, 7, 9-10');
+		assert.equal(blockList([1, 3, 5, 7], 2), '1, 3 and 2 more');
+	});
+});
+
+describe('the kernel test double from the environment', () => {
+	test('BLOCK[-BLOCK]=ECODE[*COUNT]: refuses that many times, then writes', () => {
+		const writes: string[] = [];
+		const writer = faultyWriter('3-4=EBUSY*2, 9=EINVAL', (file, value) => writes.push(`${file}=${value}`));
+		assert.equal(typeof writer, 'function');
+		const write = writer as SysfsWriter;
+		const attempt = (block: number) => {
+			try {
+				write(`/x/memory${block}/state`, 'online');
+				return 'ok';
+			} catch (error) {
+				return (error as NodeJS.ErrnoException).code;
+			}
+		};
+
+		assert.deepEqual([attempt(3), attempt(3), attempt(3), attempt(4), attempt(9), attempt(9), attempt(5)], ['EBUSY', 'EBUSY', 'ok', 'EBUSY', 'EINVAL', 'EINVAL', 'ok']);
+		assert.deepEqual(writes, ['/x/memory3/state=online', '/x/memory5/state=online']);
+		assert.match(faultyWriter('x=EBUSY') as string, /"x=EBUSY" is not BLOCK\[-BLOCK\]=ECODE\[\*COUNT\]/);
+		assert.match(faultyWriter('9-3=EBUSY') as string, /backwards/);
+	});
+
+	test('never for this machine\'s own /sys', () => {
+		const env = {HAM_TUI_TEST_WRITE_ERRORS: '0=EBUSY'};
+		assert.equal(isThisMachine('/'), true);
+		assert.equal(isThisMachine('/tmp/..'), true);
+		assert.equal(isThisMachine(scratch.sysroot), false);
+		assert.equal(writerFor('/', env), writeSysfs);
+		assert.equal(writerFor('/tmp/..', env), writeSysfs);
+		assert.notEqual(writerFor(scratch.sysroot, env), writeSysfs);
+		assert.equal(writerFor(scratch.sysroot, {}), writeSysfs);
+	});
+});
+
+describe('the permission check', () => {
+	test('a tree where writing is refused (a test double for non-root): "needs root"', () => {
+		const {sysroot, memory} = tree(spec);
+		const seen: string[] = [];
+		const problem = canWrite(readMemoryTree(sysroot), file => {
+			seen.push(path.basename(path.dirname(file)));
+			throw errno('EACCES');
+		});
+		assert.equal(problem, `onlining memory needs root: cannot write ${memory}/memory4/state (EACCES)`);
+		assert.equal(needsRoot(problem as string), true);
+		assert.deepEqual(seen, ['memory4'], 'it stops at the first refusal');
+		assert.equal(canWrite(readMemoryTree(sysroot), () => {
+			throw errno('EROFS');
+		}), `sysfs is mounted read-only here: cannot write ${memory}/memory4/state (EROFS)`);
+	});
+});
+
+describe('the one-shot retry loop, in-process', () => {
+	const integrate = (attempts: number): Command => ({kind: 'integrate', attempts, interval: 10});
+	const target = (sysroot: string, changes: Partial<SysfsTarget> = {}): SysfsTarget => ({sysroot, all: false, onlineType: 'online', dryRun: false, ...changes});
+	function io() {
+		const out: string[] = [];
+		const err: string[] = [];
+		return {out, err, io: {out: (text: string) => out.push(text), err: (text: string) => err.push(text), now: () => 1000, fixedClock: true}};
+	}
+
+	test('EBUSY for the first k attempts: attempt k+1 onlines it; attempts stop there', async () => {
+		const {sysroot, memory} = tree(spec);
+		const {writer, writes} = kernel({6: {code: 'EBUSY', times: 3}});
+		const output = io();
+		const code = await runSysfsCommand(integrate(10), target(sysroot), output.io, {writer, env: {}});
+		assert.equal(code, 0);
+		assert.deepEqual(writes.filter(write => write.startsWith('6=')), ['6=online', '6=online', '6=online', '6=online']);
+		assert.equal(writes.length, 8 + 3, 'blocks onlined on attempt 1 are not written again');
+		const text = output.out.join('');
+		assert.match(text, /attempt 3\/10: block 6 .*EBUSY/);
+		assert.match(text, /attempt 4\/10: block 6 \(0x30000000-0x37ffffff\): online\n/);
+		assert.doesNotMatch(text, /attempt 5/);
+		assert.equal(readFileSync(path.join(memory, 'memory6/state'), 'utf8'), 'online');
+	});
+
+	test('refused by the permission check: one line, no write at all, exit 1', async () => {
+		const {sysroot} = tree(spec);
+		const {writer, writes} = kernel({});
+		const output = io();
+		const code = await runSysfsCommand(integrate(3), target(sysroot), output.io, {writer, access: () => {
+			throw errno('EACCES');
+		}, env: {}});
+		assert.equal(code, 1);
+		assert.deepEqual(writes, []);
+		assert.deepEqual(output.out, []);
+		assert.equal(output.err.length, 1);
+		assert.match(output.err[0]!, /needs root/);
+	});
+
+	test('--dry-run with no permission: the plan, and the reason it would fail', async () => {
+		const {sysroot} = tree(spec);
+		const {writer, writes} = kernel({});
+		const output = io();
+		const code = await runSysfsCommand(integrate(1), target(sysroot, {dryRun: true}), output.io, {writer, access: () => {
+			throw errno('EACCES');
+		}, env: {}});
+		assert.equal(code, 0);
+		assert.deepEqual(writes, []);
+		assert.match(output.out.join(''), /would write online to 8 offline block\(s\) \(1G\): 4-9, 12-13; nothing written/);
+		assert.match(output.err.join(''), /needs root/);
+	});
+});
+
+describe('status rows', () => {
+	test('STATUS per state, FLAGS always READ/WRITE, totals', () => {
+		const {sysroot} = tree({blocks: [...run(0, 2), {index: 2, state: 'offline'}, {index: 3, state: 'going-offline'}, {index: 4, omit: ['state']}]});
+		const memoryTree = readMemoryTree(sysroot);
+		assert.deepEqual(['online', 'offline', 'going-offline', 'unknown', 'sleeping'].map(state => blockStatus(state)), ['ENABLED', 'OFFLINE', 'OFFLINING', 'UNKNOWN', 'UNKNOWN']);
+		assert.equal(formatStatusRows(statusRows(memoryTree)), [
+			'0\t0x00000000\t268435456\tREAD/WRITE\tENABLED',
+			'2\t0x10000000\t134217728\tREAD/WRITE\tOFFLINE',
+			'3\t0x18000000\t134217728\tREAD/WRITE\tOFFLINING',
+			'4\t0x20000000\t134217728\tREAD/WRITE\tUNKNOWN',
+			'',
+		].join('\n'));
+		const totals = memoryTotals(memoryTree);
+		assert.deepEqual([totals.blocks, totals.online.blocks, totals.offline.blocks, totals.other.blocks], [5, 2, 1, 2]);
+		assert.equal(totals.offline.bytes, 128 * 1024 * 1024);
+	});
+});
