@@ -3,7 +3,6 @@
 // commands in loops, all against one state file. Every change that reported success must be in the
 // final state, exactly once. And a console acts on the machine as it is, never on a stale copy.
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {describe, test} from 'node:test';
@@ -12,7 +11,7 @@ import {parseScenario} from '../source/model/schema.js';
 import type {Machine} from '../source/model/state.js';
 import {readMachine, stateVersion, writeMachine} from '../source/store/store.js';
 import {simulatedSource, type ConsoleAction} from '../source/view/source.js';
-import {cliPath, tempDir} from './helpers/cli.js';
+import {cliPath, runProcess, tempDir} from './helpers/cli.js';
 import {GiB, MiB} from '../source/model/units.js';
 
 const now = 1_000_000;
@@ -31,22 +30,8 @@ function machine(): Machine {
 
 type Change = {lane: string; index: number; what: string; ok: boolean; text: string};
 
-function run(command: string, args: string[]): Promise<{code: number | null; stdout: string; stderr: string}> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(command, args, {env: {...process.env, NO_COLOR: '1', HAM_TUI_NOW: String(now)}, stdio: ['ignore', 'pipe', 'pipe']});
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', chunk => {
-			stdout += chunk;
-		});
-		child.stderr.on('data', chunk => {
-			stderr += chunk;
-		});
-		child.on('error', reject);
-		child.on('close', code => {
-			resolve({code, stdout, stderr});
-		});
-	});
+function run(command: string, args: string[]) {
+	return runProcess(command, args, {HAM_TUI_NOW: String(now)});
 }
 
 /** A console session in its own process: `actions` through simulatedSource, pausing at random. */

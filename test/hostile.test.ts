@@ -4,7 +4,7 @@
 // write escape sequences to the terminal (it never does, in any output). The console's side of the
 // last point is in test/console.test.tsx's neighbour below (rendered with ink-testing-library).
 import assert from 'node:assert/strict';
-import {spawn, spawnSync} from 'node:child_process';
+import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {describe, test} from 'node:test';
@@ -16,7 +16,7 @@ import {GiB} from '../source/model/units.js';
 import {FileProblem, writeMachine} from '../source/store/store.js';
 import {simulatedSnapshot} from '../source/view/simulated.js';
 import {simulatedSource} from '../source/view/source.js';
-import {cliPath, tempDir} from './helpers/cli.js';
+import {cliPath, runProcess, tempDir} from './helpers/cli.js';
 import {startConsole} from './helpers/console.js';
 
 const now = 1_000_000;
@@ -28,21 +28,7 @@ type Result = {code: number | null; stdout: string; stderr: string};
 function cli(args: string[], {env = {}, as}: {env?: Record<string, string>; as?: number} = {}): Promise<Result> {
 	const command = as === undefined ? process.execPath : 'setpriv';
 	const prefix = as === undefined ? [] : [`--reuid=${as}`, `--regid=${as}`, '--clear-groups', '--', process.execPath];
-	return new Promise((resolve, reject) => {
-		const child = spawn(command, [...prefix, cliPath, ...args], {env: {...process.env, NO_COLOR: '1', HAM_TUI_NOW: String(now), ...env}, stdio: ['ignore', 'pipe', 'pipe']});
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', chunk => {
-			stdout += chunk;
-		});
-		child.stderr.on('data', chunk => {
-			stderr += chunk;
-		});
-		child.on('error', reject);
-		child.on('close', code => {
-			resolve({code, stdout, stderr});
-		});
-	});
+	return runProcess(command, [...prefix, cliPath, ...args], {HAM_TUI_NOW: String(now), ...env});
 }
 
 /** What a terminal must never be sent: C0 controls but tab and newline, DEL, and C1 controls. */

@@ -6,12 +6,9 @@ import assert from 'node:assert/strict';
 import {mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, after, describe, test} from 'node:test';
-import {render} from 'ink-testing-library';
-import {App} from '../source/console/app.js';
-import {pollMs} from '../source/console/use-machine.js';
 import {type AccessCheck, type SysfsWriter, writeSysfs} from '../source/sysfs/online.js';
 import {sysfsSource} from '../source/view/sysfs.js';
-import {keys, sleep} from './helpers/console.js';
+import {keys, renderConsole, testClock} from './helpers/console.js';
 import {makeMemoryTree, run, tempSysroot, type TreeSpec} from './helpers/sysfs-tree.js';
 
 const scratch = tempSysroot('ham-sysfs-console-');
@@ -46,43 +43,8 @@ afterEach(() => {
 function open(spec: TreeSpec, options: {writer?: SysfsWriter; access?: AccessCheck} = {}) {
 	const sysroot = path.join(scratch.sysroot, `tree${count++}`);
 	const memory = makeMemoryTree(sysroot, spec);
-	let now = 1_000_000;
-	const clock = {now: () => now};
-	const app = render(<App source={sysfsSource(sysroot, {...options, now: clock.now})} clock={clock}/>);
-	const frame = () => app.lastFrame() ?? '';
-	const ui = {
-		sysroot,
-		memory,
-		frame,
-		async press(...sequence: string[]) {
-			for (const key of sequence) {
-				app.stdin.write(key);
-				await sleep(5);
-			}
-
-			await sleep(20);
-		},
-		async advance(seconds: number) {
-			now += seconds;
-			await sleep(pollMs + 60);
-		},
-		async waitFor(text: string | RegExp, timeoutMs = 3000) {
-			const started = Date.now();
-			while (Date.now() - started < timeoutMs) {
-				const screen = frame();
-				if (typeof text === 'string' ? screen.includes(text) : text.test(screen)) {
-					return screen;
-				}
-
-				await sleep(25);
-			}
-
-			throw new Error(`timed out waiting for ${String(text)}; the screen:\n${frame()}`);
-		},
-		unmount: () => {
-			app.unmount();
-		},
-	};
+	const clock = testClock(1_000_000);
+	const ui = {sysroot, memory, ...renderConsole(sysfsSource(sysroot, {...options, now: clock.now}), clock)};
 	current = ui;
 	return ui;
 }

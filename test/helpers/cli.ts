@@ -1,5 +1,5 @@
 // Runs the built CLI (dist/cli.js, as npm installs it) as a process.
-import {spawnSync} from 'node:child_process';
+import {spawn, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,4 +37,23 @@ export function runCli(args: string[], env: Record<string, string> = {}): CliRes
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
 	return {code: result.status, stdout: result.stdout, stderr: result.stderr};
+}
+
+/** Runs a command without blocking the test process (so several can run at once). */
+export function runProcess(command: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(command, args, {env: {...process.env, NO_COLOR: '1', ...env}, stdio: ['ignore', 'pipe', 'pipe']});
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', chunk => {
+			stdout += chunk;
+		});
+		child.stderr.on('data', chunk => {
+			stderr += chunk;
+		});
+		child.on('error', reject);
+		child.on('close', code => {
+			resolve({code, stdout, stderr});
+		});
+	});
 }

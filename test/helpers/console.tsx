@@ -6,7 +6,7 @@ import {App} from '../../source/console/app.js';
 import {pollMs} from '../../source/console/use-machine.js';
 import type {Machine} from '../../source/model/state.js';
 import {writeMachine} from '../../source/store/store.js';
-import {simulatedSource} from '../../source/view/source.js';
+import {type MachineSource, simulatedSource} from '../../source/view/source.js';
 import {tempDir} from './cli.js';
 import {t0} from './machine.js';
 
@@ -21,12 +21,26 @@ export function sleep(ms: number) {
 export function startConsole(machine: Machine) {
 	const state = path.join(tempDir(), 'machine.json');
 	writeMachine(state, machine);
-	let now = Math.max(t0, machine.now);
-	const clock = {now: () => now};
-	const app = render(<App source={simulatedSource(state)} clock={clock}/>);
+	const clock = testClock(Math.max(t0, machine.now));
+	return {state, ...renderConsole(simulatedSource(state), clock)};
+}
+
+/** A clock the test moves by hand. */
+export function testClock(start: number) {
+	let now = start;
+	return {
+		now: () => now,
+		add(seconds: number) {
+			now += seconds;
+		},
+	};
+}
+
+/** Renders the console on any machine source, with keys, a clock to move, and waiting for text. */
+export function renderConsole(source: MachineSource, clock: ReturnType<typeof testClock>) {
+	const app = render(<App source={source} clock={clock}/>);
 	const frame = () => app.lastFrame() ?? '';
 	return {
-		state,
 		frame,
 		/** Types keys as a burst, then lets Ink draw. */
 		async press(...sequence: string[]) {
@@ -39,7 +53,7 @@ export function startConsole(machine: Machine) {
 		},
 		/** Moves the clock and waits for the console's next poll. */
 		async advance(seconds: number) {
-			now += seconds;
+			clock.add(seconds);
 			await sleep(pollMs + 60);
 		},
 		async waitFor(text: string | RegExp, timeoutMs = 3000) {
