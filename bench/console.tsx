@@ -9,15 +9,10 @@ import {App} from '../source/console/app.js';
 import {writeMachine} from '../source/store/store.js';
 import {simulatedSource} from '../source/view/source.js';
 import {machineWithRegions} from '../test/helpers/big.js';
+import {keyToFrame, sleep} from './key-to-frame.js';
 import {median, ms, percentile} from './stats.js';
 
 const presses = Number(process.env['BENCH_PRESSES'] ?? 60);
-
-function sleep(milliseconds: number) {
-	return new Promise(resolve => {
-		setTimeout(resolve, milliseconds);
-	});
-}
 
 async function latencies(count: number): Promise<number[]> {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ham-bench-console-'));
@@ -26,25 +21,7 @@ async function latencies(count: number): Promise<number[]> {
 	writeMachine(state, machine);
 	const app = render(<App source={simulatedSource(state)} clock={{now: () => machine.now}}/>);
 	await sleep(300);
-	const timings: number[] = [];
-	for (let index = 0; index < presses; index++) {
-		const before = app.lastFrame();
-		const started = performance.now();
-		app.stdin.write(index % 2 === 0 ? 'j' : 'k');
-		while (app.lastFrame() === before) {
-			await new Promise(resolve => {
-				setImmediate(resolve);
-			});
-			if (performance.now() - started > 2000) {
-				throw new Error(`no frame 2 s after a key at ${count} regions`);
-			}
-		}
-
-		timings.push(performance.now() - started);
-		// Past Ink's 30 fps throttle, so that each key is the first update after idle.
-		await sleep(40);
-	}
-
+	const timings = await keyToFrame(app, {presses, pauseMs: 40, timeoutMs: 2000, what: `at ${count} regions`});
 	app.unmount();
 	fs.rmSync(dir, {recursive: true, force: true});
 	return timings;

@@ -12,6 +12,7 @@ import {createElement} from 'react';
 import {App} from '../source/console/app.js';
 import {sysfsSource} from '../source/view/sysfs.js';
 import {makeMemoryTree, run, tempSysroot} from '../test/helpers/sysfs-tree.js';
+import {keyToFrame, sleep} from './key-to-frame.js';
 import {median, ms, percentile} from './stats.js';
 
 const blocks = Number(process.env['BENCH_SYSFS_BLOCKS'] ?? 100_000);
@@ -19,12 +20,6 @@ const runs = Number(process.env['BENCH_SYSFS_RUNS'] ?? 7);
 const presses = Number(process.env['BENCH_SYSFS_PRESSES'] ?? 40);
 const cli = path.resolve('dist/cli.js');
 const lsmem = ['/usr/bin/lsmem', '/bin/lsmem'].find(file => existsSync(file));
-
-function sleep(milliseconds: number) {
-	return new Promise(resolve => {
-		setTimeout(resolve, milliseconds);
-	});
-}
 
 /** A big machine after a hot-add nobody onlined: half online on node 0, a quarter offline, a hole, the rest on node 1. */
 function buildTree(sysroot: string): void {
@@ -72,24 +67,8 @@ async function consoleLatency(sysroot: string) {
 	const firstRead = performance.now() - started;
 	const app = render(createElement(App, {source, clock: {now: () => Date.now() / 1000}}));
 	await sleep(500);
-	const timings: number[] = [];
-	for (let index = 0; index < presses; index++) {
-		const before = app.lastFrame();
-		const pressed = performance.now();
-		app.stdin.write(index % 2 === 0 ? 'j' : 'k');
-		while (app.lastFrame() === before) {
-			await new Promise(resolve => {
-				setImmediate(resolve);
-			});
-			if (performance.now() - pressed > 3000) {
-				throw new Error('no frame 3 s after a key on the sysfs tree');
-			}
-		}
-
-		timings.push(performance.now() - pressed);
-		// Past Ink's 30 fps throttle; and now and then a poll re-reads blocks meanwhile, as in use.
-		await sleep(60);
-	}
+	// A longer pause: now and then a poll re-reads blocks meanwhile, as in use.
+	const timings = await keyToFrame(app, {presses, pauseMs: 60, timeoutMs: 3000, what: 'on the sysfs tree'});
 
 	app.unmount();
 	return {firstRead, timings};
