@@ -30,8 +30,3 @@ export function layout(columns: number, rows: number, slotCount: number): Layout
 		lower,
 	};
 }
-
-/** Rows inside a bordered pane of the given height, less its header rows. */
-export function listRows(paneHeight: number, headerRows: number): number {
-	return Math.max(1, paneHeight - 2 - headerRows);
-}
