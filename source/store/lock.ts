@@ -11,16 +11,21 @@
 //   - to let go it creates g+1 as `free` (nobody else can: g is the top and held by a live process),
 //     then removes g.
 // No one ever removes the highest generation, so it only grows, and a process can hold the lock
-// only while its link is the top. A holder killed by SIGKILL leaves a `held` link whose process is
-// dead (checked with kill(pid, 0) and the process's start time, so a reused pid is not taken for
-// the owner); the next process steps past it at once, with no timeout and without removing anyone's
-// link, which is what made "two processes clear the same stale lock" a race in a plain pid file.
+// only while its link is the top. Generations are decimal numbers of any length (BigInt), written
+// without leading zeros, so the counter cannot overflow and no two names mean the same number.
+// A holder killed by SIGKILL leaves a `held` link whose process is dead (no such pid, a zombie, or
+// a pid reused by a process that started later); the next process steps past it at once.
+// Anything else in the directory (a file, a directory, a FIFO, a name of no known form) is stepped
+// past: it is never opened, and a generation-numbered entry that is not a link holds nothing.
 // Why this and not flock(2), and the proof in full: docs/STATE.md.
+//
+// Taking the lock is a `LockWait`, looked at one step at a time: one-shot commands step and sleep
+// (`withLock`), the console steps from its timer so that a held lock never stops its screen.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-/** How long a change waits for a lock held by a live process before giving up. */
+/** How long a waiter lets one holder keep the lock before it gives up (a holder, not the queue). */
 export const lockWaitMs = 10_000;
 
 export class LockTimeoutError extends Error {
@@ -29,123 +34,53 @@ export class LockTimeoutError extends Error {
 	}
 }
 
-/** Link targets and the names in the lock directory. */
+/** The lock's path is taken by something that is not ham-tui's lock directory. */
+export class LockPathProblem extends Error {
+	constructor(readonly lockPath: string, what: string) {
+		super(`the lock ${lockPath} is ${what}, not ham-tui's lock directory; remove it (rm -- '${lockPath.replaceAll('\'', '\'\\\'\'')}') and try again`);
+	}
+}
+
 const free = 'free';
-const generationName = /^\d{1,15}$/;
+/** A generation: a decimal number without leading zeros, of any length (a name's 255 bytes bound it). */
+const generationName = /^(?:0|[1-9]\d*)$/;
+/** A waiter's place in the queue: `want-<ms since the epoch>-<pid>`, a link to its owner token. */
+const wantName = /^want-(\d{15})-(\d+)$/;
 
 type Owner = {pid: number; start: string; pidns: string; host: string};
 
-/** Who this process is, as written into its lock link. */
-function self(): Owner {
-	return {pid: process.pid, start: processStart(process.pid) ?? '-', pidns: pidNamespace() ?? '-', host: os.hostname()};
-}
+/** The system calls and clock the lock uses, so that a test can run the lock against its own. */
+export type LockSystem = {
+	readdir(directory: string): string[];
+	readlink(file: string): string;
+	symlink(target: string, file: string): void;
+	unlink(file: string): void;
+	mkdir(directory: string): void;
+	lstat(file: string): fs.Stats;
+	/** The first bytes of a regular file, opened without following links or blocking. */
+	readSmall(file: string): string;
+	now(): number;
+	/** Whether a process with this pid exists, and its state and start time (from /proc). */
+	process(pid: number): {state: string; start: string} | 'none' | 'unknown';
+	self(): Owner;
+};
 
-let selfOwner: Owner | undefined;
-const held = new Set<string>();
-
-function formatOwner(owner: Owner): string {
-	return `held:${owner.pid}.${owner.start}.${owner.pidns}@${owner.host}`;
-}
-
-function parseOwner(target: string): Owner | undefined {
-	const match = /^held:(\d+)\.([^.@]+)\.([^.@]+)@(.*)$/.exec(target);
-	return match ? {pid: Number(match[1]), start: match[2]!, pidns: match[3]!, host: match[4]!} : undefined;
-}
-
-function describe(owner: Owner): string {
-	return `process ${owner.pid}${owner.host === os.hostname() ? '' : ` on ${owner.host}`}`;
-}
-
-/** Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. */
-function processStart(pid: number): string | undefined {
+/** Field 3 (state) and 22 (start time) of /proc/PID/stat. */
+function procStat(pid: number): {state: string; start: string} | 'none' | 'unknown' {
+	let stat: string;
 	try {
-		const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-		return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-	} catch {
-		return undefined;
-	}
-}
-
-function pidNamespace(): string | undefined {
-	try {
-		return /\[(\d+)\]/.exec(fs.readlinkSync('/proc/self/ns/pid'))?.[1];
-	} catch {
-		return undefined;
-	}
-}
-
-/**
- * Whether the link's owner may still be running. Every doubt counts as alive: another host or
- * pid namespace, whose processes this one cannot see, or a process it may not signal.
- */
-function ownerAlive(owner: Owner, me: Owner, lockDir: string): boolean {
-	if (owner.host !== me.host || owner.pidns !== me.pidns) {
-		return true;
-	}
-
-	if (owner.pid === me.pid && owner.start === me.start) {
-		// This very process, which holds no lock here: left by a change that failed to let go.
-		return held.has(lockDir);
-	}
-
-	if (owner.pid <= 0 || !signalable(owner.pid)) {
-		return false; // kill(0, 0) would ask about our own process group: 0 is nobody's pid here.
-	}
-
-	// The pid is in use; by the owner only if it started when the owner did.
-	const start = processStart(owner.pid);
-	return start === undefined || owner.start === '-' || start === owner.start;
-}
-
-function generations(lockDir: string): number[] {
-	return fs.readdirSync(lockDir).filter(name => generationName.test(name)).map(Number);
-}
-
-function highest(generations: readonly number[]): number {
-	let top = -1;
-	for (const generation of generations) {
-		top = Math.max(top, generation);
-	}
-
-	return top;
-}
-
-function sleep(ms: number): void {
-	Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/** The lock's directory for a state file; it is created on first use and never removed. */
-export function lockDirectory(file: string): string {
-	return `${file}.lock`;
-}
-
-function ensureDirectory(lockDir: string): void {
-	try {
-		fs.mkdirSync(lockDir, {mode: 0o700});
-		return;
+		stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
 	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-			throw error;
+		// No /proc: fall back to kill(pid, 0), which cannot tell a zombie or a reused pid.
+		if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !fs.existsSync('/proc/self/stat')) {
+			return signalable(pid) ? 'unknown' : 'none';
 		}
+
+		return 'none';
 	}
 
-	if (fs.statSync(lockDir).isDirectory()) {
-		return;
-	}
-
-	// A lock file of an older ham-tui (its pid in a plain file). A live owner is waited for; a dead
-	// one's file is replaced by the directory. The two versions at once on one machine are not
-	// supported (docs/STATE.md).
-	const pid = Number.parseInt(fs.readFileSync(lockDir, 'utf8'), 10);
-	if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && signalable(pid)) {
-		throw new OldLockHeld(pid);
-	}
-
-	try {
-		fs.unlinkSync(lockDir);
-	} catch {} // Another process replaced it first.
-
-	fs.mkdirSync(lockDir, {recursive: true, mode: 0o700});
+	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+	return {state: fields[0] ?? '?', start: fields[19] ?? '-'};
 }
 
 function signalable(pid: number): boolean {
@@ -157,211 +92,455 @@ function signalable(pid: number): boolean {
 	}
 }
 
-class OldLockHeld extends Error {
-	constructor(readonly pid: number) {
-		super(`old-style lock held by process ${pid}`);
+function pidNamespace(): string {
+	try {
+		return /\[(\d+)\]/.exec(fs.readlinkSync('/proc/self/ns/pid'))?.[1] ?? '-';
+	} catch {
+		return '-';
 	}
 }
 
-/** A waiter's place in the queue: `want-<ms since the epoch>-<pid>`, a link to its owner token. */
-const wantName = /^want-(\d{15})-(\d+)$/;
+let selfOwner: Owner | undefined;
+
+export const realLockSystem: LockSystem = {
+	readdir: directory => fs.readdirSync(directory),
+	readlink: file => fs.readlinkSync(file),
+	symlink(target, file) {
+		fs.symlinkSync(target, file);
+	},
+	unlink(file) {
+		fs.unlinkSync(file);
+	},
+	mkdir(directory) {
+		fs.mkdirSync(directory, {mode: 0o700});
+	},
+	lstat: file => fs.lstatSync(file),
+	readSmall(file) {
+		const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+		try {
+			if (!fs.fstatSync(fd).isFile()) {
+				return '';
+			}
+
+			const buffer = Buffer.alloc(64);
+			return buffer.toString('utf8', 0, fs.readSync(fd, buffer, 0, buffer.length, 0));
+		} finally {
+			fs.closeSync(fd);
+		}
+	},
+	now: () => Date.now(),
+	process: procStat,
+	self() {
+		selfOwner ??= {pid: process.pid, start: (() => {
+			const stat = procStat(process.pid);
+			return typeof stat === 'string' ? '-' : stat.start;
+		})(), pidns: pidNamespace(), host: os.hostname()};
+		return selfOwner;
+	},
+};
+
+/** Lock directories this process holds now (in the real system). */
+const held = new Set<string>();
+
+function formatOwner(owner: Owner): string {
+	return `held:${owner.pid}.${owner.start}.${owner.pidns}@${owner.host}`;
+}
+
+function parseOwner(target: string): Owner | undefined {
+	const match = /^held:(\d{1,10})\.([^.@]+)\.([^.@]+)@(.*)$/.exec(target);
+	return match ? {pid: Number(match[1]), start: match[2]!, pidns: match[3]!, host: match[4]!} : undefined;
+}
+
+function describe(owner: Owner, me: Owner): string {
+	return `process ${owner.pid}${owner.host === me.host ? '' : ` on ${owner.host}`}`;
+}
+
+function errorCode(error: unknown): string | undefined {
+	return (error as NodeJS.ErrnoException).code;
+}
+
+/** The lock's directory for a state file; it is created on first use and never removed. */
+export function lockDirectory(file: string): string {
+	return `${file}.lock`;
+}
+
+/** The highest generation among the names, or undefined when there is none. */
+export function highestGeneration(names: readonly string[]): bigint | undefined {
+	let top: bigint | undefined;
+	for (const name of names) {
+		if (generationName.test(name)) {
+			const generation = BigInt(name);
+			if (top === undefined || generation > top) {
+				top = generation;
+			}
+		}
+	}
+
+	return top;
+}
 
 /** How long a process lets earlier waiters go first before it takes a free lock anyway. */
 const deferMs = 250;
 
+export type LockStep = {taken: true} | {taken: false; waitFor: string};
+
 /**
- * A live waiter that came before `marker` (ours; none: we have not waited, so every waiter came
- * first). Markers of dead waiters are removed on the way: they are advice, not the lock.
+ * One process's taking of one lock, a step at a time. `step()` looks once: it takes the lock if it
+ * can, else says whom it waits for. It throws LockTimeoutError once one holder has kept the lock
+ * for more than waitMs while this waiter watched (a queue that moves is waited for as long as it
+ * moves), and LockPathProblem when the lock's path is not a directory.
  */
-function earlierWaiter(lockDir: string, names: readonly string[], marker: string | undefined, me: Owner): boolean {
-	const ours = marker === undefined ? undefined : wantName.exec(marker);
-	for (const name of names) {
-		const match = wantName.exec(name);
-		if (!match || name === marker || (ours && (match[1]! > ours[1]! || (match[1] === ours[1] && Number(match[2]) > Number(ours[2]))))) {
-			continue;
+export class LockWait {
+	readonly lockDir: string;
+	private readonly system: LockSystem;
+	private readonly waitMs: number;
+	private readonly me: Owner;
+	private readonly started: number;
+	private marker: string | undefined;
+	private ready = false;
+	/** The generation held by someone else that this waiter saw last, and since when. */
+	private watched: {generation: bigint; since: number} | undefined;
+	private mine: bigint | undefined;
+
+	constructor(file: string, {waitMs = lockWaitMs, system = realLockSystem}: {waitMs?: number; system?: LockSystem} = {}) {
+		this.lockDir = lockDirectory(file);
+		this.system = system;
+		this.waitMs = waitMs;
+		this.me = system.self();
+		this.started = system.now();
+	}
+
+	/** The generation this wait took (after a step that returned taken). */
+	get generation(): bigint {
+		if (this.mine === undefined) {
+			throw new Error('the lock is not taken');
 		}
 
-		let owner: Owner | undefined;
+		return this.mine;
+	}
+
+	step(): LockStep {
+		// Bounded: each pass either decides or lost a race that someone else won (progress).
+		for (let pass = 0; pass < 1000; pass++) {
+			const result = this.look();
+			if (result !== 'again') {
+				if (!result.taken) {
+					this.enqueue();
+				} else {
+					this.leaveQueue();
+				}
+
+				return result;
+			}
+		}
+
+		return {taken: false, waitFor: 'other processes (the lock is changing hands)'};
+	}
+
+	/** Gives up waiting: takes this waiter's place out of the queue. */
+	abandon(): void {
+		this.leaveQueue();
+	}
+
+	private look(): LockStep | 'again' {
+		const {system, lockDir, me} = this;
+		if (!this.ready) {
+			const old = this.ensureDirectory();
+			if (old !== undefined) {
+				return {taken: false, waitFor: old};
+			}
+
+			this.ready = true;
+		}
+
+		const names = system.readdir(lockDir);
+		const top = highestGeneration(names);
+		if (top !== undefined) {
+			let target = '';
+			try {
+				target = system.readlink(path.join(lockDir, String(top)));
+			} catch (error) {
+				if (errorCode(error) === 'ENOENT') {
+					return 'again'; // Tidied away by a new holder just now: look again.
+				}
+
+				if (errorCode(error) !== 'EINVAL') {
+					throw error;
+				}
+				// Not a link (not ours): it holds nothing.
+			}
+
+			const owner = parseOwner(target);
+			if (owner && this.alive(owner)) {
+				const now = system.now();
+				if (this.watched?.generation !== top) {
+					this.watched = {generation: top, since: now};
+				} else if (now - this.watched.since > this.waitMs) {
+					throw new LockTimeoutError(lockDir, describe(owner, me), this.waitMs);
+				}
+
+				return {taken: false, waitFor: describe(owner, me)};
+			}
+		}
+
+		if (system.now() - this.started < deferMs && this.earlierWaiter(names)) {
+			return {taken: false, waitFor: 'an earlier waiter'};
+		}
+
+		const mine = (top ?? -1n) + 1n;
+		const link = path.join(lockDir, String(mine));
 		try {
-			owner = parseOwner(fs.readlinkSync(path.join(lockDir, name)));
-		} catch {
-			continue; // Gone: it got the lock or gave up.
+			system.symlink(formatOwner(me), link);
+		} catch (error) {
+			if (errorCode(error) === 'EEXIST') {
+				return 'again'; // Another process took this generation first.
+			}
+
+			throw error;
 		}
 
-		// A waiter gives up after lockWaitMs: an older marker is a dead one's, even one we cannot check.
-		const fresh = Date.now() - Number(match[1]) < lockWaitMs + 5000;
-		if (owner && fresh && ownerAlive(owner, me, lockDir)) {
+		const after = highestGeneration(system.readdir(lockDir));
+		if (after !== undefined && after > mine) {
+			// Our view was stale: a higher generation exists. Step back and look again.
+			this.remove(link);
+			return 'again';
+		}
+
+		this.mine = mine;
+		this.tidy(mine);
+		return {taken: true};
+	}
+
+	/** Creates the directory; says whom to wait for when an older ham-tui's lock file is held. */
+	private ensureDirectory(): string | undefined {
+		const {system, lockDir} = this;
+		let stat: fs.Stats;
+		try {
+			stat = system.lstat(lockDir);
+		} catch (error) {
+			if (errorCode(error) !== 'ENOENT') {
+				throw error;
+			}
+
+			try {
+				system.mkdir(lockDir);
+				return undefined;
+			} catch (error) {
+				if (errorCode(error) !== 'EEXIST') {
+					throw error;
+				}
+			}
+
+			stat = system.lstat(lockDir);
+		}
+
+		if (stat.isDirectory()) {
+			return undefined;
+		}
+
+		if (!stat.isFile()) {
+			throw new LockPathProblem(lockDir, stat.isSymbolicLink() ? 'a symbolic link' : stat.isFIFO() ? 'a FIFO' : stat.isSocket() ? 'a socket' : 'a device');
+		}
+
+		// A lock file of an older ham-tui (its pid in a plain file). A live owner is waited for; a dead
+		// one's file is replaced by the directory. The two versions at once on one machine are not
+		// supported (docs/STATE.md).
+		const pid = Number.parseInt(system.readSmall(lockDir), 10);
+		if (Number.isSafeInteger(pid) && pid > 0 && pid !== this.me.pid && system.process(pid) !== 'none') {
+			return `process ${pid} (an older ham-tui)`;
+		}
+
+		try {
+			system.unlink(lockDir);
+		} catch {} // Another process replaced it first.
+
+		return this.ensureDirectory();
+	}
+
+	/**
+	 * Whether the link's owner may still be running. Every doubt counts as alive: another host or
+	 * pid namespace, whose processes this one cannot see, or a process it may not look at. A zombie
+	 * (killed, not yet reaped) is dead: it will never let go.
+	 */
+	private alive(owner: Owner): boolean {
+		const {me} = this;
+		if (owner.host !== me.host || owner.pidns !== me.pidns) {
 			return true;
 		}
 
-		fs.rmSync(path.join(lockDir, name), {force: true});
+		if (owner.pid === me.pid && owner.start === me.start) {
+			// This very process, which holds no lock here: left by a change that failed to let go.
+			return this.system === realLockSystem && held.has(this.lockDir);
+		}
+
+		if (owner.pid <= 0) {
+			return false; // 0 is nobody's pid here.
+		}
+
+		const info = this.system.process(owner.pid);
+		if (info === 'none') {
+			return false;
+		}
+
+		if (info === 'unknown') {
+			return true;
+		}
+
+		// The pid is in use; by the owner only if it started when the owner did.
+		return info.state !== 'Z' && info.state !== 'X' && (owner.start === '-' || info.start === owner.start);
 	}
 
-	return false;
-}
+	/**
+	 * A live waiter that came before ours (none of ours: every waiter came first). Markers of dead
+	 * waiters are removed on the way: they are advice, not the lock.
+	 */
+	private earlierWaiter(names: readonly string[]): boolean {
+		const ours = this.marker === undefined ? undefined : wantName.exec(this.marker);
+		for (const name of names) {
+			const match = wantName.exec(name);
+			if (!match || name === this.marker || (ours && (match[1]! > ours[1]! || (match[1] === ours[1] && Number(match[2]) > Number(ours[2]))))) {
+				continue;
+			}
 
-/**
- * Takes the lock: returns the generation held. Throws LockTimeoutError after waitMs.
- * Waiters queue (want- markers) so that a process changing the machine in a tight loop cannot
- * starve the others: a free lock goes to the earliest live waiter first (for up to deferMs).
- * The queue is only advice; mutual exclusion rests on the generations alone.
- */
-function acquire(lockDir: string, waitMs: number): number {
-	const me = selfOwner ??= self();
-	const token = formatOwner(me);
-	const started = Date.now();
-	let pause = 1;
-	let lastOwner = 'another process';
-	let marker: string | undefined;
-	let ready = false;
-	try {
-		for (;;) {
-			let waitFor: string | undefined;
+			if (this.liveWaiter(name, match[1]!)) {
+				return true;
+			}
+		}
+
+		return false;
+	}
+
+	/** Whether a queue marker is a live waiter's; a dead one's is removed. */
+	private liveWaiter(name: string, since: string): boolean {
+		let owner: Owner | undefined;
+		try {
+			owner = parseOwner(this.system.readlink(path.join(this.lockDir, name)));
+		} catch {
+			return false; // Gone (it got the lock or gave up), or not a link: nobody's.
+		}
+
+		// A waiter on another host cannot be checked: its marker counts for a minute, then is stale.
+		const foreign = owner !== undefined && (owner.host !== this.me.host || owner.pidns !== this.me.pidns);
+		if (owner && this.alive(owner) && !(foreign && this.system.now() - Number(since) > 60_000)) {
+			return true;
+		}
+
+		this.remove(path.join(this.lockDir, name));
+		return false;
+	}
+
+	private enqueue(): void {
+		if (this.marker === undefined && this.ready) {
+			this.marker = `want-${String(this.system.now()).padStart(15, '0')}-${this.me.pid}`;
 			try {
-				if (!ready) {
-					ensureDirectory(lockDir);
-					ready = true;
-				}
-
-				const names = fs.readdirSync(lockDir);
-				const top = highest(names.filter(name => generationName.test(name)).map(Number));
-				if (top >= 0) {
-					let target: string;
-					try {
-						target = fs.readlinkSync(path.join(lockDir, String(top)));
-					} catch (error) {
-						const code = (error as NodeJS.ErrnoException).code;
-						if (code === 'ENOENT') {
-							continue; // Tidied away by a new holder just now: look again.
-						}
-
-						if (code !== 'EINVAL') {
-							throw error;
-						}
-
-						target = ''; // Not a link (not ours): it holds nothing.
-					}
-
-					const owner = parseOwner(target);
-					if (owner && ownerAlive(owner, me, lockDir)) {
-						waitFor = describe(owner);
-						// First in the queue: look often, so the lock does not stand free while others defer to us.
-						if (marker !== undefined && !earlierWaiter(lockDir, names, marker, me)) {
-							pause = 1;
-						}
-					}
-				}
-
-				if (waitFor === undefined && Date.now() - started < deferMs && earlierWaiter(lockDir, names, marker, me)) {
-					waitFor = 'an earlier waiter';
-					pause = 1;
-				}
-
-				if (waitFor === undefined) {
-					const mine = top + 1;
-					const link = path.join(lockDir, String(mine));
-					try {
-						fs.symlinkSync(token, link);
-					} catch (error) {
-						if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-							continue; // Another process took this generation first.
-						}
-
-						throw error;
-					}
-
-					if (generations(lockDir).every(generation => generation <= mine)) {
-						tidy(lockDir, mine, me);
-						return mine;
-					}
-
-					// Our view was stale: a higher generation exists. Step back and look again.
-					fs.rmSync(link, {force: true});
-					continue;
-				}
-			} catch (error) {
-				if (!(error instanceof OldLockHeld)) {
-					throw error;
-				}
-
-				ready = false;
-				waitFor = `process ${error.pid} (an older ham-tui)`;
+				this.system.symlink(formatOwner(this.me), path.join(this.lockDir, this.marker));
+			} catch {
+				this.marker = undefined; // Advice only: waiting without a place in the queue is still correct.
 			}
-
-			if (waitFor !== 'an earlier waiter') {
-				lastOwner = waitFor;
-			}
-
-			if (Date.now() - started > waitMs) {
-				throw new LockTimeoutError(lockDir, lastOwner, waitMs);
-			}
-
-			if (marker === undefined && ready) {
-				marker = `want-${String(Date.now()).padStart(15, '0')}-${me.pid}`;
-				fs.symlinkSync(token, path.join(lockDir, marker));
-			}
-
-			// Back off a little more each time (to 8 ms), with jitter, so that waiters do not move in step.
-			sleep(pause + Math.random() * pause);
-			pause = Math.min(pause * 2, 8);
 		}
-	} finally {
-		if (marker !== undefined) {
-			fs.rmSync(path.join(lockDir, marker), {force: true});
+	}
+
+	private leaveQueue(): void {
+		if (this.marker !== undefined) {
+			this.remove(path.join(this.lockDir, this.marker));
+			this.marker = undefined;
 		}
+	}
+
+	/** The holder removes the links below its generation and dead waiters' markers; nothing else. */
+	private tidy(mine: bigint): void {
+		for (const name of this.system.readdir(this.lockDir)) {
+			if (generationName.test(name) && BigInt(name) < mine) {
+				this.remove(path.join(this.lockDir, name));
+			} else if (name !== this.marker) {
+				const match = wantName.exec(name);
+				if (match) {
+					this.liveWaiter(name, match[1]!);
+				}
+			}
+		}
+	}
+
+	/** Removes a link; anything that is not one (a directory someone made) is stepped past. */
+	private remove(file: string): void {
+		try {
+			if (this.system.lstat(file).isSymbolicLink()) {
+				this.system.unlink(file);
+			}
+		} catch {} // Gone already.
+	}
+
+	/** Lets go of a taken lock. */
+	release(): void {
+		const mine = this.generation;
+		this.mine = undefined;
+		try {
+			this.system.symlink(free, path.join(this.lockDir, String(mine + 1n)));
+		} catch (error) {
+			// Nobody else can create mine + 1 while we hold mine; if something did, it is the top now,
+			// and removing ours below lets no one in that the top does not.
+			if (errorCode(error) !== 'EEXIST') {
+				throw error;
+			}
+		}
+
+		this.remove(path.join(this.lockDir, String(mine)));
 	}
 }
 
-/** The holder removes what is below its generation and dead waiters' markers. */
-function tidy(lockDir: string, mine: number, me: Owner): void {
-	for (const name of fs.readdirSync(lockDir)) {
-		if (generationName.test(name) && Number(name) < mine) {
-			fs.rmSync(path.join(lockDir, name), {force: true});
-		} else if (wantName.test(name)) {
-			earlierWaiter(lockDir, [name], undefined, me);
-		}
-	}
+function sleep(ms: number): void {
+	Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-function release(lockDir: string, mine: number): void {
-	try {
-		fs.symlinkSync(free, path.join(lockDir, String(mine + 1)));
-	} catch (error) {
-		// Nobody else can create mine + 1 while we hold mine; if something did, it is the top now,
-		// and removing ours below lets no one in that the top does not.
-		if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-			throw error;
-		}
+/** Runs fn while this process holds a lock it has just taken; lets go after. */
+export function holding<T>(wait: LockWait, fn: () => T): T {
+	if (held.has(wait.lockDir)) {
+		throw new Error(`the lock ${wait.lockDir} is taken twice by this process`);
 	}
 
-	fs.rmSync(path.join(lockDir, String(mine)), {force: true});
-}
-
-/**
- * Runs fn while holding the lock of `file` (the state file). Synchronous: one-shot commands and the
- * console share it. Not re-entrant: a nested call for the same file is a programming error.
- */
-export function withLock<T>(file: string, fn: () => T, {waitMs = lockWaitMs}: {waitMs?: number} = {}): T {
-	const lockDir = lockDirectory(file);
-	if (held.has(lockDir)) {
-		throw new Error(`withLock(${file}) called while this process holds that lock`);
-	}
-
-	const mine = acquire(lockDir, waitMs);
-	held.add(lockDir);
+	held.add(wait.lockDir);
 	try {
 		return fn();
 	} finally {
-		held.delete(lockDir);
-		release(lockDir, mine);
+		held.delete(wait.lockDir);
+		wait.release();
+	}
+}
+
+/**
+ * Runs fn while holding the lock of `file` (the state file), waiting for it (blocking) as long as
+ * holders come and go, up to waitMs for any one holder. For one-shot commands; the console steps a
+ * LockWait from its timer instead. Not re-entrant: a nested call for the same file is a programming error.
+ */
+export function withLock<T>(file: string, fn: () => T, {waitMs = lockWaitMs}: {waitMs?: number} = {}): T {
+	if (held.has(lockDirectory(file))) {
+		throw new Error(`withLock(${file}) called while this process holds that lock`);
+	}
+
+	const wait = new LockWait(file, {waitMs});
+	let pause = 1;
+	try {
+		for (;;) {
+			const step = wait.step();
+			if (step.taken) {
+				return holding(wait, fn);
+			}
+
+			// Back off a little more each time (to 8 ms), with jitter, so that waiters do not move in
+			// step; the first in the queue looks often, so the lock does not stand free while others defer.
+			sleep(pause + Math.random() * pause);
+			pause = step.waitFor === 'an earlier waiter' ? 1 : Math.min(pause * 2, 8);
+		}
+	} finally {
+		wait.abandon();
 	}
 }
 
 /** For tests and `stateVersion`: the highest generation present, or -1. */
-export function lockGeneration(file: string): number {
+export function lockGeneration(file: string): string {
 	try {
-		return highest(generations(lockDirectory(file)));
+		return String(highestGeneration(fs.readdirSync(lockDirectory(file))) ?? -1);
 	} catch {
-		return -1;
+		return '-1';
 	}
 }
