@@ -11,15 +11,24 @@ import {maxSeconds, toBytes} from './units.js';
 // eslint-disable-next-line no-control-regex
 const controlCharacters = /[\u0000-\u001F\u007F-\u009F]/g;
 
+// Every number has a bound, so that no value a file may hold makes the model's arithmetic leave
+// the safe integers (a counter at 2^53 stops counting); what a bound still lets through, the
+// invariants check, and a change whose result would fail either is refused before it is written.
+const maxBytes = 2 ** 52;
 /** A size or address: bytes as a number, or text such as "512M", "4G", "0x100000000". */
 const bytes = v.pipe(
 	v.union([v.number(), v.string()], 'expected a size such as "1G" or a number of bytes'),
 	v.transform(value => toBytes(value) ?? Number.NaN),
 	v.check(value => Number.isSafeInteger(value) && value >= 0, 'not a valid size: write a whole number with K, M, G or T, or 0x hex'),
+	v.maxValue(maxBytes, 'past 4 PiB (2^52 bytes, the x86_64 physical address limit)'),
 );
 const positiveBytes = v.pipe(bytes, v.minValue(1, 'must be more than 0'));
-const count = v.pipe(v.number(), v.integer('must be a whole number'), v.minValue(0, 'must not be negative'));
+const maxCount = 4_294_967_295;
+const count = v.pipe(v.number(), v.integer('must be a whole number'), v.minValue(0, 'must not be negative'), v.maxValue(maxCount, `at most ${maxCount}`));
+const uint32 = count;
 const seconds = v.pipe(v.number(), v.minValue(0, 'must not be negative'), v.maxValue(maxSeconds, 'past the year 9999'));
+/** A duration in a spec: at most a year, so that now plus any duration stays a printable date. */
+const duration = v.pipe(v.number(), v.minValue(0, 'must not be negative'), v.maxValue(31_536_000, 'more than a year (31536000 s)'));
 /**
  * Text from a file. Every one of these fields is a single line that reaches terminals (a name, a
  * label, a log line), so control characters and escape sequences (C0, DEL, C1) are replaced with
@@ -39,7 +48,7 @@ const specSchema = v.strictObject({
 		version: text(64),
 		arch: v.picklist(['i386-pae', 'x86_64']),
 		pageBytes: v.pipe(positiveBytes, v.check(value => (value & (value - 1)) === 0, 'must be a power of two')),
-		structPageBytes: v.pipe(count, v.minValue(1, 'must be more than 0')),
+		structPageBytes: v.pipe(count, v.minValue(1, 'must be more than 0'), v.maxValue(4096, 'at most 4096')),
 		directMapBytes: v.nullable(positiveBytes),
 		reservedLowmemBytes: bytes,
 		vmallocBytes: v.nullable(positiveBytes),
@@ -60,18 +69,18 @@ const specSchema = v.strictObject({
 		hotaddBaseBytes: bytes,
 		alignmentBytes: positiveBytes,
 		addressLimitBytes: positiveBytes,
-		scrubSecondsPerGiB: seconds,
+		scrubSecondsPerGiB: duration,
 		slotBases: v.record(v.pipe(v.string(), v.regex(/^[1-9]\d*$/, 'slot numbers are whole numbers from 1')), bytes),
 	}),
 	workload: v.strictObject({
 		levels: v.strictObject({idle: bytes, normal: bytes, heavy: bytes, peak: bytes}),
 		initial: v.picklist(loadLevels),
 		swingBytes: bytes,
-		periodSeconds: v.pipe(seconds, v.minValue(1, 'must be at least 1')),
+		periodSeconds: v.pipe(duration, v.minValue(1, 'must be at least 1')),
 		noiseBytes: bytes,
-		noiseSeconds: v.pipe(seconds, v.minValue(1, 'must be at least 1')),
+		noiseSeconds: v.pipe(duration, v.minValue(1, 'must be at least 1')),
 		reclaimablePercent: v.pipe(v.number(), v.minValue(0), v.maxValue(100)),
-		refillSeconds: v.pipe(seconds, v.minValue(1, 'must be at least 1')),
+		refillSeconds: v.pipe(duration, v.minValue(1, 'must be at least 1')),
 	}),
 	driver: v.strictObject({builtFor: text(64), loaded: v.boolean()}),
 	plugged: v.array(v.strictObject({
@@ -192,11 +201,11 @@ const failureSchema = v.strictObject({
 const machineSchema = v.strictObject({
 	format: v.literal(stateFormat),
 	spec: specSchema,
-	seed: v.pipe(v.number(), v.integer()),
-	rng: v.pipe(v.number(), v.integer()),
+	seed: uint32,
+	rng: uint32,
 	now: seconds,
 	kernel: v.strictObject({version: text(64), bootedAt: seconds}),
-	driver: v.strictObject({builtFor: text(64), loaded: v.boolean(), major: v.nullable(count), nextRegionId: count}),
+	driver: v.strictObject({builtFor: text(64), loaded: v.boolean(), major: v.nullable(v.pipe(count, v.maxValue(4095, 'at most 4095 (a 12-bit major)'))), nextRegionId: count}),
 	slots: v.array(v.strictObject({
 		slot: count,
 		boot: v.boolean(),
@@ -222,7 +231,7 @@ const machineSchema = v.strictObject({
 /** A state file's content, already JSON-parsed. A newer format is named as such. */
 export function parseMachine(input: unknown): ValidationResult<Machine> {
 	const format = (input as {format?: unknown} | null)?.format;
-	if (typeof format === 'number' && format > stateFormat) {
+	if (Number.isInteger(format) && (format as number) > stateFormat) {
 		return {ok: false, error: `written by a newer ham-tui (state format ${format}; this one reads ${stateFormat})`};
 	}
 
