@@ -14,7 +14,7 @@ describe('ham-tui --status', () => {
 		const result = session.run('--status');
 		assert.equal(result.code, 0);
 		assert.equal(result.stdout, '');
-		assert.ok(fs.existsSync(session.state), 'the first use creates the state file');
+		assert.deepEqual(fs.readdirSync(session.dir), [], 'a read writes nothing, not even a fresh machine');
 	});
 
 	test('--plug 2:1G then --status shows the region, scrubbing first, then ENABLED', () => {
@@ -206,7 +206,6 @@ describe('state and scenario files that cannot be used', () => {
 		['empty', file => fs.writeFileSync(file, ''), /is empty/],
 		['a newer format', file => fs.writeFileSync(file, '{"format": 9}'), /newer ham-tui \(state format 9/],
 		['the wrong shape', file => fs.writeFileSync(file, '{"format": 1, "seed": "x"}'), /not a ham-tui state file/],
-		['a directory', file => fs.mkdirSync(file), /not a regular file/],
 	];
 	for (const [what, make, message] of bad) {
 		test(`${what}: exit 3, the file named, left as it was; --reset keeps it aside`, () => {
@@ -228,6 +227,19 @@ describe('state and scenario files that cannot be used', () => {
 			assert.equal(session.run('--status').code, 0);
 		});
 	}
+
+	test('a directory: exit 3 for reads, changes and --reset alike; never moved aside', () => {
+		const session = cliSession();
+		fs.mkdirSync(session.state);
+		for (const args of [['--status'], ['--plug', '2:1G'], ['--reset']]) {
+			const result = session.run(...args);
+			assert.equal(result.code, 3, `${args.join(' ')}: ${result.stderr}`);
+			assert.match(result.stderr, /not a regular file \(a directory\)/);
+		}
+
+		assert.ok(fs.statSync(session.state).isDirectory());
+		assert.deepEqual(fs.readdirSync(session.dir), ['machine.json']);
+	});
 
 	test('an invalid scenario is refused with the field and the reason; the machine is kept', () => {
 		const session = cliSession();

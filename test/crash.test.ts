@@ -166,7 +166,9 @@ describe('writers killed at random moments', () => {
 
 			// What they left: a valid state file (the old machine or a new one), maybe a lock held by
 			// a dead process, maybe a temporary file of an atomic write.
-			const temporaries = () => fs.readdirSync(path.dirname(state)).filter(name => /^machine\.json\.[\da-f]{1,8}$/.test(name));
+			// Temporary files live in the lock directory; nothing but the state and its lock is ever beside it.
+			const temporaries = () => fs.readdirSync(lockDir).filter(name => name.startsWith('write-'));
+			assert.deepEqual(fs.readdirSync(path.dirname(state)).sort(), ['machine.json', 'machine.json.lock']);
 			leftTemporaries += temporaries().length;
 			deadHolders += topLink().target.startsWith('held:') ? 1 : 0;
 

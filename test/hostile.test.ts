@@ -214,6 +214,8 @@ type BadState = {
 	message: RegExp;
 	/** --reset cannot help (the path itself is impossible): it fails the same way. */
 	resetFails?: boolean;
+	/** Not a regular file: --reset refuses it too, and leaves it where and as it is. */
+	notRegular?: boolean;
 	as?: number;
 	skip?: string | false;
 };
@@ -247,16 +249,27 @@ const badStates: BadState[] = [
 		const machine = createMachine(presets['dl760-g2']!, 2003, now);
 		fs.writeFileSync(state, JSON.stringify({...machine, now: 1e300}));
 	}, message: /now: past the year 9999/},
-	{what: 'a directory', make: state => fs.mkdirSync(state), message: /the state file is not a regular file \(a directory\)/},
+	{what: 'a directory', make: state => fs.mkdirSync(state), message: /the state file is not a regular file \(a directory\); ham-tui leaves it alone/, notRegular: true},
+	{what: 'a directory with files in it (a home directory given by mistake)', make: state => {
+		fs.mkdirSync(state);
+		fs.writeFileSync(path.join(state, '.bashrc'), 'keep me');
+	}, message: /not a regular file \(a directory\)/, notRegular: true},
 	{what: 'a symbolic link to a state file elsewhere', make: (state, dir) => {
 		const elsewhere = path.join(dir, 'elsewhere.json');
 		writeMachine(elsewhere, createMachine(presets['dl760-g2']!, 1, now));
 		fs.symlinkSync(elsewhere, state);
-	}, message: /the state file is a symbolic link \(to .*elsewhere\.json\); ham-tui only uses a regular file there/},
-	{what: 'a dangling symbolic link', make: state => fs.symlinkSync('/nonexistent/machine.json', state), message: /is a symbolic link \(to \/nonexistent\/machine\.json\)/},
+	}, message: /the state file is a symbolic link \(to .*elsewhere\.json\); ham-tui only uses a regular file there/, notRegular: true},
+	{what: 'a dangling symbolic link', make: state => fs.symlinkSync('/nonexistent/machine.json', state), message: /is a symbolic link \(to \/nonexistent\/machine\.json\)/, notRegular: true},
+	{what: 'a symbolic link to /dev/null', make: state => fs.symlinkSync('/dev/null', state), message: /is a symbolic link \(to \/dev\/null\)/, notRegular: true},
 	{what: 'a named pipe (reading it would block)', make: state => {
 		assert.equal(spawnSync('mkfifo', [state]).status, 0);
-	}, message: /not a regular file \(a device, socket or pipe\)/},
+	}, message: /not a regular file \(a FIFO\)/, notRegular: true},
+	{what: 'a character device (as /dev/null is)', make: state => {
+		assert.equal(spawnSync('mknod', [state, 'c', '1', '3']).status, 0);
+	}, message: /not a regular file \(a device\)/, notRegular: true, skip: process.getuid?.() === 0 ? false : 'mknod needs root'},
+	{what: 'a socket', make: state => {
+		assert.equal(spawnSync('python3', ['-c', `import socket; socket.socket(socket.AF_UNIX).bind(${JSON.stringify(state)})`]).status, 0);
+	}, message: /not a regular file \(a socket\)/, notRegular: true},
 	{what: 'too large to be one (129 MiB)', make: state => {
 		fs.writeFileSync(state, '{');
 		fs.truncateSync(state, 129 * 1024 * 1024);
@@ -267,7 +280,7 @@ const badStates: BadState[] = [
 		fs.chmodSync(state, 0o000);
 		fs.chmodSync(dir, 0o777); // The other user may keep it aside, and write the new machine.
 	}, message: /cannot read the state file: permission denied \(EACCES\)/, as: otherUser, skip: permissionSkip},
-	{what: 'under a path that is not a directory', make: (state, dir) => fs.writeFileSync(path.join(dir, 'file'), 'x'), message: /a part of the path is not a directory \(ENOTDIR\)/, resetFails: true},
+	{what: 'under a path that is not a directory', make: (state, dir) => fs.writeFileSync(path.join(dir, 'file'), 'x'), message: /not a directory/, resetFails: true},
 ];
 
 describe('state files that cannot be used: exit 3, the file named with the problem, left as it is', {concurrency: 2}, () => {
@@ -291,9 +304,12 @@ describe('state files that cannot be used: exit 3, the file named with the probl
 
 			assert.equal(fingerprint(path.join(dir, 'elsewhere.json')), elsewhere, 'a symbolic link\'s target is never touched');
 			const reset = await cli(['--reset', '--state', state], {as: bad.as});
-			if (bad.resetFails) {
+			if (bad.resetFails || bad.notRegular) {
 				assert.equal(reset.code, 3);
 				assert.match(reset.stderr, bad.message);
+				assert.doesNotMatch(reset.stderr, /--reset keeps it aside/, 'no advice that cannot work');
+				assert.equal(fingerprint(state), before, '--reset left it where and as it was');
+				assert.deepEqual(fs.readdirSync(dir).filter(name => name.startsWith('machine.json.')), [], 'nothing moved aside, no lock made beside it');
 				return;
 			}
 
@@ -358,7 +374,7 @@ const badScenarios: Array<{what: string; make: (file: string, dir: string) => vo
 	}, message: /the scenario file is a symbolic link \(to .*real\.json\)/},
 	{what: 'a named pipe', make: file => {
 		assert.equal(spawnSync('mkfifo', [file]).status, 0);
-	}, message: /not a regular file \(a device, socket or pipe\)/},
+	}, message: /not a regular file \(a FIFO\)/},
 	{what: 'too large', make: file => {
 		fs.writeFileSync(file, '{');
 		fs.truncateSync(file, 200 * 1024 * 1024);

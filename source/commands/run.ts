@@ -9,7 +9,7 @@ import type {Machine} from '../model/state.js';
 import {formatStatus, regionRows} from '../model/status.js';
 import {formatAddress, formatSize} from '../model/units.js';
 import type {RegionOutcome} from '../model/driver.js';
-import {FileProblem, readMachine, readScenario, replaceMachine, updateMachine} from '../store/store.js';
+import {ChangeRefused, FileProblem, readMachine, readScenario, replaceMachine, updateMachine} from '../store/store.js';
 import {defaultSeed} from '../cli/command.js';
 
 export const exit = {ok: 0, failed: 1, usage: 2, file: 3, partial: 64} as const;
@@ -30,14 +30,11 @@ function current(machine: Machine | undefined, t: number): Machine {
 
 /**
  * The machine at time t, for reading. Advancing is deterministic (what falls due runs at its own
- * time, whenever it is observed), so a read writes nothing, except to create the first machine.
+ * time, whenever it is observed), so a read writes nothing; a machine not made yet is computed
+ * fresh, in memory, and written by the first change.
  */
 function observe(statePath: string, t: number): Machine {
-	const stored = readMachine(statePath) ?? updateMachine(statePath, existing => {
-		const machine = current(existing, t);
-		return {machine: existing ? undefined : machine, result: machine};
-	});
-	return advance(stored, t).machine;
+	return advance(current(readMachine(statePath), t), t).machine;
 }
 
 /** One action under the lock: read, step, write. Returns the step's result. */
@@ -58,9 +55,14 @@ export async function runOneShot(command: Command, statePath: string, io: Io): P
 	try {
 		return await run(command, statePath, io);
 	} catch (error) {
+		if (error instanceof ChangeRefused) {
+			io.err(`ham-tui: ${error.message}\n`);
+			return exit.failed;
+		}
+
 		if (error instanceof FileProblem) {
 			io.err(`ham-tui: ${safeText(error.message)}\n`);
-			io.err(error.file === statePath ? 'ham-tui: the file is left as it is; --reset keeps it aside and starts a new machine\n' : '');
+			io.err(error.file === statePath && error.regular ? 'ham-tui: the file is left as it is; --reset keeps it aside and starts a new machine\n' : '');
 			return exit.file;
 		}
 

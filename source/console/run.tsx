@@ -44,7 +44,7 @@ export async function runConsole({statePath, clock, sysfs}: Options): Promise<nu
 		source.snapshot(consoleClock.now());
 	} catch (error) {
 		if (error instanceof FileProblem) {
-			process.stderr.write(`ham-tui: ${error.message}\nham-tui: the file is left as it is; --reset keeps it aside and starts a new machine\n`);
+			process.stderr.write(`ham-tui: ${error.message}\n${error.regular ? 'ham-tui: the file is left as it is; --reset keeps it aside and starts a new machine\n' : ''}`);
 			return 3;
 		}
 

@@ -1,26 +1,33 @@
-// All of ham-tui's file I/O: where the state file lives, reading and validating it, writing it
-// atomically under a lock, and reading scenario files. Nothing else in source/ touches files.
+// All of the state file's I/O: where it lives, reading and validating it, writing it atomically
+// under a lock, and reading scenario files. (The real machine's sysfs is read and written by
+// source/sysfs/; nothing else in source/ touches files.)
 // What survives what, and why, is in docs/STATE.md.
 import fs from 'node:fs';
-import {createRequire} from 'node:module';
+import {randomBytes} from 'node:crypto';
 import path from 'node:path';
 import {xdgState} from 'xdg-basedir';
 import {safeText} from '../model/sanitize.js';
 import {parseMachine, parseScenario} from '../model/schema.js';
 import type {MachineSpec} from '../model/spec.js';
 import type {Machine} from '../model/state.js';
-import {lockDirectory, lockGeneration, LockTimeoutError, withLock} from './lock.js';
+import {holding, lockDirectory, lockGeneration, LockPathProblem, LockTimeoutError, LockWait, withLock} from './lock.js';
 
-/** A file ham-tui cannot use, named with the reason. The file itself is left as it is. */
+/**
+ * A file ham-tui cannot use, named with the reason. The file itself is left as it is. `regular`:
+ * the problem is a regular file's (its content, size or permissions), which --reset may keep
+ * aside; anything else (another type of file, a missing directory) --reset leaves alone too.
+ */
 export class FileProblem extends Error {
 	readonly file: string;
 	readonly problem: string;
-	constructor(file: string, problem: string) {
+	readonly regular: boolean;
+	constructor(file: string, problem: string, {regular = false}: {regular?: boolean} = {}) {
 		// Both may hold text from the file (a JSON parser's excerpt, a symlink's target): made safe here,
 		// once, for every place that prints it.
 		super(safeText(`${file}: ${problem}`));
 		this.file = file;
 		this.problem = safeText(problem);
+		this.regular = regular;
 	}
 }
 
@@ -53,92 +60,209 @@ export function errorText(error: unknown): string {
 	return code ? `${errnoText[code] ?? (error as Error).message} (${code})` : (error as Error).message;
 }
 
-function readText(file: string, what: string): string | undefined {
-	let stat: fs.Stats;
-	try {
-		stat = fs.lstatSync(file);
-	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-			return undefined;
-		}
+/** Opens without following a link and without blocking (a FIFO would hang a plain open). */
+const readFlags = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
 
-		throw new FileProblem(file, `cannot read the ${what}: ${errorText(error)}`);
-	}
-
+/** Why what is at a path is not a file ham-tui uses (a link is named with its target). */
+function notRegular(file: string, stat: fs.Stats, what: string): FileProblem {
 	if (stat.isSymbolicLink()) {
 		let target = '?';
 		try {
 			target = fs.readlinkSync(file);
 		} catch {}
 
-		throw new FileProblem(file, `the ${what} is a symbolic link (to ${target}); ham-tui only uses a regular file there`);
+		return new FileProblem(file, `the ${what} is a symbolic link (to ${target}); ham-tui only uses a regular file there, and leaves this alone`);
 	}
 
-	if (!stat.isFile()) {
-		throw new FileProblem(file, `the ${what} is not a regular file (${stat.isDirectory() ? 'a directory' : 'a device, socket or pipe'})`);
-	}
+	const kind = stat.isDirectory() ? 'a directory' : stat.isFIFO() ? 'a FIFO' : stat.isSocket() ? 'a socket' : 'a device';
+	return new FileProblem(file, `the ${what} is not a regular file (${kind}); ham-tui leaves it alone`);
+}
 
-	if (stat.size > maxFileBytes) {
-		throw new FileProblem(file, `the ${what} is ${stat.size} bytes, too large to be one (at most ${maxFileBytes})`);
+/** The file's text; undefined when there is none. */
+function readText(file: string, what: string): string | undefined {
+	let fd: number;
+	try {
+		fd = fs.openSync(file, readFlags);
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		if (code === 'ENOENT') {
+			return undefined;
+		}
+
+		let stat: fs.Stats | undefined;
+		try {
+			stat = fs.lstatSync(file);
+		} catch {}
+
+		if (stat && !stat.isFile()) {
+			throw notRegular(file, stat, what);
+		}
+
+		throw new FileProblem(file, `cannot read the ${what}: ${errorText(error)}`, {regular: stat !== undefined});
 	}
 
 	try {
-		return fs.readFileSync(file, 'utf8');
+		const stat = fs.fstatSync(fd);
+		if (!stat.isFile()) {
+			throw notRegular(file, stat, what);
+		}
+
+		if (stat.size > maxFileBytes) {
+			throw new FileProblem(file, `the ${what} is ${stat.size} bytes, too large to be one (at most ${maxFileBytes})`, {regular: true});
+		}
+
+		return fs.readFileSync(fd, 'utf8');
 	} catch (error) {
-		throw new FileProblem(file, `cannot read the ${what}: ${errorText(error)}`);
+		throw error instanceof FileProblem ? error : new FileProblem(file, `cannot read the ${what}: ${errorText(error)}`, {regular: true});
+	} finally {
+		fs.closeSync(fd);
 	}
+}
+
+/**
+ * The state file's directory must exist: a path given with --state whose directory is missing is
+ * a mistyped path, not a new machine. Only ham-tui's default directory is made, at the first change.
+ */
+function checkDirectory(file: string, create = false): void {
+	const directory = path.dirname(file);
+	let stat: fs.Stats;
+	try {
+		stat = fs.statSync(directory);
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		if (code === 'ENOENT' && file === defaultStatePath()) {
+			if (create) {
+				fs.mkdirSync(directory, {recursive: true, mode: 0o700});
+			}
+
+			return;
+		}
+
+		throw new FileProblem(file, code === 'ENOENT' ? `the directory ${directory} does not exist (create it, or give another --state)` : `cannot use the directory ${directory}: ${errorText(error)}`);
+	}
+
+	if (!stat.isDirectory()) {
+		throw new FileProblem(file, `${directory} is not a directory`);
+	}
+}
+
+/** Only a regular file (or nothing) at the state file's path is ever read, replaced or moved aside. */
+function checkReplaceable(file: string): 'none' | 'file' {
+	let stat: fs.Stats;
+	try {
+		stat = fs.lstatSync(file);
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+			return 'none';
+		}
+
+		throw new FileProblem(file, `cannot use the state file: ${errorText(error)}`);
+	}
+
+	if (!stat.isFile()) {
+		throw notRegular(file, stat, 'state file');
+	}
+
+	return 'file';
 }
 
 function parseJson(file: string, text: string, what: string): unknown {
 	if (text.trim() === '') {
-		throw new FileProblem(file, `the ${what} is empty`);
+		throw new FileProblem(file, `the ${what} is empty`, {regular: true});
 	}
 
 	try {
 		return JSON.parse(text);
 	} catch (error) {
-		throw new FileProblem(file, `the ${what} is not valid JSON (${(error as Error).message}); truncated or damaged?`);
+		throw new FileProblem(file, `the ${what} is not valid JSON (${(error as Error).message}); truncated or damaged?`, {regular: true});
 	}
 }
 
-/** The machine in the state file, or undefined when there is none yet. Takes no lock: see writes. */
+/**
+ * The machine in the state file, or undefined when there is none yet. Takes no lock (a write
+ * replaces the file in one rename) and writes nothing, not even a directory.
+ */
 export function readMachine(file: string): Machine | undefined {
 	const text = readText(file, 'state file');
 	if (text === undefined) {
+		checkDirectory(file);
 		return undefined;
 	}
 
+	return parseState(file, text);
+}
+
+function parseState(file: string, text: string): Machine {
 	const parsed = parseMachine(parseJson(file, text, 'state file'));
 	if (!parsed.ok) {
-		throw new FileProblem(file, `not a ham-tui state file: ${parsed.error}`);
+		throw new FileProblem(file, `not a ham-tui state file: ${parsed.error}`, {regular: true});
 	}
 
 	return parsed.value;
 }
 
-// write-file-atomic (npm's own atomic writer) costs ~20 ms to load: reads never need it.
-const require = createRequire(import.meta.url);
+/**
+ * A change that would write a state this ham-tui would then refuse to read (a number past its
+ * bound, an invariant broken): it is not written, and the command says why.
+ */
+export class ChangeRefused extends Error {
+	constructor(readonly reason: string) {
+		super(`refused: the change would leave a state that cannot be used (${safeText(reason)}); nothing was written`);
+	}
+}
 
 /**
- * Replaces the state file in one step, under the lock (the caller holds it). write-file-atomic
- * writes a temporary file beside it, fsyncs it and renames it over the state file; then the
- * directory is fsynced so the rename itself survives a power cut. A reader, or a crash at any
- * moment, sees the old file or the new one, never a part of either. The temporary file a killed
- * writer leaves (`machine.json.<hash>`) is removed by the next writer, under the same lock.
+ * Temporary files of writes, kept inside the lock directory: a name there is certainly ours, and
+ * only the holder of the lock writes one, so the next holder removes every one a killed writer left.
+ */
+const temporaryName = /^write-\d+-[\da-f]{16}$/;
+
+/**
+ * Replaces the state file in one step, under the lock (the caller holds it). The new content is
+ * checked as the next reader will check it (schema and invariants, after a JSON round trip); then
+ * written to a temporary file in the lock directory (O_EXCL, O_NOFOLLOW), fsynced, and renamed over
+ * the state file, and the directory is fsynced so the rename survives a power cut. A reader, or a
+ * crash at any moment, sees the old file or the new one, never a part of either.
+ * Why not write-file-atomic: it names its temporary `<file>.<number>` beside the state file, a name
+ * a user's own file can have, so a crash's leftover could be neither told apart nor safely removed.
  */
 function writeLocked(file: string, machine: Machine): void {
-	removeWriteLeftovers(file);
-	const writeFileAtomic = require('write-file-atomic') as typeof import('write-file-atomic');
-	writeFileAtomic.sync(file, JSON.stringify(machine) + '\n', {mode: 0o600, fsync: true});
+	const text = JSON.stringify(machine) + '\n';
+	const check = parseMachine(JSON.parse(text));
+	if (!check.ok) {
+		throw new ChangeRefused(check.error);
+	}
+
+	const lockDir = lockDirectory(file);
+	removeTemporaries(lockDir);
+	const temporary = path.join(lockDir, `write-${process.pid}-${randomBytes(8).toString('hex')}`);
+	const fd = fs.openSync(temporary, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+	try {
+		try {
+			fs.writeFileSync(fd, text);
+			fs.fsyncSync(fd);
+		} finally {
+			fs.closeSync(fd);
+		}
+
+		checkReplaceable(file);
+		fs.renameSync(temporary, file);
+	} catch (error) {
+		fs.rmSync(temporary, {force: true});
+		throw error;
+	}
+
 	syncDirectory(path.dirname(file));
 }
 
-function removeWriteLeftovers(file: string): void {
-	const base = path.basename(file);
-	const leftover = new RegExp(`^${base.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.[\\da-f]{1,8}$`);
-	for (const name of fs.readdirSync(path.dirname(file))) {
-		if (leftover.test(name)) {
-			fs.rmSync(path.join(path.dirname(file), name), {force: true});
+function removeTemporaries(lockDir: string): void {
+	for (const name of fs.readdirSync(lockDir)) {
+		if (temporaryName.test(name)) {
+			try {
+				if (fs.lstatSync(path.join(lockDir, name)).isFile()) {
+					fs.unlinkSync(path.join(lockDir, name));
+				}
+			} catch {} // Gone already.
 		}
 	}
 }
@@ -157,68 +281,110 @@ function syncDirectory(directory: string): void {
 	}
 }
 
-/** Runs a change under the lock; file-system refusals become a FileProblem naming the state file. */
-function locked<T>(file: string, fn: () => T): T {
-	try {
-		try {
-			fs.mkdirSync(path.dirname(file), {recursive: true});
-		} catch (error) {
-			// mkdir -p says EEXIST when a part of the path is a file.
-			throw (error as NodeJS.ErrnoException).code === 'EEXIST' ? Object.assign(new Error('not a directory'), {code: 'ENOTDIR'}) : error;
-		}
-
-		return withLock(file, fn);
-	} catch (error) {
-		if (error instanceof FileProblem) {
-			throw error;
-		}
-
-		if (error instanceof LockTimeoutError) {
-			throw new FileProblem(file, `cannot change the state file: ${error.message}`);
-		}
-
-		if ((error as NodeJS.ErrnoException).code) {
-			throw new FileProblem(file, `cannot change the state file: ${errorText(error)}`);
-		}
-
-		throw error;
+/** File-system refusals while changing the state become a FileProblem naming the state file. */
+function asProblem(file: string, error: unknown): unknown {
+	if (error instanceof FileProblem || error instanceof ChangeRefused) {
+		return error;
 	}
+
+	if (error instanceof LockTimeoutError || error instanceof LockPathProblem) {
+		return new FileProblem(file, `cannot change the state file: ${error.message}`);
+	}
+
+	if ((error as NodeJS.ErrnoException).code) {
+		return new FileProblem(file, `cannot change the state file: ${errorText(error)}`);
+	}
+
+	return error;
+}
+
+/** What must hold before the lock directory is even made beside the state file. */
+function prepare(file: string): void {
+	checkDirectory(file, true);
+	checkReplaceable(file);
+}
+
+type Change<T> = (machine: Machine | undefined) => {machine: Machine | undefined; result: T};
+
+/** The read-change-write itself; the caller holds the lock. */
+function changeLocked<T>(file: string, change: Change<T>): T {
+	const {machine, result} = change(checkReplaceable(file) === 'none' ? undefined : readMachine(file));
+	if (machine) {
+		writeLocked(file, machine);
+	}
+
+	return result;
 }
 
 /** Writes the machine as the state file, under the lock (for tests and tools; commands use updateMachine). */
 export function writeMachine(file: string, machine: Machine): void {
-	locked(file, () => {
-		writeLocked(file, machine);
-	});
+	updateMachine(file, () => ({machine, result: undefined}));
 }
 
 /**
  * One read-change-write of the machine, under the lock, so changes from several processes are
  * never lost. `change` gets the current machine (undefined: none yet) and returns the new one,
- * or undefined to write nothing.
+ * or undefined to write nothing. Blocks while the lock is held (one-shot commands).
  */
-export function updateMachine<T>(file: string, change: (machine: Machine | undefined) => {machine: Machine | undefined; result: T}): T {
-	return locked(file, () => {
-		const {machine, result} = change(readMachine(file));
-		if (machine) {
-			writeLocked(file, machine);
-		}
+export function updateMachine<T>(file: string, change: Change<T>): T {
+	return underLock(file, () => changeLocked(file, change));
+}
 
-		return result;
-	});
+function underLock<T>(file: string, body: () => T): T {
+	try {
+		prepare(file);
+		return withLock(file, body);
+	} catch (error) {
+		throw asProblem(file, error);
+	}
+}
+
+/**
+ * The console's change: the same read-change-write, tried from its timer without blocking, so that a
+ * held lock shows as "waiting for process N" and can be cancelled. Keep one per change until it is
+ * done or cancelled: it holds the change's place in the lock's queue.
+ */
+export class PendingChange {
+	private wait: LockWait | undefined;
+	constructor(private readonly file: string) {}
+
+	/** Runs the change if the lock can be had now; else says whom it waits for. Throws FileProblem or ChangeRefused. */
+	attempt<T>(change: Change<T>): {done: true; result: T} | {done: false; waitFor: string} {
+		try {
+			prepare(this.file);
+			this.wait ??= new LockWait(this.file);
+			const step = this.wait.step();
+			if (!step.taken) {
+				return {done: false, waitFor: step.waitFor};
+			}
+
+			const wait = this.wait;
+			this.wait = undefined;
+			return {done: true, result: holding(wait, () => changeLocked(this.file, change))};
+		} catch (error) {
+			this.cancel();
+			throw asProblem(this.file, error);
+		}
+	}
+
+	cancel(): void {
+		this.wait?.abandon();
+		this.wait = undefined;
+	}
 }
 
 /**
  * Replaces the machine (--reset). A state file that cannot be used is not deleted but kept aside,
- * renamed `<file>.bad-<stamp>` (`-2`, `-3`, ... if that name is taken); returns that name.
+ * renamed `<file>.bad-<stamp>` (`-2`, `-3`, ... if that name is taken); returns that name. Only a
+ * regular file is ever moved aside: anything else at the path is refused and left alone.
  */
 export function replaceMachine(file: string, machine: Machine, stamp: string): string | undefined {
-	return locked(file, () => {
+	return underLock(file, () => {
 		let aside: string | undefined;
 		try {
 			readMachine(file);
 		} catch (error) {
-			if (!(error instanceof FileProblem)) {
+			if (!(error instanceof FileProblem) || !error.regular) {
 				throw error;
 			}
 
