@@ -34,9 +34,16 @@ export async function runSysfsCommand(command: Command, target: SysfsTarget, io:
 				return sysfsExit.failed;
 			}
 
-			io.out(json
-				? JSON.stringify(sysfsReport(tree, {sysroot: target.sysroot, autoOnline: readAutoOnline(tree.root), all: target.all}), null, 2) + '\n'
-				: formatStatusRows(statusRows(tree, {all: target.all})));
+			if (!json) {
+				io.out(formatStatusRows(statusRows(tree, {all: target.all})));
+				return sysfsExit.ok;
+			}
+
+			const problems: string[] = [];
+			const autoOnline = readAutoOnline(tree.root, problems);
+			report(io, problems);
+			tree.problems.push(...problems);
+			io.out(JSON.stringify(sysfsReport(tree, {sysroot: target.sysroot, autoOnline, all: target.all}), null, 2) + '\n');
 			return sysfsExit.ok;
 		}
 
@@ -67,11 +74,15 @@ function read(target: SysfsTarget, io: SysfsIo, options: ReadOptions): MemoryTre
 		return undefined;
 	}
 
-	if (tree.problems.length > 0) {
-		io.err(tree.problems.map(problem => `ham-tui: ${safeText(problem)}\n`).join(''));
-	}
-
+	report(io, tree.problems);
 	return tree;
+}
+
+/** Each problem of the tree, one line on stderr. */
+function report(io: SysfsIo, problems: readonly string[]): void {
+	if (problems.length > 0) {
+		io.err(problems.map(problem => `ham-tui: ${safeText(problem)}\n`).join(''));
+	}
 }
 
 type Integrate = Extract<Command, {kind: 'integrate'}>;

@@ -2,9 +2,9 @@
 // "online" (or online_movable / online_kernel) to each offline block's `state`. Plan and act are
 // apart so the caller can show the plan first, and there is no retry here: a failed block stays
 // offline (the kernel does not retry either) and the caller decides whether and when to try again.
-import {accessSync, closeSync, constants, openSync, writeSync} from 'node:fs';
+import {accessSync, closeSync, constants, existsSync, fstatSync, ftruncateSync, openSync, type Stats, writeSync} from 'node:fs';
 import path from 'node:path';
-import {errorCode, type MemoryTree} from './read.js';
+import {entryAt, errorCode, kindOf, type MemoryTree, OddFile} from './read.js';
 
 /** What the kernel accepts in `state` to bring a block online, and into which zone. */
 export type OnlineMode = 'online' | 'online_movable' | 'online_kernel';
@@ -41,15 +41,88 @@ export function onlineBlocks(plan: readonly OnlineStep[], writer: SysfsWriter = 
 
 /**
  * Writes a sysfs attribute with a single write(2), which is where the kernel answers (EINVAL,
- * EBUSY...). No O_CREAT: a block that vanished must fail, not grow a stray file. O_TRUNC, as the
- * shell's `>` does: sysfs ignores it, a fake tree's regular file needs it.
+ * EBUSY...). Run as root on a tree others can write, it must not be a way to clobber files: the
+ * file is reached through real directories only (openBeneath) and written only when it is a
+ * regular file with one name. No O_CREAT: a block that vanished must fail, not grow a stray
+ * file. A refusal throws an OddFile whose code says why ("memory8 is a symbolic link, not followed").
  */
 export function writeSysfs(file: string, value: string): void {
-	const fd = openSync(file, constants.O_WRONLY | constants.O_TRUNC);
+	const fd = openBeneath(file);
 	try {
+		checkWritable(fstatSync(fd), path.basename(file));
+		// Cut only now, on the file checked (O_TRUNC would cut before any check), as the shell's
+		// `>` does: sysfs ignores it, a fake tree's regular file needs it.
+		ftruncateSync(fd, 0);
 		writeSync(fd, value);
 	} finally {
 		closeSync(fd);
+	}
+}
+
+// The file opened for writing: no link followed, no FIFO waited on, no terminal taken on.
+const writeFlags = constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
+const directoryFlags = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+/** Below the sysroot, sysfs's own layout: nothing on the way to a block's state is a link there. */
+const blockLayout = /^(?:(.*)\/)?(sys)\/(devices)\/(system)\/(memory)\/(memory\d+)\/[^/]+$/;
+
+/**
+ * Opens `file` for writing one directory at a time from the sysroot down (from its own
+ * directory for a path not laid out as sysfs), none followed if it is a link. Each step opens
+ * "/proc/self/fd/<the directory's fd>/<name>", as openat(2) would: a directory swapped for a link
+ * between two steps is still refused, and a check and the use of its result cannot fall apart.
+ */
+function openBeneath(file: string): number {
+	const layout = blockLayout.exec(file);
+	const top = layout ? layout[1] ?? '.' : path.dirname(path.dirname(file));
+	const steps = layout ? layout.slice(2) : [path.basename(path.dirname(file))];
+	checkProcFd();
+	// The sysroot itself is the operator's word, so followed; what lies below it is the tree's.
+	let directory = openSync(top === '' ? '/' : top, constants.O_RDONLY | constants.O_DIRECTORY);
+	try {
+		for (const name of steps) {
+			const next = openAt(directory, name, directoryFlags);
+			closeSync(directory);
+			directory = next;
+		}
+
+		return openAt(directory, path.basename(file), writeFlags);
+	} finally {
+		closeSync(directory);
+	}
+}
+
+function openAt(directory: number, name: string, flags: number): number {
+	const file = `/proc/self/fd/${directory}/${name}`;
+	try {
+		return openSync(file, flags);
+	} catch (error) {
+		// A link refused by O_NOFOLLOW is ELOOP, or ENOTDIR with O_DIRECTORY; a FIFO or a socket ENXIO.
+		const stats = entryAt(file);
+		if (stats?.isSymbolicLink()) {
+			throw new OddFile(`${name} is a symbolic link, not followed`);
+		}
+
+		throw errorCode(error) === 'ENXIO' && stats ? new OddFile(`${name} is ${kindOf(stats)}, not a regular file`) : error;
+	}
+}
+
+/** Only a regular file with one name: a hard link's other name may be any file on the disk. */
+function checkWritable(stats: Stats, name: string): void {
+	if (!stats.isFile()) {
+		throw new OddFile(`${name} is ${kindOf(stats)}, not a regular file`);
+	}
+
+	if (stats.nlink > 1) {
+		throw new OddFile(`${name} has ${stats.nlink} names (a hard link), not written`);
+	}
+}
+
+let procFd: boolean | undefined;
+/** Without /proc, openBeneath cannot open beneath a directory: then nothing is written. */
+function checkProcFd(): void {
+	procFd ??= existsSync('/proc/self/fd');
+	if (!procFd) {
+		throw new OddFile('/proc/self/fd is missing: cannot open without following links, not written');
 	}
 }
 

@@ -4,8 +4,11 @@
 // buffer, and one lstat(2) to confirm the block sits on the same node as the block before (a
 // readdir per block, as lsmem does, costs about four times as much).
 // Odd trees never throw: each oddity becomes a one-line entry in `problems` naming the path.
-import {closeSync, constants, existsSync, lstatSync, opendirSync, openSync, readdirSync, readSync} from 'node:fs';
+// Hostile trees neither: no file here is followed through a link, none can block, none is read
+// past a page, and every text given out has its control characters replaced (docs/SYSFS.md).
+import {closeSync, constants, existsSync, fstatSync, lstatSync, opendirSync, openSync, readdirSync, readSync, type Stats} from 'node:fs';
 import path from 'node:path';
+import {safeText} from '../model/sanitize.js';
 
 /** The kernel's words for a block's state; anything else read from `state` is kept as read. */
 export type KnownState = 'online' | 'offline' | 'going-offline';
@@ -73,19 +76,26 @@ export function memoryDirectory(sysroot: string): string {
 /**
  * Reads every `memoryN` block under `<sysroot>/sys/devices/system/memory`.
  * Throws only when the tree is unusable: the memory directory cannot be listed, or
- * `block_size_bytes` is missing, unreadable or not a positive hex number.
+ * `block_size_bytes` is missing, unreadable, not a positive hex number or past 2^53 - 1.
  */
 export function readMemoryTree(sysroot: string, options: ReadOptions = {}): MemoryTree {
 	const root = memoryDirectory(sysroot);
 	const listed = blockDirectories(listMemoryDirectory(root));
 	const blockSizeBytes = readBlockSize(root);
 	const reader: BlockReader = {options, problems: [], nodes: {lookup: options.nodes === false ? false : undefined, last: null, firstBlock: ''}, cut: 0, current: ''};
+	const lastBlock = lastExactBlock(blockSizeBytes);
 	const blocks: MemoryBlock[] = [];
 	inDirectory(root, inside => {
 		// Inside the memory directory, files open as "memory7/state": the kernel walks two path
 		// components instead of eight or more (lsmem gets the same from openat on a directory fd).
 		reader.cut = inside ? root.length + 1 : 0;
 		for (const {name, index} of listed) {
+			if (index > lastBlock) {
+				// Shown or written, a rounded number would name another block (or another address).
+				reader.problems.push(`${root}/${name}: addresses past 2^53 - 1 cannot be shown exactly; block left out`);
+				continue;
+			}
+
 			reader.current = inside ? name : `${root}/${name}`;
 			const block = readBlock(reader, `${root}/${name}`, index);
 			if (block) {
@@ -170,10 +180,11 @@ export class ListingSignature {
 	}
 
 	addIndex(index: number): void {
-		this.count++;
-		this.sum = (this.sum + index) | 0;
-		// A 32-bit mix of the index (murmur3's finalizer), combined by xor: the order does not matter.
+		// To 32 bits first: a sum of big indices as doubles rounds, and then depends on the order.
 		let h = index | 0;
+		this.count++;
+		this.sum = (this.sum + h) | 0;
+		// A 32-bit mix of the index (murmur3's finalizer), combined by xor: the order does not matter.
 		h = Math.imul(h ^ (h >>> 16), 0x85_eb_ca_6b);
 		h = Math.imul(h ^ (h >>> 13), 0xc2_b2_ae_35);
 		this.hash ^= h ^ (h >>> 16);
@@ -200,14 +211,30 @@ function isBlockName(name: string): boolean {
 
 /**
  * `auto_online_blocks`: what the kernel does with a block it adds (offline, online,
- * online_kernel, online_movable). Null when the file is missing or unreadable (old kernels).
+ * online_kernel, online_movable). Null when the file is missing (old kernels) or unreadable;
+ * the second is a problem, told in `problems` when given.
  */
-export function readAutoOnline(root: string): string | null {
+export function readAutoOnline(root: string, problems?: string[]): string | null {
+	const file = path.join(root, 'auto_online_blocks');
 	try {
-		return shorten(chomp(readSmallFile(path.join(root, 'auto_online_blocks'))));
-	} catch {
+		return shorten(chomp(readSmallFile(file)));
+	} catch (error) {
+		const code = errorCode(error);
+		if (code !== 'ENOENT') {
+			problems?.push(`${file}: unreadable (${code})`);
+		}
+
 		return null;
 	}
+}
+
+/**
+ * A small file of the kernel's (sysfs, procfs) under a sysroot, as text: checked and bounded as
+ * every file here is, one trailing newline dropped, control characters replaced. Throws when it
+ * cannot be read, with the reason as the error's code.
+ */
+export function readKernelFile(file: string): string {
+	return safeText(chomp(readSmallFile(file)));
 }
 
 /**
@@ -244,11 +271,20 @@ function readBlockSize(root: string): number {
 	// The kernel writes bare hex ("8000000"); 0x is accepted because hand-made trees use it.
 	const hex = text.trim();
 	const bytes = /^(?:0x)?[\da-f]+$/i.test(hex) ? Number.parseInt(hex.replace(/^0x/i, ''), 16) : Number.NaN;
-	if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+	if (bytes > Number.MAX_SAFE_INTEGER) {
+		throw new Error(`${file}: "${shorten(hex)}" is past 2^53 - 1, too large to show exactly`);
+	}
+
+	if (!(bytes > 0)) {
 		throw new Error(`${file}: "${shorten(hex)}" is not a memory block size (expected a positive hex number)`);
 	}
 
 	return bytes;
+}
+
+/** The highest block number whose last byte is still a safe integer: (N + 1) × size - 1 < 2^53. */
+function lastExactBlock(blockSizeBytes: number): number {
+	return Number((2n ** 53n) / BigInt(blockSizeBytes)) - 1;
 }
 
 type BlockName = {name: string; index: number};
@@ -370,7 +406,7 @@ function readState(reader: BlockReader, directory: string): string {
 		return 'offline';
 	}
 
-	return parseState(reader, directory, length < 0 ? undefined : pageBuffer.toString('latin1', 0, length));
+	return parseState(reader, directory, length < 0 ? undefined : pageText(length));
 }
 
 /** `removable`, without a string for the usual "1\n" and "0\n". */
@@ -380,7 +416,7 @@ function readRemovable(reader: BlockReader, directory: string): boolean | null {
 		return pageBuffer[0] === 0x31;
 	}
 
-	return parseRemovable(reader, directory, length < 0 ? undefined : pageBuffer.toString('latin1', 0, length));
+	return parseRemovable(reader, directory, length < 0 ? undefined : pageText(length));
 }
 
 function parseState(reader: BlockReader, directory: string, text: string | undefined): string {
@@ -393,7 +429,7 @@ function parseState(reader: BlockReader, directory: string, text: string | undef
 		reader.problems.push(`${directory}/state: unexpected state "${shorten(state)}" (expected online, offline or going-offline)`);
 	}
 
-	return state;
+	return safeText(state);
 }
 
 /**
@@ -417,7 +453,7 @@ function parseRemovable(reader: BlockReader, directory: string, text: string | u
 
 /** Like lsmem's strtok(" "): runs of spaces separate, other whitespace stays in the name. */
 function parseZones(text: string | undefined): string[] {
-	return text === undefined ? [] : chomp(text).split(' ').filter(zone => zone !== '');
+	return text === undefined ? [] : safeText(chomp(text)).split(' ').filter(zone => zone !== '');
 }
 
 type NodeLookup = {
@@ -461,10 +497,15 @@ function findNode(reader: BlockReader, directory: string): number | null {
  * only wants the name. Any failure just means "look in the directory" (listBlock reports).
  */
 function hasEntry(file: string): boolean {
+	return entryAt(file) !== undefined;
+}
+
+/** What is at `file` itself (a link is not followed); undefined when lstat(2) fails at all. */
+export function entryAt(file: string): Stats | undefined {
 	try {
-		return lstatSync(file, {throwIfNoEntry: false}) !== undefined;
+		return lstatSync(file, {throwIfNoEntry: false});
 	} catch {
-		return false;
+		return undefined;
 	}
 }
 
@@ -517,7 +558,7 @@ function readPhysical(reader: BlockReader, directory: string, block: MemoryBlock
  */
 function readAttribute(reader: BlockReader, directory: string, name: string): string | undefined {
 	const length = readIntoBuffer(reader, directory, name);
-	return length < 0 ? undefined : pageBuffer.toString('latin1', 0, length);
+	return length < 0 ? undefined : pageText(length);
 }
 
 /** Reads one attribute into pageBuffer and returns its length, or reports why not and returns -1. */
@@ -550,21 +591,96 @@ function checkBlockThere(directory: string, code: string): void {
 
 // A sysfs attribute is at most one page and arrives whole in one read, so one shared buffer
 // serves every file: no fstat and no allocation per read, unlike readFileSync (measured: the
-// open/read/close trio is about 1.5 times faster on 100,000 files).
+// open/read/close trio is about 1.5 times faster on 100,000 files). Nothing is read past it.
 const pageBuffer = Buffer.allocUnsafe(4096);
 
 function readSmallFile(file: string): string {
-	return pageBuffer.toString('latin1', 0, readIntoPage(file));
+	return pageText(readIntoPage(file));
 }
+
+/** The page's first `length` bytes as text; bytes that are not UTF-8 come out as U+FFFD. */
+function pageText(length: number): string {
+	return pageBuffer.toString('utf8', 0, length);
+}
+
+// Flags as a number: parsing 'r' 300,000 times costs ~5%. No sysfs attribute is a link, so one
+// is refused (ELOOP), not followed; O_NONBLOCK: a FIFO blocks neither the open nor the read
+// (EAGAIN, or no bytes without a writer); O_NOCTTY: a terminal there does not become ours.
+const readFlags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
 
 /** open, read, close: the file's first page lands in pageBuffer; returns its length. */
 function readIntoPage(file: string): number {
-	const fd = openSync(file, constants.O_RDONLY); // A number skips parsing 'r' 300,000 times (~5%).
+	let fd: number;
 	try {
-		return readSync(fd, pageBuffer, 0, pageBuffer.length, null);
+		fd = openSync(file, readFlags);
+	} catch (error) {
+		throw whatIsThere(error, file);
+	}
+
+	try {
+		const length = readSync(fd, pageBuffer, 0, pageBuffer.length, null);
+		// A regular file of an attribute's size reads as 1 to 4095 bytes: only an empty or a full
+		// page can be something else (a device, a FIFO without a writer, a big file), so only
+		// then is an fstat spent on it.
+		if (length === 0 || length === pageBuffer.length) {
+			checkAttribute(fstatSync(fd), length);
+		}
+
+		return length;
+	} catch (error) {
+		throw whatIsThere(error, file);
 	} finally {
 		closeSync(fd);
 	}
+}
+
+/** A file refused for what it is rather than by an errno: the code says why, in words. */
+export class OddFile extends Error {
+	readonly code: string;
+
+	constructor(reason: string) {
+		super(reason);
+		this.code = reason;
+	}
+}
+
+function checkAttribute(stats: Stats, length: number): void {
+	if (!stats.isFile()) {
+		throw new OddFile(`${kindOf(stats)}, not a regular file`);
+	}
+
+	// sysfs gives every attribute the size 4096, whatever it holds: only a fake file is bigger.
+	if (length === pageBuffer.length && stats.size > length) {
+		throw new OddFile(`over ${length} bytes, more than a sysfs attribute holds`);
+	}
+}
+
+/**
+ * A failed open or read explained by what is at the path, when it is a link (ELOOP) or neither a
+ * regular file nor a directory (a socket is ENXIO, a FIFO with a writer EAGAIN); else as it was.
+ */
+function whatIsThere(error: unknown, file: string): unknown {
+	const code = errorCode(error);
+	if (error instanceof OddFile || code === 'ENOENT' || code === 'ENOTDIR') {
+		return error;
+	}
+
+	const stats = entryAt(file);
+	if (stats?.isSymbolicLink()) {
+		return new OddFile('a symbolic link, not followed');
+	}
+
+	return stats && !stats.isFile() && !stats.isDirectory() ? new OddFile(`${kindOf(stats)}, not a regular file`) : error;
+}
+
+/** "a FIFO", "a socket"...: what a file is, for messages. */
+export function kindOf(stats: Stats): string {
+	return stats.isFile() ? 'a regular file'
+		: stats.isDirectory() ? 'a directory'
+			: stats.isSymbolicLink() ? 'a symbolic link'
+				: stats.isFIFO() ? 'a FIFO'
+					: stats.isSocket() ? 'a socket'
+						: stats.isCharacterDevice() ? 'a character device' : 'a block device';
 }
 
 /** Drops one trailing newline, as util-linux's ul_path_read_string does (and nothing more). */
@@ -572,16 +688,17 @@ function chomp(text: string): string {
 	return text.endsWith('\n') ? text.slice(0, -1) : text;
 }
 
+/** File content quoted in a message: C0 controls escaped (\u001b), the rest (C1) replaced. */
 function shorten(text: string): string {
-	const oneLine = JSON.stringify(text).slice(1, -1);
+	const oneLine = safeText(JSON.stringify(text).slice(1, -1));
 	return oneLine.length > 40 ? `${oneLine.slice(0, 40)}…` : oneLine;
 }
 
-/** The errno code of a failed fs call (EACCES, ENOENT...), else its message. */
+/** The errno code of a failed fs call (EACCES, ENOENT...), else its message (made safe to show). */
 export function errorCode(error: unknown): string {
 	if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
 		return error.code;
 	}
 
-	return error instanceof Error ? error.message : String(error);
+	return safeText(error instanceof Error ? error.message : String(error));
 }

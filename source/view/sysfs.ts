@@ -7,7 +7,7 @@
 // once, then kept fresh by a rolling re-read: each poll re-reads the next blocks for a few
 // milliseconds, and a readdir at the start of each sweep notices blocks that came or went. A
 // frame is never held up by more than that budget.
-import {type Dir, opendirSync, readFileSync} from 'node:fs';
+import {type Dir, opendirSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {safeText} from '../model/sanitize.js';
@@ -15,7 +15,7 @@ import {formatAddress, formatSize} from '../model/units.js';
 import {attemptOnline, blockSpan, describeError, groupResults, isThisMachine} from '../sysfs/integrate.js';
 import {type AccessCheck, canWrite, type OnlineMode, type SysfsWriter, writeSysfs} from '../sysfs/online.js';
 import {groupRanges, lsmemZoneName, type MemoryRange} from '../sysfs/ranges.js';
-import {errorCode, ListingSignature, type MemoryBlock, type MemoryTree, readAutoOnline, readMemoryTree, readZones, rereadBlock} from '../sysfs/read.js';
+import {errorCode, ListingSignature, type MemoryBlock, type MemoryTree, readAutoOnline, readKernelFile, readMemoryTree, readZones, rereadBlock} from '../sysfs/read.js';
 import {blockFlags, blockStatus, memoryTotals} from '../sysfs/status.js';
 import type {ActResult, OutcomeRow, RegionRow, SlotRow, Snapshot, SysfsView} from './snapshot.js';
 import type {ConsoleAction, MachineSource} from './source.js';
@@ -86,7 +86,8 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 			readProblem = '';
 		}
 
-		autoOnline = readAutoOnline(tree.root);
+		// Logged with the tree's problems; the rolling re-read only notices the value change.
+		autoOnline = readAutoOnline(tree.root, tree.problems);
 		writable = checkWritable(tree, options.access);
 		cursor = 0;
 		closeListing();
@@ -349,7 +350,8 @@ function kernelRelease(sysroot: string, thisMachine: boolean): string {
 	}
 
 	try {
-		return readFileSync(path.join(sysroot, 'proc/sys/kernel/osrelease'), 'utf8').trim().slice(0, 40) || 'kernel unknown';
+		// Under a sysroot, as any file there: bounded, no link followed, never a FIFO waited on.
+		return readKernelFile(path.join(sysroot, 'proc/sys/kernel/osrelease')).trim().slice(0, 40) || 'kernel unknown';
 	} catch {
 		return 'kernel unknown';
 	}
