@@ -186,11 +186,11 @@ async function integrateLoop(attempts: number, interval: number, statePath: stri
 		const result = apply(statePath, {type: 'integrate'}, t) as StepResult;
 		last = result;
 		if (!result.ok) {
-			io.err(`ham-tui: ${result.message}\n`);
+			io.err(`ham-tui: ${safeText(result.message)}\n`);
 			return exit.failed;
 		}
 
-		const tried = result.outcomes.filter(outcome => outcome.before === 'FAILED');
+		const tried = lastPerRegion(result.outcomes).filter(outcome => outcome.before === 'FAILED');
 		if (tried.length === 0 && attempt === 1) {
 			io.out('integrate: no FAILED region, nothing to do\n');
 			return exit.ok;
@@ -229,4 +229,13 @@ async function integrateLoop(attempts: number, interval: number, statePath: stri
 	}
 
 	return enabled > 0 ? exit.partial : exit.failed;
+}
+
+/**
+ * Each region's last outcome in a step. A scrub that ended before the step (during the wait
+ * between attempts, say) has the driver try its region on its own; when that fails, the
+ * integrate tries it again in the same step. The attempt's answer is the last one: one line.
+ */
+function lastPerRegion(outcomes: readonly RegionOutcome[]): RegionOutcome[] {
+	return [...new Map(outcomes.map(outcome => [outcome.id, outcome])).values()];
 }
