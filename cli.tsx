@@ -1,56 +1,54 @@
 #!/usr/bin/env node
-// The thin entry: flags, then either a one-shot command or the console. Ink and React are only
-// imported for the console; one-shot commands must start fast.
+// The thin entry: the command line, then a one-shot command or the console. Ink and React are
+// imported only for the console, and meow only for --help and --version: one-shot commands, and
+// above all the --status and --json that monitors poll, must start fast.
+import {type Argv, parseArgv} from './source/cli/argv.js';
 import {clockFrom} from './source/cli/clock.js';
 import {parseCommand} from './source/cli/command.js';
-import {quickFlags} from './source/cli/quick-flags.js';
-import {safeText} from './source/model/sanitize.js';
+import {usageLines} from './source/cli/usage.js';
 import {defaultStatePath} from './source/store/store.js';
 
-// meow parses every command line, except the plain reads that monitors poll (--status, --json,
-// with --state): loading meow costs ~55 ms, a third of --status's budget (see quick-flags.ts).
-const flags = quickFlags(process.argv.slice(2)) ?? await meowFlags();
-const parsed = parseCommand(flags.flags, flags.input);
-const clock = clockFrom(process.env);
-if (!parsed.ok || 'error' in clock) {
-	// The error may quote an argument: control characters in it never reach the terminal.
-	process.stderr.write(`ham-tui: ${safeText(parsed.ok ? (clock as {error: string}).error : parsed.error)}\nham-tui: see ham-tui --help\n`);
-	process.exit(2);
-}
+process.exitCode = await main(parseArgv(process.argv.slice(2)));
 
-// A real machine (--sysroot, --sysfs) has no state file.
-const statePath = parsed.sysfs ? '' : parsed.statePath ?? defaultStatePath();
-const io = {
-	out: (text: string) => process.stdout.write(text),
-	err: (text: string) => process.stderr.write(text),
-	now: clock.now,
-	fixedClock: clock.fixed,
-};
-if (parsed.sysfs) {
+async function main(line: Argv): Promise<number> {
+	if (line.kind === 'help' || line.kind === 'version') {
+		return helpOrVersion(line.kind);
+	}
+
+	// Nothing is read or written before the whole command line, and the clock, are valid.
+	const parsed = line.kind === 'error' ? {ok: false as const, error: line.error} : parseCommand(line.flags, line.input);
+	const clock = clockFrom(process.env);
+	if (!parsed.ok || 'error' in clock) {
+		process.stderr.write(usageLines(parsed.ok ? (clock as {error: string}).error : parsed.error));
+		return 2;
+	}
+
+	// A real machine (--sysroot, --sysfs) has no state file.
+	const statePath = parsed.sysfs ? '' : parsed.statePath ?? defaultStatePath();
+	const io = {
+		out: (text: string) => process.stdout.write(text),
+		err: (text: string) => process.stderr.write(text),
+		now: clock.now,
+		fixedClock: clock.fixed,
+	};
 	if (parsed.command.kind === 'console') {
 		const {runConsole} = await import('./source/console/run.js');
-		process.exitCode = await runConsole({statePath, clock, sysfs: parsed.sysfs});
-	} else {
-		const {runSysfsCommand} = await import('./source/commands/sysfs.js');
-		process.exitCode = await runSysfsCommand(parsed.command, parsed.sysfs, io);
+		return runConsole(parsed.sysfs ? {statePath, clock, sysfs: parsed.sysfs} : {statePath, clock});
 	}
-} else if (parsed.command.kind === 'console') {
-	const {runConsole} = await import('./source/console/run.js');
-	process.exitCode = await runConsole({statePath, clock});
-} else {
+
+	if (parsed.sysfs) {
+		const {runSysfsCommand} = await import('./source/commands/sysfs.js');
+		return runSysfsCommand(parsed.command, parsed.sysfs, io);
+	}
+
 	const {runOneShot} = await import('./source/commands/run.js');
-	process.exitCode = await runOneShot(parsed.command, statePath, io);
+	return runOneShot(parsed.command, statePath, io);
 }
 
-async function meowFlags() {
-	const {default: meow} = await import('meow');
-	const {flags, helpText} = await import('./source/cli/options.js');
-	try {
-		const cli = meow(helpText, {importMeta: import.meta, flags, allowUnknownFlags: false, booleanDefault: undefined});
-		return {flags: cli.flags, input: cli.input};
-	} catch (error) {
-		// meow throws for a flag given twice: a usage error like any other.
-		process.stderr.write(`ham-tui: ${safeText((error as Error).message)}\nham-tui: see ham-tui --help\n`);
-		process.exit(2);
-	}
+/** meow renders the help as before (package.json's description, the text indented) and knows the version; it parses nothing here. */
+async function helpOrVersion(kind: 'help' | 'version'): Promise<number> {
+	const [{default: meow}, {helpText}] = await Promise.all([import('meow'), import('./source/cli/options.js')]);
+	const cli = meow(helpText, {importMeta: import.meta, argv: [], autoHelp: false, autoVersion: false});
+	process.stdout.write(`${kind === 'help' ? cli.help : cli.pkg.version ?? ''}\n`);
+	return 0;
 }

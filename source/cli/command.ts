@@ -3,7 +3,9 @@
 import {presets} from '../model/presets.js';
 import {type LoadLevel, loadLevels, type ModuleMode} from '../model/spec.js';
 import {parseSize} from '../model/units.js';
-import type {Flags} from './options.js';
+import {parseNumber} from './number.js';
+import {type Flags, needsValue} from './options.js';
+import {quote} from './usage.js';
 
 export type Command =
 	| {kind: 'console'}
@@ -31,29 +33,17 @@ export type Parsed = {ok: true; command: Command; statePath: string | undefined;
 
 const actions = ['status', 'json', 'integrate', 'plug', 'unplug', 'driver', 'workload', 'boot', 'reset'] as const;
 export const defaultSeed = 2003;
-const modeNames: Record<string, ModuleMode> = {'hot-add': 'hot-add', add: 'hot-add', mirror: 'mirror', 'hot-mirror': 'mirror'};
+// Names from the command line are looked up in Maps: a plain object would also find
+// "constructor" or "__proto__" (Object.prototype's) and let them through as a mode.
+const modeNames: ReadonlyMap<string, ModuleMode> = new Map([['hot-add', 'hot-add'], ['add', 'hot-add'], ['mirror', 'mirror'], ['hot-mirror', 'mirror']]);
+const driverOps = ['start', 'stop', 'reinstall'] as const;
 
-function wholeNumber(text: string, what: string, min: number, max: number): number | string {
-	if (!/^\d+$/.test(text.trim())) {
-		return `${what} must be a whole number, not "${text}"`;
-	}
-
-	const value = Number(text);
-	return value < min || value > max ? `${what} must be from ${min} to ${max}, not ${text}` : value;
-}
-
-function seconds(text: string, what: string): number | string {
-	const value = Number(text);
-	if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 86_400) {
-		return `${what} must be a number of seconds from 0 to 86400, not "${text}"`;
-	}
-
-	return value;
-}
+/** A slot's real bound is the machine's slot count, checked when the state is read. */
+const slotNumber = {what: 'SLOT', min: 1, max: 65_536, looseBound: true};
 
 export function parseCommand(flags: Flags, input: readonly string[]): Parsed {
 	if (input.length > 0) {
-		return {ok: false, error: `unexpected argument "${input[0]}"`};
+		return {ok: false, error: `unexpected argument ${quote(input[0]!)}`};
 	}
 
 	const given = actions.filter(name => flags[name] !== undefined && flags[name] !== false);
@@ -69,12 +59,10 @@ export function parseCommand(flags: Flags, input: readonly string[]): Parsed {
 		}
 	}
 
-	if (flags.state === '') {
-		return {ok: false, error: '--state needs a path'};
-	}
-
-	if (flags.scenario === '') {
-		return {ok: false, error: '--scenario needs a path'};
+	for (const flag of ['state', 'scenario'] as const) {
+		if (flags[flag] === '') {
+			return {ok: false, error: needsValue(flag)};
+		}
 	}
 
 	const sysfs = sysfsTarget(action, flags);
@@ -90,9 +78,9 @@ export function parseCommand(flags: Flags, input: readonly string[]): Parsed {
 	return sysfs ? {ok: true, command, statePath: undefined, sysfs} : {ok: true, command, statePath: flags.state};
 }
 
-const onlineTypes: Record<string, SysfsTarget['onlineType']> = {
-	online: 'online', online_movable: 'online_movable', online_kernel: 'online_kernel', movable: 'online_movable', kernel: 'online_kernel',
-};
+const onlineTypes: ReadonlyMap<string, SysfsTarget['onlineType']> = new Map([
+	['online', 'online'], ['online_movable', 'online_movable'], ['online_kernel', 'online_kernel'], ['movable', 'online_movable'], ['kernel', 'online_kernel'],
+]);
 
 /** The real machine's flags: checked together, so that none is silently ignored. */
 function sysfsTarget(action: (typeof actions)[number] | undefined, flags: Flags): SysfsTarget | undefined | string {
@@ -112,7 +100,7 @@ function sysfsTarget(action: (typeof actions)[number] | undefined, flags: Flags)
 	}
 
 	if (flags.sysroot !== undefined && flags.sysroot.trim() === '') {
-		return '--sysroot needs a directory (/ for this machine, as --sysfs)';
+		return needsValue('sysroot');
 	}
 
 	if (action !== undefined && action !== 'status' && action !== 'json' && action !== 'integrate') {
@@ -131,9 +119,9 @@ function sysfsTarget(action: (typeof actions)[number] | undefined, flags: Flags)
 		return '--dry-run goes with --integrate';
 	}
 
-	const onlineType = onlineTypes[flags.onlineType ?? 'online'];
+	const onlineType = onlineTypes.get(flags.onlineType ?? 'online');
 	if (!onlineType) {
-		return `--online-type takes online, online_movable or online_kernel, not "${flags.onlineType}"`;
+		return `--online-type takes online, online_movable or online_kernel, not ${quote(flags.onlineType ?? '')}`;
 	}
 
 	if (flags.onlineType !== undefined && action !== 'integrate' && action !== undefined) {
@@ -155,8 +143,8 @@ function toCommand(action: (typeof actions)[number] | undefined, flags: Flags): 
 		}
 
 		case 'integrate': {
-			const attempts = wholeNumber(flags.attempts ?? '1', '--attempts', 1, 1000);
-			const interval = seconds(flags.interval ?? '10', '--interval');
+			const attempts = parseNumber(flags.attempts ?? '1', {what: '--attempts', min: 1, max: 1000});
+			const interval = parseNumber(flags.interval ?? '10', {what: '--interval', min: 0, max: 86_400, unit: 'seconds'});
 			if (typeof attempts === 'string') {
 				return attempts;
 			}
@@ -169,25 +157,25 @@ function toCommand(action: (typeof actions)[number] | undefined, flags: Flags): 
 		}
 
 		case 'unplug': {
-			const slot = wholeNumber(flags.unplug!, 'SLOT', 1, 65_536);
+			const slot = parseNumber(flags.unplug!, slotNumber);
 			return typeof slot === 'string' ? slot : {kind: 'unplug', slot};
 		}
 
 		case 'driver': {
-			const op = flags.driver!;
-			return op === 'start' || op === 'stop' || op === 'reinstall' ? {kind: 'driver', op} : `--driver takes start, stop or reinstall, not "${op}"`;
+			const op = driverOps.find(name => name === flags.driver);
+			return op ? {kind: 'driver', op} : `--driver takes start, stop or reinstall, not ${quote(flags.driver!)}`;
 		}
 
 		case 'workload': {
 			const op = flags.workload!;
 			return op === 'drop-caches' || (loadLevels as readonly string[]).includes(op)
 				? {kind: 'workload', op: op as LoadLevel | 'drop-caches'}
-				: `--workload takes drop-caches, ${loadLevels.join(', ')}; not "${op}"`;
+				: `--workload takes drop-caches, ${loadLevels.join(', ')}; not ${quote(op)}`;
 		}
 
 		case 'boot': {
 			const version = flags.boot!.trim();
-			return /^[\w.+-]{1,64}$/.test(version) ? {kind: 'boot', version} : `--boot needs a kernel version such as 2.4.9-e.10, not "${flags.boot}"`;
+			return /^[\w.+-]{1,64}$/.test(version) ? {kind: 'boot', version} : `--boot needs a kernel version such as 2.4.9-e.10, not ${quote(flags.boot!)}`;
 		}
 
 		case 'reset': {
@@ -196,10 +184,10 @@ function toCommand(action: (typeof actions)[number] | undefined, flags: Flags): 
 			}
 
 			if (flags.preset !== undefined && !Object.hasOwn(presets, flags.preset)) {
-				return `unknown preset "${flags.preset}" (presets: ${Object.keys(presets).join(', ')})`;
+				return `unknown preset ${quote(flags.preset)} (presets: ${Object.keys(presets).join(', ')})`;
 			}
 
-			const seed = wholeNumber(flags.seed ?? String(defaultSeed), '--seed', 0, 4_294_967_295);
+			const seed = parseNumber(flags.seed ?? String(defaultSeed), {what: '--seed', min: 0, max: 4_294_967_295});
 			return typeof seed === 'string' ? seed : {kind: 'reset', seed, preset: flags.preset, scenario: flags.scenario};
 		}
 	}
@@ -208,10 +196,10 @@ function toCommand(action: (typeof actions)[number] | undefined, flags: Flags): 
 function plugCommand(text: string): Command | string {
 	const parts = text.split(':');
 	if (parts.length < 2 || parts.length > 3) {
-		return `--plug takes SLOT:SIZE[:MODE], e.g. 2:1G or 3:512M:mirror, not "${text}"`;
+		return `--plug takes SLOT:SIZE[:MODE], e.g. 2:1G or 3:512M:mirror, not ${quote(text)}`;
 	}
 
-	const slot = wholeNumber(parts[0]!, 'SLOT', 1, 65_536);
+	const slot = parseNumber(parts[0]!, slotNumber);
 	if (typeof slot === 'string') {
 		return slot;
 	}
@@ -221,9 +209,9 @@ function plugCommand(text: string): Command | string {
 		return size.error;
 	}
 
-	const mode = modeNames[(parts[2] ?? 'hot-add').toLowerCase()];
+	const mode = modeNames.get((parts[2] ?? 'hot-add').toLowerCase());
 	if (!mode) {
-		return `unknown module mode "${parts[2]}": hot-add or mirror`;
+		return `unknown module mode ${quote(parts[2] ?? '')}: hot-add or mirror`;
 	}
 
 	return {kind: 'plug', slot, size: size.bytes, mode};

@@ -1,4 +1,4 @@
-// The command line: flags (for meow) and the help text, in one place.
+// The command line: its flags and the help text, in one place.
 export const helpText = `
   Usage
     $ ham-tui                      the full-screen console (needs a terminal)
@@ -27,7 +27,7 @@ export const helpText = `
   Options
     --state PATH      the machine's state file (default: $XDG_STATE_HOME/ham-tui/machine.json)
     --sysroot DIR     a real machine's memory under DIR (as lsmem --sysroot); --sysfs is /
-    --help, --version
+    --help, -h, --version, -V
 
   Environment
     HAM_TUI_NOW       fix the clock (seconds since the epoch): every command sees that time,
@@ -40,48 +40,52 @@ export const helpText = `
     (a real machine: 1 also when its memory directory cannot be read or onlining needs root)
 `;
 
-export const flags = {
-	status: {type: 'boolean'},
-	json: {type: 'boolean'},
-	integrate: {type: 'boolean'},
-	attempts: {type: 'string'},
-	interval: {type: 'string'},
-	plug: {type: 'string'},
-	unplug: {type: 'string'},
-	driver: {type: 'string'},
-	workload: {type: 'string'},
-	boot: {type: 'string'},
-	reset: {type: 'boolean'},
-	seed: {type: 'string'},
-	preset: {type: 'string'},
-	scenario: {type: 'string'},
-	state: {type: 'string'},
-	sysroot: {type: 'string'},
-	sysfs: {type: 'boolean'},
-	all: {type: 'boolean'},
-	dryRun: {type: 'boolean'},
-	onlineType: {type: 'string'},
-} as const;
+/** Flags that are on or off, as [name on the command line, key in Flags]. */
+const switches = [
+	['status', 'status'], ['json', 'json'], ['integrate', 'integrate'], ['reset', 'reset'],
+	['sysfs', 'sysfs'], ['all', 'all'], ['dry-run', 'dryRun'],
+] as const;
 
-export type Flags = {
-	status?: boolean;
-	json?: boolean;
-	integrate?: boolean;
-	attempts?: string;
-	interval?: string;
-	plug?: string;
-	unplug?: string;
-	driver?: string;
-	workload?: string;
-	boot?: string;
-	reset?: boolean;
-	seed?: string;
-	preset?: string;
-	scenario?: string;
-	state?: string;
-	sysroot?: string;
-	sysfs?: boolean;
-	all?: boolean;
-	dryRun?: boolean;
-	onlineType?: string;
-};
+/** Flags that take a value: [name, key, what the value is] ("--plug needs SLOT:SIZE[:MODE], ..."). */
+const valued = [
+	['plug', 'plug', 'SLOT:SIZE[:MODE], e.g. 2:1G'],
+	['unplug', 'unplug', 'a slot number'],
+	['driver', 'driver', 'start, stop or reinstall'],
+	['workload', 'workload', 'drop-caches, idle, normal, heavy or peak'],
+	['boot', 'boot', 'a kernel version'],
+	['attempts', 'attempts', 'a number'],
+	['interval', 'interval', 'a number of seconds'],
+	['seed', 'seed', 'a number'],
+	['preset', 'preset', 'a preset name'],
+	['scenario', 'scenario', 'a path'],
+	['state', 'state', 'a path'],
+	['sysroot', 'sysroot', 'a directory (/ for this machine, as --sysfs)'],
+	['online-type', 'onlineType', 'online, online_movable or online_kernel'],
+] as const;
+
+type SwitchKey = (typeof switches)[number][1];
+type ValueKey = (typeof valued)[number][1];
+export type Flags = {[Key in SwitchKey]?: boolean} & {[Key in ValueKey]?: string};
+
+export type FlagSpec =
+	| {kind: 'switch'; name: string; key: SwitchKey}
+	| {kind: 'value'; name: string; key: ValueKey; needs: string}
+	/** --help and --version: they win over every other flag, and are not part of a command. */
+	| {kind: 'meta'; name: 'help' | 'version'};
+
+/** Every flag by its name: a Map, so that no name from the command line finds Object.prototype's. */
+export const flagTable: ReadonlyMap<string, FlagSpec> = new Map<string, FlagSpec>([
+	...switches.map(([name, key]): [string, FlagSpec] => [name, {kind: 'switch', name, key}]),
+	...valued.map(([name, key, needs]): [string, FlagSpec] => [name, {kind: 'value', name, key, needs}]),
+	['help', {kind: 'meta', name: 'help'}],
+	['version', {kind: 'meta', name: 'version'}],
+]);
+
+/** The only short flags, each exactly as written (no -hV bundles). */
+export const shortFlags: ReadonlyMap<string, string> = new Map([['-h', 'help'], ['-V', 'version']]);
+
+/** "--state needs a path": the one message for a flag given no value (or an empty one, where that cannot mean anything). */
+export function needsValue(name: string): string {
+	const spec = flagTable.get(name);
+	return `--${name} needs ${spec?.kind === 'value' ? spec.needs : 'a value'}`;
+}
