@@ -1,7 +1,7 @@
 import {Box, useApp, useInput} from 'ink';
 import {useCallback, useMemo, useRef, useState} from 'react';
 import {filterRegions} from '../view/rows.js';
-import type {MachineSource} from '../view/source.js';
+import {LockBusy, type MachineSource} from '../view/source.js';
 import {handleKey, tickLoop, type Context} from './controller.js';
 import {keyNames} from './keys.js';
 import {layout} from './layout.js';
@@ -33,22 +33,47 @@ export function App({source, clock}: Props) {
 	const snapshotRef = useRef<ReturnType<typeof source.snapshot> | undefined>(undefined);
 	const rowsRef = useRef({slots: 0, regions: 0, log: 0});
 
+	// A change waiting for the state file's lock: the key (or tick) that asked for it, run again from
+	// the same console state on every poll until the lock is had; Esc gives it up.
+	const pending = useRef<{change: (ui: UiState, context: Context) => UiState; from: UiState} | null>(null);
+	const [waiting, setWaiting] = useState<{waitFor: string; since: number} | null>(null);
+
 	// Runs key handlers or the loop's tick against the live machine; an action refreshes the
 	// snapshot at once so that the next key of the same burst sees its result.
-	const run = useCallback((t: number, change: (ui: UiState, context: Context) => UiState) => {
+	const run = useCallback((t: number, change: (ui: UiState, context: Context) => UiState, from = current.current) => {
 		let acted = false;
 		const context: Context = {
 			snapshot: snapshotRef.current!,
 			now: t,
 			rows: rowsRef.current,
 			act(action) {
+				const result = source.act(action, t); // LockBusy: thrown past the handler, which changed nothing.
 				acted = true;
-				const result = source.act(action, t);
-				context.snapshot = source.snapshot(t);
+				try {
+					context.snapshot = source.snapshot(t);
+				} catch {} // A damaged file shows at the next poll; keep the last good machine.
+
 				return result;
 			},
 		};
-		const next = change(current.current, context);
+		let next: UiState;
+		try {
+			next = change(from, context);
+		} catch (error) {
+			if (!(error instanceof LockBusy)) {
+				throw error;
+			}
+
+			pending.current = {change, from};
+			setWaiting(previous => previous?.waitFor === error.waitFor ? previous : {waitFor: error.waitFor, since: previous?.since ?? t});
+			return;
+		}
+
+		if (pending.current?.change === change) {
+			pending.current = null;
+			setWaiting(null);
+		}
+
 		if (acted) {
 			setSnapshot(context.snapshot);
 		}
@@ -64,7 +89,11 @@ export function App({source, clock}: Props) {
 	}, [source, exit]);
 
 	const {snapshot, setSnapshot, problem} = useMachine(source, clock, t => {
-		run(t, tickLoop);
+		if (pending.current) {
+			run(t, pending.current.change, pending.current.from);
+		} else {
+			run(t, tickLoop);
+		}
 	});
 	snapshotRef.current = snapshot;
 	// A real machine has a node or two where the simulated one has slots: keep the top panes' height.
@@ -73,7 +102,26 @@ export function App({source, clock}: Props) {
 
 	useInput((input, key) => {
 		const t = clock.now();
-		run(t, (state, context) => keyNames(input, key).reduce((next, name) => handleKey(next, name, context), state));
+		const names = keyNames(input, key);
+		if (pending.current) {
+			// While a change waits for the lock only Esc (give it up) and quitting act.
+			if (names.includes('escape') || names.includes('ctrl-c') || names.includes('q')) {
+				source.cancel();
+				pending.current = null;
+				setWaiting(null);
+				const quit = !names.includes('escape');
+				const next: UiState = {...current.current, quit, notice: {title: 'Cancelled', lines: [`Gave up waiting for ${waiting?.waitFor ?? 'the lock'}: nothing was changed.`], error: true}};
+				current.current = next;
+				setUi(next);
+				if (quit) {
+					exit();
+				}
+			}
+
+			return;
+		}
+
+		run(t, (state, context) => names.reduce((next, name) => handleKey(next, name, context), state));
 	});
 
 	const regions = useMemo(() => filterRegions(snapshot.regions, ui.filter), [snapshot.regions, ui.filter]);
@@ -82,9 +130,11 @@ export function App({source, clock}: Props) {
 	}
 
 	const resourcesWidth = columns - frame.slotsWidth;
-	const notice = problem ? {title: 'State file', lines: [problem], error: true} : ui.notice;
+	const notice = waiting
+		? {title: 'Waiting', lines: [`Waiting for ${waiting.waitFor} to let go of the state file's lock (${Math.max(0, Math.round(clock.now() - waiting.since))} s).`, 'Nothing changes until it does; Esc gives up, q quits.'], error: false}
+		: problem ? {title: 'State file', lines: [problem], error: true} : ui.notice;
 	const loopRunning = ui.loop !== null && ui.loop.ended === null;
-	const lower = loopRunning || (ui.loop && !notice)
+	const lower = !waiting && (loopRunning || (ui.loop && !notice))
 		? <LoopPanel loop={ui.loop!} now={snapshot.time} width={columns} height={frame.lower}/>
 		: notice
 			? <NoticePanel notice={notice} width={columns} height={frame.lower}/>

@@ -1,12 +1,12 @@
 // The console's one interface to a machine: read a snapshot, notice changes made elsewhere, act.
 // The embedded model implements it here; a real machine's sysfs implements it too.
 import type {Action} from '../model/machine.js';
-import {createMachine, step} from '../model/machine.js';
+import {createMachine, step, type StepResult} from '../model/machine.js';
 import {defaultPreset, presets} from '../model/presets.js';
 import {defaultSeed} from '../cli/command.js';
 import {safeText} from '../model/sanitize.js';
 import type {Machine} from '../model/state.js';
-import {readMachine, stateVersion, updateMachine} from '../store/store.js';
+import {ChangeRefused, FileProblem, PendingChange, readMachine, stateVersion} from '../store/store.js';
 import {simulatedSnapshot} from './simulated.js';
 import type {ActResult, Snapshot} from './snapshot.js';
 
@@ -17,21 +17,33 @@ export type MachineSource = {
 	snapshot(t: number): Snapshot;
 	/** Cheap: has someone else changed the machine since the last snapshot? */
 	changed(): boolean;
-	/** Acts on the current machine (never a stale copy) and returns what happened. */
+	/**
+	 * Acts on the current machine (never a stale copy) and returns what happened; a file problem is
+	 * a result that failed, never a throw. Throws LockBusy when it cannot act yet: call again later
+	 * for the same change, or cancel().
+	 */
 	act(action: ConsoleAction, t: number): ActResult;
+	/** Gives up a change that is waiting for the lock. */
+	cancel(): void;
 };
+
+/** The state file's lock is held by another process: the change waits, without blocking. */
+export class LockBusy extends Error {
+	constructor(readonly waitFor: string) {
+		super(`waiting for ${waitFor} to let go of the state file's lock`);
+	}
+}
 
 export function simulatedSource(statePath: string): MachineSource {
 	let cached: Machine | undefined;
 	let version = '';
+	let pending: PendingChange | undefined;
 	const load = (t: number): Machine => {
 		const current = stateVersion(statePath);
 		if (!cached || current !== version) {
 			// The version is taken before reading: a write in between shows as a change next poll.
-			cached = readMachine(statePath) ?? updateMachine(statePath, existing => {
-				const machine = existing ?? createMachine(presets[defaultPreset]!, defaultSeed, t);
-				return {machine: existing ? undefined : machine, result: machine};
-			});
+			// A machine not made yet is shown fresh, and written by the first change: a look writes nothing.
+			cached = readMachine(statePath) ?? createMachine(presets[defaultPreset]!, defaultSeed, t);
 			version = current;
 		}
 
@@ -41,11 +53,37 @@ export function simulatedSource(statePath: string): MachineSource {
 	return {
 		snapshot: t => simulatedSnapshot(load(t), t),
 		changed: () => stateVersion(statePath) !== version,
+		cancel() {
+			pending?.cancel();
+			pending = undefined;
+		},
 		act(action, t) {
-			const result = updateMachine(statePath, stored => {
-				const stepped = step(stored ?? createMachine(presets[defaultPreset]!, defaultSeed, t), action, t);
-				return {machine: stepped.machine, result: stepped};
-			});
+			pending ??= new PendingChange(statePath);
+			let result: StepResult;
+			try {
+				const attempt = pending.attempt(stored => {
+					const stepped = step(stored ?? createMachine(presets[defaultPreset]!, defaultSeed, t), action, t);
+					return {machine: stepped.machine, result: stepped};
+				});
+				if (!attempt.done) {
+					throw new LockBusy(attempt.waitFor);
+				}
+
+				pending = undefined;
+				result = attempt.result;
+			} catch (error) {
+				if (error instanceof LockBusy) {
+					throw error;
+				}
+
+				pending = undefined;
+				if (error instanceof FileProblem || error instanceof ChangeRefused) {
+					return {ok: false, message: error.message, outcomes: []};
+				}
+
+				throw error;
+			}
+
 			// Re-read at the next snapshot: another process may have written right after us.
 			cached = result.machine;
 			version = '';

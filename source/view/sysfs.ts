@@ -289,6 +289,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 
 			return !built || built.version !== version;
 		},
+		cancel() {}, // Its writes take no lock: nothing ever waits.
 		act(action: ConsoleAction) {
 			if (action.type !== 'integrate') {
 				return {ok: false, message: sysfsRefusal(action.type), outcomes: []};
