@@ -14,7 +14,11 @@ type Props = {
  * text, not by colour alone.
  */
 export function Pane({title, focused = false, width, height, children}: Props) {
-	const label = `${focused ? '▶ ' : ''}${title}`;
+	// A title longer than the border (a pasted filter, a long path) is cut with an ellipsis, so
+	// the corner is always drawn.
+	const room = Math.max(1, width - 5);
+	const full = `${focused ? '▶ ' : ''}${title}`;
+	const label = full.length > room ? `${full.slice(0, room - 1)}…` : full;
 	const rule = Math.max(0, width - label.length - 5);
 	const color = focused ? 'cyan' : 'gray';
 	return (

@@ -41,7 +41,7 @@ export function RegionsPane({regions, total, filter, driverLoaded, source, curso
 	if (regions.length === 0) {
 		return (
 			<Pane title={title} focused={focused} width={width} height={height}>
-				<Text>{total === 0 ? source ? `No memory block in ${source}.` : 'No region yet: nothing has been hot-added since boot.' : `No ${source ? 'range' : 'region'} matches "${filter}".`}</Text>
+				<Text wrap="truncate-end">{total === 0 ? source ? `No memory block in ${source}.` : 'No region yet: nothing has been hot-added since boot.' : `No ${source ? 'range' : 'region'} matches "${filter}".`}</Text>
 				<Text color="gray">{total === 0 ? source ? 'The log says what was read.' : 'Press p to plug a module into an empty slot.' : 'Esc clears the filter.'}</Text>
 			</Pane>
 		);
