@@ -198,8 +198,8 @@ export class LockWait {
 	private readonly started: number;
 	private marker: string | undefined;
 	private ready = false;
-	/** The generation held by someone else that this waiter saw last, and since when. */
-	private watched: {generation: bigint; since: number} | undefined;
+	/** Who holds the lock as this waiter saw it last (a generation, or an older ham-tui's pid), and since when. */
+	private watched: {holder: string; since: number} | undefined;
 	private mine: bigint | undefined;
 
 	constructor(file: string, {waitMs = lockWaitMs, system = realLockSystem}: {waitMs?: number; system?: LockSystem} = {}) {
@@ -247,7 +247,7 @@ export class LockWait {
 		if (!this.ready) {
 			const old = this.ensureDirectory();
 			if (old !== undefined) {
-				return {taken: false, waitFor: old};
+				return this.waitFor(`old:${old}`, old);
 			}
 
 			this.ready = true;
@@ -272,14 +272,7 @@ export class LockWait {
 
 			const owner = parseOwner(target);
 			if (owner && this.alive(owner)) {
-				const now = system.now();
-				if (this.watched?.generation !== top) {
-					this.watched = {generation: top, since: now};
-				} else if (now - this.watched.since > this.waitMs) {
-					throw new LockTimeoutError(lockDir, describe(owner, me), this.waitMs);
-				}
-
-				return {taken: false, waitFor: describe(owner, me)};
+				return this.waitFor(String(top), describe(owner, me));
 			}
 		}
 
@@ -309,6 +302,18 @@ export class LockWait {
 		this.mine = mine;
 		this.tidy(mine);
 		return {taken: true};
+	}
+
+	/** Waits for one holder, timed from when this waiter first saw it hold the lock. */
+	private waitFor(holder: string, who: string): LockStep {
+		const now = this.system.now();
+		if (this.watched?.holder !== holder) {
+			this.watched = {holder, since: now};
+		} else if (now - this.watched.since > this.waitMs) {
+			throw new LockTimeoutError(this.lockDir, who, this.waitMs);
+		}
+
+		return {taken: false, waitFor: who};
 	}
 
 	/** Creates the directory; says whom to wait for when an older ham-tui's lock file is held. */
