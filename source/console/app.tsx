@@ -110,7 +110,7 @@ export function App({source, clock}: Props) {
 				pending.current = null;
 				setWaiting(null);
 				const quit = !names.includes('escape');
-				const next: UiState = {...current.current, quit, notice: {title: 'Cancelled', lines: [`Gave up waiting for ${waiting?.waitFor ?? 'the lock'}: nothing was changed.`], error: true}};
+				const next: UiState = {...current.current, quit, notice: {title: 'Cancelled', lines: [`Gave up waiting for ${waiting?.waitFor ?? 'the lock'}: nothing was changed.`], error: false}};
 				current.current = next;
 				setUi(next);
 				if (quit) {
@@ -131,7 +131,7 @@ export function App({source, clock}: Props) {
 
 	const resourcesWidth = columns - frame.slotsWidth;
 	const notice = waiting
-		? {title: 'Waiting', lines: [`Waiting for ${waiting.waitFor} to let go of the state file's lock (${Math.max(0, Math.round(clock.now() - waiting.since))} s).`, 'Nothing changes until it does; Esc gives up, q quits.'], error: false}
+		? {title: 'Waiting', lines: [`Waiting for ${waiting.waitFor} to let go of the state file's lock (${Math.max(0, Math.round(clock.now() - waiting.since))} s).`, 'Nothing changes until it does; Esc gives up, q quits.'], error: false, escape: 'gives up'}
 		: problem ? {title: 'State file', lines: [problem], error: true} : ui.notice;
 	const loopRunning = ui.loop !== null && ui.loop.ended === null;
 	const lower = !waiting && (loopRunning || (ui.loop && !notice))

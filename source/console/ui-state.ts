@@ -28,7 +28,8 @@ export type RetryLoop = {
 	ended: string | null;
 };
 
-export type Notice = {title: string; lines: string[]; error: boolean};
+/** A message in the lower pane; `escape` says what Esc does to it (default: closes). */
+export type Notice = {title: string; lines: string[]; error: boolean; escape?: string};
 
 export type UiState = {
 	pane: Pane;
