@@ -8,8 +8,23 @@ export const cliPath = path.resolve('dist/cli.js');
 
 export type CliResult = {code: number | null; stdout: string; stderr: string};
 
+const made: string[] = [];
+// Every temporary directory a test makes goes when its test process ends, passed or failed
+// (HAM_TUI_KEEP_TEMP=1 keeps them, to look at after a failure).
+process.on('exit', () => {
+	if (process.env['HAM_TUI_KEEP_TEMP'] !== '1') {
+		for (const directory of made) {
+			try {
+				fs.rmSync(directory, {recursive: true, force: true});
+			} catch {} // A mount point a test left (the full-disk test unmounts its own).
+		}
+	}
+});
+
 export function tempDir(): string {
-	return fs.mkdtempSync(path.join(os.tmpdir(), 'ham-tui-test-'));
+	const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'ham-tui-test-'));
+	made.push(directory);
+	return directory;
 }
 
 /** A state file path in a fresh directory, and a runner bound to it. */
