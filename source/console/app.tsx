@@ -143,7 +143,7 @@ export function App({source, clock}: Props) {
 		<Box flexDirection="column" width={columns} height={frame.height}>
 			<Header snapshot={snapshot} width={columns}/>
 			{ui.mode.kind === 'help'
-				? <HelpScreen width={columns} height={frame.height - 2}/>
+				? <HelpScreen snapshot={snapshot} width={columns} height={frame.height - 2}/>
 				: (
 					<>
 						<Box>

@@ -4,7 +4,7 @@ import type {LoadLevel} from '../model/spec.js';
 import type {ConsoleAction} from '../view/source.js';
 import {filterRegions} from '../view/rows.js';
 import type {ActResult, OutcomeRow, Snapshot} from '../view/snapshot.js';
-import {commandFor} from './keys.js';
+import {bindingFor} from './keys.js';
 import {type Pane, panes, type PlugForm, type RetrySetup, type UiState} from './ui-state.js';
 
 export type Context = {
@@ -13,14 +13,6 @@ export type Context = {
 	/** Visible list rows per pane, for paging and keeping the cursor on screen. */
 	rows: Record<Pane, number>;
 	act: (action: ConsoleAction) => ActResult;
-};
-
-/** What the keys that change the simulated machine say on a real one (sysfs), instead of acting. */
-const realMachine = {
-	plug: ['A real machine has no modelled slots to plug into: its memory is added', 'by its hardware or hypervisor, then shows here as offline blocks.'],
-	unplug: ['A real machine has no slots to unplug here,', 'and ham-tui never offlines memory (ham 1.0 had no hot-remove).'],
-	workload: ['A real machine\'s load is its own: there is no workload lever.', 'Free memory yourself, then i or r.'],
-	driver: ['A real machine has no ham driver to start or stop: the kernel does its job.', 'auto_online_blocks says what the kernel does with a new block.'],
 };
 
 export function handleKey(ui: UiState, key: string, context: Context): UiState {
@@ -73,7 +65,14 @@ export function handleKey(ui: UiState, key: string, context: Context): UiState {
 }
 
 function browseKey(ui: UiState, key: string, context: Context): UiState {
-	const command = commandFor(key);
+	const binding = bindingFor(key);
+	// A key that does nothing on this machine says why (the reason is the binding table's).
+	const disabled = binding?.disabled?.(context.snapshot);
+	if (binding && disabled) {
+		return {...ui, notice: {title: (binding.bar ?? binding.command).replace(/^./, first => first.toUpperCase()), lines: disabled, error: true}};
+	}
+
+	const command = binding?.command;
 	switch (command) {
 		case undefined: {
 			return ui;
@@ -95,18 +94,10 @@ function browseKey(ui: UiState, key: string, context: Context): UiState {
 		}
 
 		case 'plug': {
-			if (context.snapshot.kind !== 'simulated') {
-				return {...ui, notice: {title: 'Plug', lines: realMachine.plug, error: true}};
-			}
-
 			return {...ui, mode: plugForm(ui, context.snapshot)};
 		}
 
 		case 'unplug': {
-			if (context.snapshot.kind !== 'simulated') {
-				return {...ui, notice: {title: 'Unplug', lines: realMachine.unplug, error: true}};
-			}
-
 			const slot = selectedSlot(ui, context);
 			if (slot === undefined) {
 				return {...ui, notice: {title: 'Unplug', lines: ['Select a slot first (Tab to the slots pane).'], error: true}};
@@ -134,18 +125,10 @@ function browseKey(ui: UiState, key: string, context: Context): UiState {
 		}
 
 		case 'workload': {
-			if (context.snapshot.kind !== 'simulated') {
-				return {...ui, notice: {title: 'Workload', lines: realMachine.workload, error: true}};
-			}
-
 			return {...ui, mode: {kind: 'workload'}};
 		}
 
 		case 'driver': {
-			if (context.snapshot.kind !== 'simulated') {
-				return {...ui, notice: {title: 'Driver', lines: realMachine.driver, error: true}};
-			}
-
 			const result = context.act({type: 'driver', op: context.snapshot.driver.loaded ? 'stop' : 'start'});
 			return {...ui, notice: notice('Driver', result)};
 		}

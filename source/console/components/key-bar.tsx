@@ -5,9 +5,6 @@ import type {UiState} from '../ui-state.js';
 
 type Props = {ui: UiState; snapshot: Snapshot; width: number};
 
-/** A real machine: only onlining acts; p, u, w and d explain why they do not. */
-const sysfsKeyBar = ['i online', 'r retry', '/ filter', 'Tab pane', '? help', 'q quit'];
-
 /** The bottom line: the keys that work now, or the prompt of the open question. */
 export function KeyBar({ui, snapshot, width}: Props) {
 	const {mode} = ui;
@@ -41,10 +38,7 @@ export function KeyBar({ui, snapshot, width}: Props) {
 		case 'browse': {
 			return (
 				<Text wrap="truncate">
-					{(snapshot.sysfs ? sysfsKeyBar : keyBar).map(entry => {
-						const [key, ...words] = entry.split(' ');
-						return <Text key={entry}><Text bold inverse>{key}</Text>{` ${words.join(' ')} `}</Text>;
-					})}
+					{keyBar(snapshot).map(({key, word}) => <Text key={key}><Text bold inverse>{key}</Text>{` ${word} `}</Text>)}
 					{width > 90 && ui.loop && !ui.loop.ended ? <Text color="yellow">Esc stops loop</Text> : null}
 				</Text>
 			);
