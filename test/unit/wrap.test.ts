@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {fitRows, wrapLine} from '../source/console/wrap.js';
+import {fitRows, wrapLine} from '../../source/console/wrap.js';
 
 test('a line wraps at spaces, and a word longer than a row is cut', () => {
 	assert.deepEqual(wrapLine('the lock is held by process 42', 12), ['the lock is', 'held by', 'process 42']);

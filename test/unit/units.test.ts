@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {formatAddress, formatSize, GiB, MiB, parseSize, TiB} from '../source/model/units.js';
+import {formatAddress, formatSize, GiB, MiB, parseSize, TiB} from '../../source/model/units.js';
 
 test('sizes use binary suffixes: 1G is 1073741824 bytes', () => {
 	const cases: Array<[string, number]> = [['512M', 512 * MiB], ['1G', GiB], ['1g', GiB], ['4GiB', 4 * GiB], ['2T', 2 * TiB], ['4096', 4096], ['64K', 65_536]];

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import fc from 'fast-check';
-import {formatStatus, parseStatus, regionRows} from '../source/model/status.js';
-import {GiB} from '../source/model/units.js';
-import {machineWith, run} from './helpers/machine.js';
+import {formatStatus, parseStatus, regionRows} from '../../source/model/status.js';
+import {GiB} from '../../source/model/units.js';
+import {machineWith, run} from '../helpers/machine.js';
 
 test('/proc/ham/status: one tab-separated line per region in ID order, no header', () => {
 	const machine = run(machineWith({controller: {scrubSecondsPerGiB: 0}, workload: {initial: 'idle'}}), [

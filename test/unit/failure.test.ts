@@ -2,10 +2,10 @@
 // and the nearest case where it does not.
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
-import {step} from '../source/model/machine.js';
-import {resourcesAt} from '../source/model/kernel.js';
-import {GiB, MiB} from '../source/model/units.js';
-import {machineWith, quietMachine, region, run} from './helpers/machine.js';
+import {step} from '../../source/model/machine.js';
+import {resourcesAt} from '../../source/model/kernel.js';
+import {GiB, MiB} from '../../source/model/units.js';
+import {machineWith, quietMachine, region, run} from '../helpers/machine.js';
 
 const plug = (slot: number, size: number, mode: 'hot-add' | 'mirror' = 'hot-add') => ({type: 'plug' as const, slot, size, mode});
 

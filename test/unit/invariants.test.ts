@@ -8,13 +8,13 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import fc from 'fast-check';
-import {checkInvariants, stateProblems} from '../source/model/invariants.js';
-import {type Action, createMachine, replay, step} from '../source/model/machine.js';
-import {parseMachine, parseScenario} from '../source/model/schema.js';
-import type {MachineSpec} from '../source/model/spec.js';
-import type {Machine} from '../source/model/state.js';
-import {formatSize, GiB, MiB} from '../source/model/units.js';
-import {machineWith, quietMachine, t0} from './helpers/machine.js';
+import {checkInvariants, stateProblems} from '../../source/model/invariants.js';
+import {type Action, createMachine, replay, step} from '../../source/model/machine.js';
+import {parseMachine, parseScenario} from '../../source/model/schema.js';
+import type {MachineSpec} from '../../source/model/spec.js';
+import type {Machine} from '../../source/model/state.js';
+import {formatSize, GiB, MiB} from '../../source/model/units.js';
+import {machineWith, quietMachine, t0} from '../helpers/machine.js';
 
 const runs = Number(process.env['HAM_TUI_FC_RUNS'] ?? 1000);
 const seed = process.env['HAM_TUI_FC_SEED'] === undefined ? undefined : Number(process.env['HAM_TUI_FC_SEED']);

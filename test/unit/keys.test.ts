@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import {test} from 'node:test';
-import {handleKey} from '../source/console/controller.js';
-import {bindings, helpRows, keyBar, keyLabel, keyTable} from '../source/console/keys.js';
-import {initialUi} from '../source/console/ui-state.js';
-import {simulatedSnapshot} from '../source/view/simulated.js';
-import type {Snapshot} from '../source/view/snapshot.js';
-import {machineWith} from './helpers/machine.js';
+import {handleKey} from '../../source/console/controller.js';
+import {bindings, helpRows, keyBar, keyLabel, keyTable} from '../../source/console/keys.js';
+import {initialUi} from '../../source/console/ui-state.js';
+import {simulatedSnapshot} from '../../source/view/simulated.js';
+import type {Snapshot} from '../../source/view/snapshot.js';
+import {machineWith} from '../helpers/machine.js';
 
 const simulated = simulatedSnapshot(machineWith(), 1_000_000);
 const real = {...simulated, kind: 'sysfs'} as const satisfies Snapshot;
