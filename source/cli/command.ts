@@ -1,6 +1,6 @@
 // Turns parsed flags into one command, or one clear usage error. Nothing is read or changed here,
 // so bad input never touches the machine.
-import {presets} from '../model/presets.js';
+import {defaultSeed, presets} from '../model/presets.js';
 import {type LoadLevel, loadLevels, type ModuleMode} from '../model/spec.js';
 import {parseSize} from '../model/units.js';
 import {parseNumber} from './number.js';
@@ -32,7 +32,6 @@ export type SysfsTarget = {
 export type Parsed = {ok: true; command: Command; statePath: string | undefined; sysfs?: SysfsTarget} | {ok: false; error: string};
 
 const actions = ['status', 'json', 'integrate', 'plug', 'unplug', 'driver', 'workload', 'boot', 'reset'] as const;
-export const defaultSeed = 2003;
 // Names from the command line are looked up in Maps: a plain object would also find
 // "constructor" or "__proto__" (Object.prototype's) and let them through as a mode.
 const modeNames: ReadonlyMap<string, ModuleMode> = new Map([['hot-add', 'hot-add'], ['add', 'hot-add'], ['mirror', 'mirror'], ['hot-mirror', 'mirror']]);

@@ -1,7 +1,7 @@
 // The one-shot commands. They never import Ink or React: start-up time is what scripts pay.
 import {setTimeout as sleep} from 'node:timers/promises';
 import type {Command} from '../cli/command.js';
-import {advance, createMachine, step, type Action, type StepResult} from '../model/machine.js';
+import {advance, createMachine, defaultMachine, step, type Action, type StepResult} from '../model/machine.js';
 import {presets, defaultPreset} from '../model/presets.js';
 import {machineReport} from '../model/report.js';
 import {safeText} from '../model/sanitize.js';
@@ -10,7 +10,6 @@ import {formatStatus, regionRows} from '../model/status.js';
 import {formatAddress, formatSize} from '../model/units.js';
 import type {RegionOutcome} from '../model/driver.js';
 import {ChangeRefused, FileProblem, readMachine, readScenario, replaceMachine, updateMachine} from '../store/store.js';
-import {defaultSeed} from '../cli/command.js';
 
 export const exit = {ok: 0, failed: 1, usage: 2, file: 3, partial: 64} as const;
 
@@ -25,7 +24,7 @@ export type Io = {
 
 /** The machine in the state file, created from the default preset on first use. */
 function current(machine: Machine | undefined, t: number): Machine {
-	return machine ?? createMachine(presets[defaultPreset]!, defaultSeed, t);
+	return machine ?? defaultMachine(t);
 }
 
 /**

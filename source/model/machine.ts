@@ -5,6 +5,7 @@ import {decodeModule} from './controller.js';
 import {integrate, loadDriver, registerModule, type RegionOutcome, unloadDriver, attemptRegion} from './driver.js';
 import {resourcesAt} from './kernel.js';
 import {log} from './log.js';
+import {defaultPreset, defaultSeed, presets} from './presets.js';
 import {seedRng} from './rng.js';
 import type {LoadLevel, MachineSpec, ModuleMode} from './spec.js';
 import {type Machine, stateFormat} from './state.js';
@@ -29,6 +30,11 @@ export type StepResult = {
 	/** Every hot-add attempt the step made (integrate, a plug, scrub completions). */
 	outcomes: RegionOutcome[];
 };
+
+/** The machine of a state file not made yet: the default preset, booted at t. */
+export function defaultMachine(t: number): Machine {
+	return createMachine(presets[defaultPreset]!, defaultSeed, t);
+}
 
 export function createMachine(spec: MachineSpec, seed: number, t: number): Machine {
 	const machine: Machine = {

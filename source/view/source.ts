@@ -1,9 +1,7 @@
 // The console's one interface to a machine: read a snapshot, notice changes made elsewhere, act.
 // The embedded model implements it here; a real machine's sysfs implements it too.
 import type {Action} from '../model/machine.js';
-import {createMachine, step, type StepResult} from '../model/machine.js';
-import {defaultPreset, presets} from '../model/presets.js';
-import {defaultSeed} from '../cli/command.js';
+import {defaultMachine, step, type StepResult} from '../model/machine.js';
 import {safeText} from '../model/sanitize.js';
 import type {Machine} from '../model/state.js';
 import {ChangeRefused, FileProblem, PendingChange, readMachine, stateVersion} from '../store/store.js';
@@ -43,7 +41,7 @@ export function simulatedSource(statePath: string): MachineSource {
 		if (!cached || current !== version) {
 			// The version is taken before reading: a write in between shows as a change next poll.
 			// A machine not made yet is shown fresh, and written by the first change: a look writes nothing.
-			cached = readMachine(statePath) ?? createMachine(presets[defaultPreset]!, defaultSeed, t);
+			cached = readMachine(statePath) ?? defaultMachine(t);
 			version = current;
 		}
 
@@ -62,7 +60,7 @@ export function simulatedSource(statePath: string): MachineSource {
 			let result: StepResult;
 			try {
 				const attempt = pending.attempt(stored => {
-					const stepped = step(stored ?? createMachine(presets[defaultPreset]!, defaultSeed, t), action, t);
+					const stepped = step(stored ?? defaultMachine(t), action, t);
 					return {machine: stepped.machine, result: stepped};
 				});
 				if (!attempt.done) {
