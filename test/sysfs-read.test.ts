@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import {chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
-import {canWrite, onlineBlocks, planOnline, writeSysfs} from '../source/sysfs/online.js';
+import {attemptOnline} from '../source/sysfs/integrate.js';
+import {canWrite, writeSysfs} from '../source/sysfs/online.js';
 import {groupRanges} from '../source/sysfs/ranges.js';
 import {ListingSignature, listingSignature, memoryDirectory, readAutoOnline, readMemoryTree, readZones, rereadBlock} from '../source/sysfs/read.js';
 import {makeMemoryTree, run, tempSysroot, type TreeSpec} from './helpers/sysfs-tree.js';
@@ -253,37 +254,36 @@ describe('onlining', () => {
 		}));
 	});
 
-	test('planOnline lists one write per offline block, nothing else', () => {
-		const plan = planOnline(readMemoryTree(sysroot), 'online_movable');
-		assert.deepEqual(plan, [2, 3, 4, 8, 9].map(block => ({block, path: `${memory}/memory${block}/state`, value: 'online_movable'})));
-	});
+	/** The offline blocks, as --integrate picks them. */
+	const offline = (root: string) => readMemoryTree(root).blocks.filter(block => block.state === 'offline').map(block => block.index);
 
-	test('onlineBlocks tries every block once and reports each errno', () => {
-		const plan = planOnline(readMemoryTree(sysroot), 'online');
+	test('an attempt writes the mode to every offline block once, in order, and reports each errno', () => {
+		const tree = readMemoryTree(sysroot);
+		assert.deepEqual(offline(sysroot), [2, 3, 4, 8, 9]);
 		const written: string[] = [];
 		const failures: Record<string, string> = {[`${memory}/memory3/state`]: 'EINVAL', [`${memory}/memory9/state`]: 'EBUSY'};
-		const outcomes = onlineBlocks(plan, (file, value) => {
+		const outcomes = attemptOnline(tree, offline(sysroot), 'online_movable', (file, value) => {
 			written.push(`${path.basename(path.dirname(file))}=${value}`);
 			const code = failures[file];
 			if (code) {
 				throw Object.assign(new Error(`${code}: write failed`), {code});
 			}
 		});
-		assert.deepEqual(written, ['memory2=online', 'memory3=online', 'memory4=online', 'memory8=online', 'memory9=online']);
-		assert.deepEqual(outcomes, [
-			{block: 2, ok: true},
-			{block: 3, ok: false, error: 'EINVAL'},
-			{block: 4, ok: true},
-			{block: 8, ok: true},
-			{block: 9, ok: false, error: 'EBUSY'},
+		assert.deepEqual(written, ['memory2=online_movable', 'memory3=online_movable', 'memory4=online_movable', 'memory8=online_movable', 'memory9=online_movable']);
+		assert.deepEqual(outcomes.map(outcome => [outcome.block, outcome.ok, outcome.error]), [
+			[2, true, undefined],
+			[3, false, 'EINVAL'],
+			[4, true, undefined],
+			[8, true, undefined],
+			[9, false, 'EBUSY'],
 		]);
 	});
 
 	test('the default writer writes the state file, and never creates one', () => {
 		const {sysroot: root, memory: dir} = fakeTree({blocks: run(0, 2, {state: 'offline'})});
-		const plan = planOnline(readMemoryTree(root), 'online');
+		const tree = readMemoryTree(root);
 		unlinkSync(path.join(dir, 'memory1/state'));
-		assert.deepEqual(onlineBlocks(plan), [{block: 0, ok: true}, {block: 1, ok: false, error: 'ENOENT'}]);
+		assert.deepEqual(attemptOnline(tree, [0, 1], 'online').map(outcome => [outcome.block, outcome.ok, outcome.error]), [[0, true, undefined], [1, false, 'ENOENT']]);
 		assert.equal(readFileSync(path.join(dir, 'memory0/state'), 'utf8'), 'online');
 		assert.equal(existsSync(path.join(dir, 'memory1/state')), false);
 	});

@@ -1,7 +1,6 @@
-// Onlining offline memory blocks: what ham_integrate amounts to on a modern kernel, one write of
-// "online" (or online_movable / online_kernel) to each offline block's `state`. Plan and act are
-// apart so the caller can show the plan first, and there is no retry here: a failed block stays
-// offline (the kernel does not retry either) and the caller decides whether and when to try again.
+// Writing to a real machine's memory blocks: what ham_integrate amounts to on a modern kernel, one
+// write of "online" (or online_movable / online_kernel) to each offline block's `state`, done by
+// attemptOnline (integrate.ts) through writeSysfs here; and whether this user may write at all.
 import {accessSync, closeSync, constants, existsSync, fstatSync, ftruncateSync, openSync, type Stats, writeSync} from 'node:fs';
 import path from 'node:path';
 import {entryAt, errorCode, kindOf, type MemoryTree, OddFile} from './read.js';
@@ -9,35 +8,7 @@ import {entryAt, errorCode, kindOf, type MemoryTree, OddFile} from './read.js';
 /** What the kernel accepts in `state` to bring a block online, and into which zone. */
 export type OnlineMode = 'online' | 'online_movable' | 'online_kernel';
 
-export type OnlineStep = {block: number; path: string; value: OnlineMode};
-
-export type OnlineOutcome = {
-	block: number;
-	ok: boolean;
-	/** The errno code when it failed: EINVAL (already online, or a notifier vetoed it), EBUSY, EACCES... */
-	error?: string;
-};
-
 export type SysfsWriter = (path: string, value: string) => void;
-
-/** One write per offline block, in block order; online, going-offline and unknown blocks are left alone. */
-export function planOnline(tree: MemoryTree, mode: OnlineMode): OnlineStep[] {
-	return tree.blocks
-		.filter(block => block.state === 'offline')
-		.map(block => ({block: block.index, path: statePath(tree, block.index), value: mode}));
-}
-
-/** Performs every step, whatever earlier ones did, and says how each went. */
-export function onlineBlocks(plan: readonly OnlineStep[], writer: SysfsWriter = writeSysfs): OnlineOutcome[] {
-	return plan.map(step => {
-		try {
-			writer(step.path, step.value);
-			return {block: step.block, ok: true};
-		} catch (error) {
-			return {block: step.block, ok: false, error: errorCode(error)};
-		}
-	});
-}
 
 /**
  * Writes a sysfs attribute with a single write(2), which is where the kernel answers (EINVAL,
