@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import {randomBytes} from 'node:crypto';
 import path from 'node:path';
 import {xdgState} from 'xdg-basedir';
+import {errnoName, errnoText} from '../errno.js';
 import {safeText} from '../model/sanitize.js';
 import {parseMachine, parseScenario} from '../model/schema.js';
 import type {MachineSpec} from '../model/spec.js';
@@ -40,24 +41,10 @@ export function defaultStatePath(): string {
 	return path.join(base, 'ham-tui', 'machine.json');
 }
 
-const errnoText: Record<string, string> = {
-	EACCES: 'permission denied',
-	EPERM: 'operation not permitted',
-	EROFS: 'read-only file system',
-	ENOSPC: 'no space left on the device',
-	EDQUOT: 'disk quota exceeded',
-	ENOTDIR: 'a part of the path is not a directory',
-	EISDIR: 'is a directory',
-	ELOOP: 'too many symbolic links',
-	ENAMETOOLONG: 'name too long',
-	EIO: 'input/output error',
-	EMFILE: 'too many open files',
-};
-
 /** "permission denied (EACCES)": what an errno means, for a one-line message. */
 export function errorText(error: unknown): string {
-	const code = (error as NodeJS.ErrnoException).code;
-	return code ? `${errnoText[code] ?? (error as Error).message} (${code})` : (error as Error).message;
+	const code = errnoName(error);
+	return code ? `${errnoText(code) ?? (error as Error).message} (${code})` : (error as Error).message;
 }
 
 /** Opens without following a link and without blocking (a FIFO would hang a plain open). */

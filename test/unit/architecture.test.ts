@@ -31,6 +31,7 @@ const ui = ['ink', 'react', '@alcalzone/ink-table', 'source/console'];
 const rules: Array<{room: string; files: string[]; forbidden: (to: string) => boolean; why: string}> = [
 	{room: 'source/model', files: filesUnder('source/model'), forbidden: to => to.startsWith('node:') || ui.includes(to) || (to.startsWith('source/') && to !== 'source/model'), why: 'the model is pure: no files, no clock, no UI, nothing outside the model'},
 	{room: 'source/store', files: filesUnder('source/store'), forbidden: to => ui.includes(to) || ['source/commands', 'source/cli', 'source/view', 'source/sysfs'].includes(to), why: 'the store knows files and the model, nothing above them'},
+	{room: 'source/errno.ts', files: ['source/errno.ts'], forbidden: () => true, why: 'the errno table is plain data: it imports nothing'},
 	{room: 'source/sysfs', files: filesUnder('source/sysfs'), forbidden: to => ui.includes(to) || ['source/store', 'source/commands', 'source/cli', 'source/view'].includes(to), why: 'the real machine\'s reader and writer know sysfs and the model\'s text rules only'},
 	{room: 'source/commands', files: filesUnder('source/commands'), forbidden: to => ui.includes(to), why: 'one-shots never load Ink or React'},
 	{room: 'source/cli', files: filesUnder('source/cli'), forbidden: to => ui.includes(to) || ['source/store', 'source/commands', 'source/view', 'source/sysfs'].includes(to), why: 'flag parsing reads and changes nothing'},
