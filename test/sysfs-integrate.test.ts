@@ -1,14 +1,15 @@
 // Onlining on sysfs, in-process: one attempt, the retry loop of the one-shot command, the kernel's
 // refusals through a writer test double, and the permission check through an access test double.
 import assert from 'node:assert/strict';
-import {readFileSync, writeFileSync} from 'node:fs';
+import {readFileSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
 import type {Command, SysfsTarget} from '../source/cli/command.js';
 import {runSysfsCommand} from '../source/commands/sysfs.js';
-import {attemptOnline, blockList, describeError, faultyWriter, groupResults, isThisMachine, retryCanHelp, writerFor} from '../source/sysfs/integrate.js';
+import {attemptOnline, blockList, describeError, faultyWriter, groupResults, integrateOnce, isThisMachine, retryCanHelp, writerFor} from '../source/sysfs/integrate.js';
 import {canWrite, needsRoot, type SysfsWriter, writeSysfs} from '../source/sysfs/online.js';
 import {readMemoryTree} from '../source/sysfs/read.js';
+import {sysfsSource} from '../source/view/sysfs.js';
 import {blockStatus, formatStatusRows, memoryTotals, statusRows} from '../source/sysfs/status.js';
 import {makeMemoryTree, run, tempSysroot, type TreeSpec} from './helpers/sysfs-tree.js';
 
@@ -88,6 +89,88 @@ describe('one attempt', () => {
 		assert.equal(describeError('ENOTACODE'), 'ENOTACODE');
 		assert.equal(blockList([1, 2, 3, 7, 9, 10]), '1-3, 7, 9-10');
 		assert.equal(blockList([1, 3, 5, 7], 2), '1, 3 and 2 more');
+	});
+});
+
+describe('blocks that come and go between attempts, as virtio-mem adds and removes them', () => {
+	/** After the first write, the hypervisor hot-adds block 20 and hot-removes block 13 (still offline). */
+	function virtioMem(memory: string, sysroot: string, refusals: Record<number, {code: string; times: number}>) {
+		const inner = kernel(refusals);
+		let changed = false;
+		const writer: SysfsWriter = (file, value) => {
+			if (!changed) {
+				changed = true;
+				makeMemoryTree(sysroot, {blocks: [{index: 20, state: 'offline'}]});
+				rmSync(path.join(memory, 'memory13'), {recursive: true});
+			}
+
+			inner.writer(file, value);
+		};
+
+		return {writer, writes: inner.writes};
+	}
+
+	test('integrateOnce: a block that arrived is tried, one that vanished is gone, not still offline', () => {
+		const {sysroot, memory} = tree(spec);
+		const {writer, writes} = virtioMem(memory, sysroot, {5: {code: 'EBUSY', times: 1}});
+		const first = integrateOnce(readMemoryTree(sysroot), {mode: 'online', writer});
+		assert.equal(first.reread, false);
+		assert.deepEqual(first.results.filter(result => !result.ok).map(result => [result.block, result.error, result.gone ?? false]), [[5, 'EBUSY', false], [13, 'ENOENT', true]],
+			'13 vanished while the attempt wrote: its write found no block');
+		assert.equal(first.tree.blocks.some(block => block.index === 13), false, 'a block gone is left out of the tree');
+		const second = integrateOnce(first.tree, {mode: 'online', writer});
+		assert.equal(second.reread, true, 'the listing changed: read again');
+		assert.deepEqual(second.results, [{block: 5, ok: true}, {block: 20, ok: true}], '13 is not reported gone twice');
+		assert.deepEqual(writes.slice(-2), ['5=online', '20=online']);
+		assert.equal(readFileSync(path.join(memory, 'memory20/state'), 'utf8'), 'online');
+	});
+
+	test('integrateOnce: blocks offline when read and gone by the next attempt are gone', () => {
+		const {sysroot, memory} = tree(spec);
+		const before = readMemoryTree(sysroot);
+		rmSync(path.join(memory, 'memory12'), {recursive: true});
+		rmSync(path.join(memory, 'memory4'), {recursive: true});
+		const {writer, writes} = kernel({});
+		const once = integrateOnce(before, {mode: 'online', writer});
+		assert.equal(once.reread, true);
+		assert.deepEqual(once.results.filter(result => result.gone).map(result => result.block), [4, 12]);
+		assert.deepEqual(writes, ['5=online', '6=online', '7=online', '8=online', '9=online', '13=online']);
+	});
+
+	test('the one-shot: new blocks onlined on a later attempt, a vanished one counted gone; exit 0', async () => {
+		const {sysroot, memory} = tree(spec);
+		const {writer} = virtioMem(memory, sysroot, {5: {code: 'EBUSY', times: 1}});
+		const out: string[] = [];
+		const err: string[] = [];
+		const code = await runSysfsCommand({kind: 'integrate', attempts: 3, interval: 10}, {sysroot, all: false, onlineType: 'online', dryRun: false},
+			{out: text => out.push(text), err: text => err.push(text), now: () => 1000, fixedClock: true}, {writer, env: {}});
+		assert.equal(code, 0, err.join(''));
+		assert.deepEqual(out.join('').split('\n'), [
+			'attempt 1/3: block 4 (0x20000000-0x27ffffff): online',
+			'attempt 1/3: block 5 (0x28000000-0x2fffffff): FAILED: EBUSY (resource busy or locked) [retry can help]',
+			'attempt 1/3: blocks 6-9 (0x30000000-0x4fffffff): online',
+			'attempt 1/3: block 12 (0x60000000-0x67ffffff): online',
+			'attempt 1/3: block 13 (0x68000000-0x6fffffff): gone (no longer in sysfs: removed since it was read)',
+			'attempt 2/3: block 5 (0x28000000-0x2fffffff): online',
+			'attempt 2/3: block 20 (0xa0000000-0xa7ffffff): online',
+			'integrate: 8 of 9 offline block(s) onlined (1G of 1152M), 1 gone (blocks 13)',
+			'',
+		]);
+		assert.deepEqual(err, []);
+	});
+
+	test('the console: i after blocks came and went onlines the new one and says the other is gone', () => {
+		const {sysroot, memory} = tree(spec);
+		const source = sysfsSource(sysroot, {now: () => 1000});
+		makeMemoryTree(sysroot, {blocks: [{index: 20, state: 'offline'}]});
+		rmSync(path.join(memory, 'memory13'), {recursive: true});
+		const result = source.act({type: 'integrate'}, 1000);
+		assert.equal(result.message, 'online: 8 of 9 offline block(s) onlined, 1 gone');
+		assert.deepEqual(result.outcomes.map(outcome => `${outcome.label}: ${outcome.status}`), ['blocks 4-9: ENABLED', 'block 12: ENABLED', 'block 13: GONE', 'block 20: ENABLED']);
+		const log = source.snapshot(1000).log.join('\n');
+		assert.match(log, /blocks came or went: re-read 12 block\(s\) of 128M in 3 range\(s\): /, 'read again before writing (no time given: the integrate read it)');
+		assert.match(log, /online block 13: gone \(no longer in sysfs\)/);
+		assert.equal(readFileSync(path.join(memory, 'memory20/state'), 'utf8'), 'online');
 	});
 });
 

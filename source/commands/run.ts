@@ -3,6 +3,7 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import type {Command} from '../cli/command.js';
 import {advance, createMachine, defaultMachine, step, type Action, type StepResult} from '../model/machine.js';
 import {presets, defaultPreset} from '../model/presets.js';
+import type {TargetOutcome} from '../model/retry.js';
 import {machineReport} from '../model/report.js';
 import {safeText} from '../model/sanitize.js';
 import type {Machine} from '../model/state.js';
@@ -178,19 +179,20 @@ function reset(command: Extract<Command, {kind: 'reset'}>, statePath: string, io
  * between attempts. Stops early when nothing is FAILED or only failures no retry can help remain.
  */
 async function integrateLoop(attempts: number, interval: number, statePath: string, io: Io): Promise<number> {
+	// Loaded here, not with the module: --status and the other one-shots start without it.
+	const {nextAttempt} = await import('../model/retry.js');
 	let t = io.now();
 	let enabled = 0;
-	let last: StepResult | undefined;
-	for (let attempt = 1; attempt <= attempts; attempt++) {
+	for (let attempt = 1; ; attempt++) {
 		const result = apply(statePath, {type: 'integrate'}, t) as StepResult;
-		last = result;
-		if (!result.ok) {
-			io.err(`ham-tui: ${safeText(result.message)}\n`);
+		const tried = result.ok ? lastPerRegion(result.outcomes).filter(outcome => outcome.before === 'FAILED') : [];
+		const next = nextAttempt(result.ok ? tried.map(regionOutcome) : {error: result.message}, attempt, attempts, interval);
+		if ('stop' in next && next.stop === 'error') {
+			io.err(`ham-tui: ${safeText(next.error)}\n`);
 			return exit.failed;
 		}
 
-		const tried = lastPerRegion(result.outcomes).filter(outcome => outcome.before === 'FAILED');
-		if (tried.length === 0 && attempt === 1) {
+		if ('stop' in next && next.stop === 'nothing' && attempt === 1) {
 			io.out('integrate: no FAILED region, nothing to do\n');
 			return exit.ok;
 		}
@@ -201,33 +203,39 @@ async function integrateLoop(attempts: number, interval: number, statePath: stri
 		}
 
 		enabled += tried.filter(outcome => outcome.after === 'ENABLED').length;
-		const failed = result.machine.regions.filter(region => region.status === 'FAILED');
-		if (failed.length === 0) {
-			break;
-		}
-
-		if (failed.every(region => region.failure && !region.failure.retry)) {
-			io.out(`integrate: stopping, no retry can help the ${failed.length} FAILED region(s) left\n`);
-			break;
-		}
-
-		if (attempt < attempts) {
+		if ('wait' in next) {
 			if (io.fixedClock) {
-				t += interval;
+				t += next.wait;
 			} else {
-				await sleep(interval * 1000);
+				await sleep(next.wait * 1000);
 				t = io.now();
 			}
-		}
-	}
 
-	const left = last!.machine.regions.filter(region => region.status === 'FAILED');
+			continue;
+		}
+
+		if (next.stop === 'no-retry') {
+			io.out(`integrate: stopping, no retry can help the ${next.left} FAILED region(s) left\n`);
+		}
+
+		return integrateSummary(io, result.machine, enabled);
+	}
+}
+
+/** The last line: regions enabled, those left FAILED; chmem's exit code. */
+function integrateSummary(io: Io, machine: Machine, enabled: number): number {
+	const left = machine.regions.filter(region => region.status === 'FAILED');
 	io.out(`integrate: ${enabled} region(s) enabled, ${left.length} FAILED${left.length > 0 ? ` (${left.map(region => `${region.id} ${formatSize(region.size)} at ${formatAddress(region.start)}`).join('; ')})` : ''}\n`);
 	if (left.length === 0) {
 		return exit.ok;
 	}
 
 	return enabled > 0 ? exit.partial : exit.failed;
+}
+
+/** A region's answer for the retry rule: ENABLED, or FAILED and whether a retry can help. */
+function regionOutcome(outcome: RegionOutcome): TargetOutcome {
+	return outcome.after === 'ENABLED' ? {ok: true} : {ok: false, retry: outcome.failure?.retry === true};
 }
 
 /**

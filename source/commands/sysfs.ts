@@ -1,12 +1,13 @@
 // The one-shot commands on a real machine's memory blocks (--sysroot DIR, --sysfs): --status and
-// --json read, --integrate onlines offline blocks with the simulated machine's retry loop. Like
-// run.ts: no Ink, no React, and here not even the model or the state store.
+// --json read, --integrate onlines offline blocks with the simulated machine's retry rule. Like
+// run.ts: no Ink, no React, and of the model only its text rules and the retry rule; no state store.
 import {setTimeout as sleep} from 'node:timers/promises';
 import type {Command, SysfsTarget} from '../cli/command.js';
 import {safeText} from '../model/sanitize.js';
 import {formatAddress, formatSize} from '../model/units.js';
-import {attemptOnline, blockList, blockSpan, describeError, groupResults, type ResultGroup, writerFor} from '../sysfs/integrate.js';
-import {type AccessCheck, canWrite, statePath, type SysfsWriter} from '../sysfs/online.js';
+import type {TargetOutcome} from '../model/retry.js';
+import {type BlockResult, blockList, blockSpan, describeError, groupResults, integrateOnce, offlineBlocks, type ResultGroup, writerFor} from '../sysfs/integrate.js';
+import {type AccessCheck, canWrite, type OnlineMode, statePath, type SysfsWriter} from '../sysfs/online.js';
 import {type MemoryTree, readAutoOnline, readMemoryTree, type ReadOptions} from '../sysfs/read.js';
 import {formatStatusRows, statusRows, sysfsReport} from '../sysfs/status.js';
 
@@ -87,79 +88,126 @@ function report(io: SysfsIo, problems: readonly string[]): void {
 
 type Integrate = Extract<Command, {kind: 'integrate'}>;
 
+const nothingToDo = 'integrate: no offline memory block, nothing to do\n';
+/** How --integrate reads the tree: STATE is all it needs. */
+const integrateRead: ReadOptions = {zones: false, nodes: false};
+
 /**
- * ham_integrate on sysfs: attempt k writes to every block still offline that a retry can help;
- * stops early when every block is online or only refusals no retry can change are left.
- * Exit codes as chmem's: 0 all onlined (or nothing to do), 1 none, 64 some.
+ * ham_integrate on sysfs: attempt k writes to every block still offline that a retry can help,
+ * and to blocks that arrived since; stops early when every block is online (or gone) or only
+ * refusals no retry can change are left. Exit codes as chmem's: 0 all onlined (or nothing to
+ * do), 1 none, 64 some.
  */
 async function integrate(command: Integrate, target: SysfsTarget, io: SysfsIo, writer: SysfsWriter, access: AccessCheck | undefined): Promise<number> {
-	const tree = read(target, io, {zones: false, nodes: false});
+	const tree = read(target, io, integrateRead);
 	if (!tree) {
 		return sysfsExit.failed;
 	}
 
-	const offline = tree.blocks.filter(block => block.state === 'offline').map(block => block.index);
-	const mode = target.onlineType;
-	if (offline.length === 0) {
-		io.out('integrate: no offline memory block, nothing to do\n');
+	if (offlineBlocks(tree).length === 0) {
+		io.out(nothingToDo);
 		return sysfsExit.ok;
 	}
 
-	const permission = canWrite(tree, access, offline);
-	if (target.dryRun) {
-		io.out(offline.map(index => `echo ${mode} > ${safeText(statePath(tree, index))}\n`).join(''));
-		io.out(`dry run: would write ${mode} to ${offline.length} offline block(s) (${formatSize(offline.length * tree.blockSizeBytes)}): ${blockList(offline)}; nothing written\n`);
-		if (permission !== true) {
-			io.err(`ham-tui: ${safeText(permission)}\n`);
+	return target.dryRun ? dryRun(tree, target.onlineType, io, access) : retryLoop(tree, command, target.onlineType, io, {writer, access});
+}
+
+/** The attempts, each one integrateOnce, until the retry rule says stop; then the summary. */
+async function retryLoop(first: MemoryTree, command: Integrate, mode: OnlineMode, io: SysfsIo, kernel: {writer: SysfsWriter; access: AccessCheck | undefined}): Promise<number> {
+	// Loaded here, not with the module: --status starts without it.
+	const {nextAttempt} = await import('../model/retry.js');
+	let tree = first;
+	// Each block's latest answer, and the blocks no retry can help: later attempts leave them out.
+	const answers = new Map<number, BlockResult>();
+	const skip = new Set<number>();
+	const reported = new Set(first.problems);
+	for (let attempt = 1; ; attempt++) {
+		const once = integrateOnce(tree, {mode, ...kernel, read: integrateRead, skip});
+		tree = once.tree;
+		if (once.reread) {
+			// A tree read again has the old problems too: only new ones are news.
+			report(io, tree.problems.filter(problem => !reported.has(problem)));
+			tree.problems.forEach(problem => reported.add(problem));
 		}
 
-		return sysfsExit.ok;
-	}
-
-	if (permission !== true) {
-		// Before anything is tried: one line, and no write at all.
-		io.err(`ham-tui: ${safeText(permission)}\n`);
-		return sysfsExit.failed;
-	}
-
-	let pending = offline;
-	let onlined = 0;
-	const refused = new Map<number, string>();
-	for (let attempt = 1; attempt <= command.attempts; attempt++) {
-		const results = attemptOnline(tree, pending, mode, writer);
-		io.out(groupResults(results).map(group => `attempt ${attempt}/${command.attempts}: ${groupLine(tree, group)}\n`).join(''));
-		pending = [];
-		for (const result of results) {
-			if (result.ok) {
-				onlined++;
-				refused.delete(result.block);
-			} else {
-				refused.set(result.block, result.error ?? '?');
-				if (result.retry) {
-					pending.push(result.block);
-				}
+		for (const result of once.results) {
+			answers.set(result.block, result);
+			if (!result.ok && !result.gone && !result.retry) {
+				skip.add(result.block);
 			}
 		}
 
-		if (refused.size === 0) {
-			break;
+		if (once.results.length > 0) {
+			io.out(groupResults(once.results).map(group => `attempt ${attempt}/${command.attempts}: ${groupLine(once.tree, group)}\n`).join(''));
 		}
 
-		if (pending.length === 0) {
-			io.out(`integrate: stopping, no retry can help the ${refused.size} block(s) left offline\n`);
-			break;
+		const next = nextAttempt(once.problem === undefined ? [...answers.values()].map(blockOutcome) : {error: once.problem}, attempt, command.attempts, command.interval);
+		if ('wait' in next) {
+			// With HAM_TUI_NOW the wait is only counted, as for the simulated machine.
+			if (!io.fixedClock) {
+				await sleep(next.wait * 1000);
+			}
+
+			continue;
 		}
 
-		// With HAM_TUI_NOW the wait is only counted, as for the simulated machine.
-		if (attempt < command.attempts && !io.fixedClock) {
-			await sleep(command.interval * 1000);
+		switch (next.stop) {
+			case 'nothing': {
+				io.out(nothingToDo);
+				return sysfsExit.ok;
+			}
+
+			case 'error': {
+				io.err(`ham-tui: ${safeText(next.error)}\n`);
+				// Refused before the first write: that one line, and exit 1.
+				if (attempt === 1) {
+					return sysfsExit.failed;
+				}
+
+				break;
+			}
+
+			case 'no-retry': {
+				io.out(`integrate: stopping, no retry can help the ${next.left} block(s) left offline\n`);
+				break;
+			}
+
+			default: {
+				break;
+			}
 		}
+
+		return summary(io, tree.blockSizeBytes, [...answers.values()]);
+	}
+}
+
+/** A block's answer for the retry rule: a block gone has nothing left to do. */
+function blockOutcome(result: BlockResult): TargetOutcome {
+	return result.ok || result.gone ? {ok: true} : {ok: false, retry: result.retry === true};
+}
+
+/** --dry-run: each write as a shell line, and whether it would be allowed; nothing written. */
+function dryRun(tree: MemoryTree, mode: OnlineMode, io: SysfsIo, access: AccessCheck | undefined): number {
+	const offline = offlineBlocks(tree);
+	io.out(offline.map(index => `echo ${mode} > ${safeText(statePath(tree, index))}\n`).join(''));
+	io.out(`dry run: would write ${mode} to ${offline.length} offline block(s) (${formatSize(offline.length * tree.blockSizeBytes)}): ${blockList(offline)}; nothing written\n`);
+	const permission = canWrite(tree, access, offline);
+	if (permission !== true) {
+		io.err(`ham-tui: ${safeText(permission)}\n`);
 	}
 
-	const left = [...refused.keys()].sort((a, b) => a - b);
-	const codes = [...new Set(refused.values())].sort().join(', ');
-	io.out(`integrate: ${onlined} of ${offline.length} offline block(s) onlined (${formatSize(onlined * tree.blockSizeBytes)} of ${formatSize(offline.length * tree.blockSizeBytes)})`
-		+ (left.length > 0 ? `, ${left.length} still offline (blocks ${blockList(left)}: ${codes})` : '') + '\n');
+	return sysfsExit.ok;
+}
+
+/** The last line: onlined of all tried, those gone, those still offline with their errnos; the exit code. */
+function summary(io: SysfsIo, blockSize: number, answers: readonly BlockResult[]): number {
+	const onlined = answers.filter(answer => answer.ok).length;
+	const gone = answers.filter(answer => answer.gone).map(answer => answer.block).sort((a, b) => a - b);
+	const left = answers.filter(answer => !answer.ok && !answer.gone).sort((a, b) => a.block - b.block);
+	const codes = [...new Set(left.map(answer => answer.error ?? '?'))].sort().join(', ');
+	io.out(`integrate: ${onlined} of ${answers.length} offline block(s) onlined (${formatSize(onlined * blockSize)} of ${formatSize(answers.length * blockSize)})`
+		+ (gone.length > 0 ? `, ${gone.length} gone (blocks ${blockList(gone)})` : '')
+		+ (left.length > 0 ? `, ${left.length} still offline (blocks ${blockList(left.map(answer => answer.block))}: ${codes})` : '') + '\n');
 	if (left.length === 0) {
 		return sysfsExit.ok;
 	}
@@ -174,6 +222,10 @@ function groupLine(tree: MemoryTree, group: ResultGroup): string {
 	const where = `${blockSpan(group.first, group.last)} (${formatAddress(start)}-${formatAddress(end)})`;
 	if (group.ok) {
 		return `${where}: online${group.already ? ' (it already was: onlined by someone else)' : ''}`;
+	}
+
+	if (group.gone) {
+		return `${where}: gone (no longer in sysfs: removed since it was read)`;
 	}
 
 	return `${where}: FAILED: ${describeError(group.error ?? '?')} [${group.retry ? 'retry can help' : 'no retry can help'}]`;

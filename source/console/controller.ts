@@ -1,5 +1,6 @@
 // What each key does: turns (console state, key) into the next console state, calling the machine
 // source for actions. Bindings come from keys.ts; rendering knows nothing of this.
+import {nextAttempt, type StopReason, type TargetOutcome} from '../model/retry.js';
 import type {LoadLevel} from '../model/spec.js';
 import type {ConsoleAction} from '../view/source.js';
 import {filterRegions} from '../view/rows.js';
@@ -339,25 +340,42 @@ export function tickLoop(ui: UiState, context: Context): UiState {
 	const result = context.act({type: 'integrate'});
 	const done = loop.done + 1;
 	const history = [...loop.history, {attempt: done, time: context.now, outcomes: result.outcomes.map(outcomeOf)}];
-	const failed = result.outcomes.filter(outcome => outcome.status === 'FAILED');
-	// A real machine's outcomes are runs of blocks, not regions.
-	const real = context.snapshot.kind !== 'simulated';
-	let ended: string | null = null;
-	if (!result.ok) {
-		ended = result.message;
-	} else if (result.outcomes.length === 0) {
-		ended = real ? result.message : 'nothing is FAILED: nothing to integrate';
-	} else if (failed.length === 0) {
-		ended = `every ${real ? 'offline block online' : 'region ENABLED'} after ${done} attempt${done === 1 ? '' : 's'}`;
-	} else if (failed.every(outcome => outcome.retry === false)) {
-		ended = real
-			? `stopped: no retry can help ${failed.map(outcome => outcome.label ?? `region ${outcome.id}`).join(', ')}`
-			: `stopped: no retry can help the ${failed.length} FAILED region${failed.length === 1 ? '' : 's'} left`;
-	} else if (done >= loop.attempts) {
-		ended = `${done} attempts made, ${failed.length} still FAILED`;
-	}
+	const next = nextAttempt(result.ok ? result.outcomes.map(rowOutcome) : {error: result.message}, done, loop.attempts, loop.interval);
+	const ended = 'stop' in next ? loopEnded(next, result, done, context.snapshot.kind !== 'simulated') : null;
+	return {...ui, loop: {...loop, done, history, nextAt: context.now + ('wait' in next ? next.wait : 0), ended}};
+}
 
-	return {...ui, loop: {...loop, done, history, nextAt: context.now + loop.interval, ended}};
+/** An outcome row's answer for the retry rule: only FAILED is left to do (a block gone is not); unknown means retry. */
+function rowOutcome(outcome: OutcomeRow): TargetOutcome {
+	return outcome.status === 'FAILED' ? {ok: false, retry: outcome.retry !== false} : {ok: true};
+}
+
+/** Why the loop ended, in the panel's words. A real machine's outcomes are runs of blocks, not regions. */
+function loopEnded(reason: StopReason, result: ActResult, done: number, real: boolean): string {
+	const failed = result.outcomes.filter(outcome => outcome.status === 'FAILED');
+	switch (reason.stop) {
+		case 'error': {
+			return reason.error;
+		}
+
+		case 'nothing': {
+			return real ? result.message : 'no FAILED region: nothing to do';
+		}
+
+		case 'done': {
+			return `every ${real ? 'offline block online' : 'region ENABLED'} after ${done} attempt${done === 1 ? '' : 's'}`;
+		}
+
+		case 'no-retry': {
+			return real
+				? `stopped: no retry can help ${failed.map(outcome => outcome.label ?? `region ${outcome.id}`).join(', ')}`
+				: `stopped: no retry can help the ${reason.left} FAILED region${reason.left === 1 ? '' : 's'} left`;
+		}
+
+		case 'attempts': {
+			return `${done} attempts made, ${reason.left} still FAILED`;
+		}
+	}
 }
 
 function outcomeOf(outcome: OutcomeRow) {

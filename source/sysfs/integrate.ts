@@ -1,19 +1,21 @@
 // ham_integrate on a modern kernel: one attempt writes `online` (or online_movable / online_kernel)
 // to the `state` of each block still offline, and says per block what the kernel answered and
-// whether trying again can help. The retry loop itself (attempts, interval, early stop) lives with
-// its caller: the one-shot command sleeps between attempts, the console's loop is clock-driven.
+// whether trying again can help. integrateOnce is that attempt for every caller; the retry loop
+// around it (model/retry.ts) lives with the caller: the one-shot command sleeps between attempts,
+// the console's loop is clock-driven.
 import {realpathSync} from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import {getSystemErrorMap} from 'node:util';
-import {type OnlineMode, statePath, type SysfsWriter, writeSysfs} from './online.js';
-import {errorCode, type MemoryTree, rereadBlock} from './read.js';
+import {errnoText} from '../errno.js';
+import {type AccessCheck, canWrite, type OnlineMode, statePath, type SysfsWriter, writeSysfs} from './online.js';
+import {entryAt, errorCode, type MemoryTree, readAgainIfChanged, type ReadOptions, rereadBlock} from './read.js';
 
 export type BlockResult = {
 	block: number;
 	ok: boolean;
 	/** The write failed with EINVAL but the block is online now: someone else onlined it first. */
 	already?: boolean;
+	/** The block is no longer in sysfs (hot-removed since it was read): nothing is left to online. */
+	gone?: boolean;
 	/** The errno code of a failed write (EBUSY, EINVAL, EACCES...). */
 	error?: string;
 	/** Whether a later attempt can succeed where this one failed. */
@@ -23,25 +25,24 @@ export type BlockResult = {
 // What the kernel returns from a `state` write that a later try can get past: the device hotplug
 // lock or the block is busy, memory for the block's memmap is short, the write was interrupted.
 // Everything else (EINVAL: a value or zone the kernel will not take; EACCES/EPERM; ENOENT: the
-// block is gone) gives the same answer every time.
+// block is gone; EHWPOISON: a page of it is bad) gives the same answer every time.
 const transient = new Set(['EBUSY', 'EAGAIN', 'EWOULDBLOCK', 'ENOMEM', 'EINTR', 'ETIMEDOUT', 'ENOSPC']);
 
 export function retryCanHelp(code: string): boolean {
 	return transient.has(code);
 }
 
-/** `EBUSY (resource busy or locked)`: the code and the system's words for it. */
+/** `EBUSY (resource busy or locked)`: the code and what it means; anything else as it is. */
 export function describeError(code: string): string {
-	const number = (os.constants.errno as Record<string, number | undefined>)[code];
-	const message = number === undefined ? undefined : getSystemErrorMap().get(-number)?.[1];
-	return message ? `${code} (${message})` : code;
+	const meaning = errnoText(code);
+	return meaning ? `${code} (${meaning})` : code;
 }
 
 /**
  * One attempt: writes `mode` to the state of each listed block, in order, whatever earlier
  * writes did. A write refused with EINVAL is checked against the block's state: when it is
  * online now (another process, a udev rule or the kernel's auto-online got there first) it
- * counts as done.
+ * counts as done. ENOENT with the block's directory gone too: the block is gone.
  */
 export function attemptOnline(tree: MemoryTree, blocks: readonly number[], mode: OnlineMode, writer: SysfsWriter = writeSysfs): BlockResult[] {
 	const byIndex = new Map(tree.blocks.map(block => [block.index, block]));
@@ -56,26 +57,105 @@ export function attemptOnline(tree: MemoryTree, blocks: readonly number[], mode:
 				return {block: index, ok: true, already: true};
 			}
 
+			if (code === 'ENOENT' && !entryAt(path.dirname(statePath(tree, index)))) {
+				return goneResult(index);
+			}
+
 			return {block: index, ok: false, error: code, retry: retryCanHelp(code)};
 		}
 	});
 }
 
-export type ResultGroup = {first: number; last: number; count: number; ok: boolean; already: boolean; error?: string; retry?: boolean};
+function goneResult(block: number): BlockResult {
+	return {block, ok: false, gone: true, error: 'ENOENT', retry: false};
+}
+
+export type IntegrateOptions = {
+	mode: OnlineMode;
+	writer?: SysfsWriter;
+	access?: AccessCheck;
+	/** How to read the tree again when blocks came or went (as it was read first). */
+	read?: ReadOptions;
+	/** Offline blocks not to write (the one-shot's: refused before, and no retry can help). */
+	skip?: ReadonlySet<number>;
+};
+
+export type IntegrateAttempt = {
+	/**
+	 * The tree after the attempt: read again when blocks came or went, else the tree given,
+	 * changed in place (a tree of 100,000 blocks is not copied per attempt): the blocks onlined
+	 * say online, the ones found gone are left out.
+	 */
+	tree: MemoryTree;
+	/** True when the tree was read again: blocks came or went since it was read. */
+	reread: boolean;
+	/** Each offline block written to, and each found gone, in block order. */
+	results: BlockResult[];
+	/** Why nothing was written (canWrite's answer: needs root...); results then hold only the blocks gone. */
+	problem?: string;
+};
+
+/**
+ * One integrate: the tree read again if blocks came or went (new offline blocks are tried,
+ * vanished ones reported gone, not still offline), the permission checked, then `mode` written
+ * to each offline block not skipped. Both the one-shot and the console attempt through it.
+ */
+export function integrateOnce(tree: MemoryTree, options: IntegrateOptions): IntegrateAttempt {
+	const fresh = readAgainIfChanged(tree, options.read);
+	const current = fresh ?? tree;
+	const gone = fresh ? vanished(tree, fresh) : [];
+	const targets = offlineBlocks(current).filter(index => !options.skip?.has(index));
+	const permission = targets.length === 0 ? true : canWrite(current, options.access, targets);
+	if (permission !== true) {
+		return {tree: current, reread: fresh !== undefined, results: gone, problem: permission};
+	}
+
+	const written = attemptOnline(current, targets, options.mode, options.writer);
+	settle(current, written);
+	const results = gone.length === 0 ? written : [...written, ...gone].sort((a, b) => a.block - b.block);
+	return {tree: current, reread: fresh !== undefined, results};
+}
+
+/** The block numbers of the tree's offline blocks, in order: what an integrate writes to. */
+export function offlineBlocks(tree: MemoryTree): number[] {
+	return tree.blocks.filter(block => block.state === 'offline').map(block => block.index);
+}
+
+/** The blocks offline in `before` that `after` no longer has, as results. */
+function vanished(before: MemoryTree, after: MemoryTree): BlockResult[] {
+	const present = new Set(after.blocks.map(block => block.index));
+	return offlineBlocks(before).filter(index => !present.has(index)).map(index => goneResult(index));
+}
+
+/** The tree as the writes left it: onlined blocks online (what the kernel reads back), gone ones out. */
+function settle(tree: MemoryTree, results: readonly BlockResult[]): void {
+	const answers = new Map(results.map(result => [result.block, result]));
+	for (const block of tree.blocks) {
+		if (answers.get(block.index)?.ok) {
+			block.state = 'online';
+		}
+	}
+
+	if (results.some(result => result.gone)) {
+		tree.blocks = tree.blocks.filter(block => !answers.get(block.index)?.gone);
+	}
+}
+
+export type ResultGroup = {first: number; last: number; count: number; ok: boolean; already: boolean; gone: boolean; error?: string; retry?: boolean};
 
 /** Consecutive blocks with the same answer, as one group: 25,000 blocks onlined are one line. */
 export function groupResults(results: readonly BlockResult[]): ResultGroup[] {
 	const groups: ResultGroup[] = [];
 	let current: ResultGroup | undefined;
 	for (const result of results) {
-		if (current && current.last + 1 === result.block && current.ok === result.ok
+		if (current && current.last + 1 === result.block && current.ok === result.ok && current.gone === (result.gone === true)
 			&& current.already === (result.already === true) && current.error === result.error) {
 			current.last = result.block;
 			current.count++;
 			continue;
 		}
 
-		current = {first: result.block, last: result.block, count: 1, ok: result.ok, already: result.already === true};
+		current = {first: result.block, last: result.block, count: 1, ok: result.ok, already: result.already === true, gone: result.gone === true};
 		if (result.error !== undefined) {
 			current.error = result.error;
 			current.retry = result.retry === true;

@@ -8,6 +8,7 @@
 // past a page, and every text given out has its control characters replaced (docs/SYSFS.md).
 import {closeSync, constants, existsSync, fstatSync, lstatSync, opendirSync, openSync, readdirSync, readSync, type Stats} from 'node:fs';
 import path from 'node:path';
+import {errnoName} from '../errno.js';
 import {safeText} from '../model/sanitize.js';
 
 /** The kernel's words for a block's state; anything else read from `state` is kept as read. */
@@ -79,7 +80,24 @@ export function memoryDirectory(sysroot: string): string {
  * `block_size_bytes` is missing, unreadable, not a positive hex number or past 2^53 - 1.
  */
 export function readMemoryTree(sysroot: string, options: ReadOptions = {}): MemoryTree {
-	const root = memoryDirectory(sysroot);
+	return readMemoryDirectory(memoryDirectory(sysroot), options);
+}
+
+/**
+ * The tree read again when blocks came or went since it was read (its listing changed: one
+ * readdir tells), else undefined. Undefined too when the directory cannot be read now: the tree
+ * kept is then the best there is, and writes to it say what is wrong.
+ */
+export function readAgainIfChanged(tree: MemoryTree, options: ReadOptions = {}): MemoryTree | undefined {
+	try {
+		return listingSignature(tree.root) === tree.signature ? undefined : readMemoryDirectory(tree.root, options);
+	} catch {
+		return undefined;
+	}
+}
+
+/** readMemoryTree for the memory directory itself. */
+function readMemoryDirectory(root: string, options: ReadOptions): MemoryTree {
 	const listed = blockDirectories(listMemoryDirectory(root));
 	const blockSizeBytes = readBlockSize(root);
 	const reader: BlockReader = {options, problems: [], nodes: {lookup: options.nodes === false ? false : undefined, last: null, firstBlock: ''}, cut: 0, current: ''};
@@ -694,11 +712,10 @@ function shorten(text: string): string {
 	return oneLine.length > 40 ? `${oneLine.slice(0, 40)}…` : oneLine;
 }
 
-/** The errno code of a failed fs call (EACCES, ENOENT...), else its message (made safe to show). */
+/**
+ * The errno name of a failed fs call (EACCES, ENOENT, EHWPOISON where Node says UNKNOWN...), or an
+ * OddFile's reason, else its message (made safe to show).
+ */
 export function errorCode(error: unknown): string {
-	if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
-		return error.code;
-	}
-
-	return safeText(error instanceof Error ? error.message : String(error));
+	return errnoName(error) ?? safeText(error instanceof Error ? error.message : String(error));
 }

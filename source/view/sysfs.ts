@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {safeText} from '../model/sanitize.js';
 import {formatAddress, formatSize} from '../model/units.js';
-import {attemptOnline, blockSpan, describeError, groupResults, isThisMachine} from '../sysfs/integrate.js';
+import {type BlockResult, blockSpan, describeError, groupResults, integrateOnce, isThisMachine, type ResultGroup} from '../sysfs/integrate.js';
 import {type AccessCheck, canWrite, type OnlineMode, type SysfsWriter, writeSysfs} from '../sysfs/online.js';
 import {groupRanges, lsmemZoneName, type MemoryRange} from '../sysfs/ranges.js';
 import {errorCode, ListingSignature, type MemoryBlock, type MemoryTree, readAutoOnline, readKernelFile, readMemoryTree, readZones, rereadBlock} from '../sysfs/read.js';
@@ -77,9 +77,15 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	let readProblem = '';
 	let listing: {directory: Dir; signature: ListingSignature} | undefined;
 
-	/** Reads the whole tree again (why = '': the tree just read), and logs what it found. */
-	const fullRead = (why: string) => {
-		if (why !== '') {
+	/**
+	 * Reads the whole tree again (why = '': the tree just read; `read`: a tree read again
+	 * elsewhere, by an integrate), and logs what it found.
+	 */
+	const fullRead = (why: string, read?: MemoryTree) => {
+		if (read) {
+			tree = read;
+			readProblem = '';
+		} else if (why !== '') {
 			const started = performance.now();
 			tree = readMemoryTree(sysroot, {zones: false});
 			readMs = performance.now() - started;
@@ -93,7 +99,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		closeListing();
 		version++;
 		const ranges = groupRanges(tree).length;
-		say(`${why || 'read'} ${tree.blocks.length} block(s) of ${formatSize(tree.blockSizeBytes)} in ${ranges} range(s), ${Math.round(readMs)} ms`
+		say(`${why || 'read'} ${tree.blocks.length} block(s) of ${formatSize(tree.blockSizeBytes)} in ${ranges} range(s)${read ? '' : `, ${Math.round(readMs)} ms`}`
 			+ (tree.problems.length > 0 ? `, ${tree.problems.length} problem(s)` : '') + `: ${tree.root}`);
 		for (const problem of tree.problems.slice(0, 50)) {
 			say(`  ${problem}`);
@@ -209,22 +215,13 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	};
 
 	const integrate = (): ActResult => {
-		const offline = tree.blocks.filter(block => block.state === 'offline').map(block => block.index);
-		if (offline.length === 0) {
-			return {ok: true, message: 'no offline memory block: nothing to online', outcomes: []};
+		const once = integrateOnce(tree, {mode, writer, access: options.access, read: {zones: false}});
+		if (once.reread) {
+			fullRead('blocks came or went: re-read', once.tree);
 		}
 
-		const permission = canWrite(tree, options.access, offline);
-		if (permission !== true) {
-			say(`online refused before trying: ${permission}`);
-			writable = permission;
-			version++;
-			return {ok: false, message: permission, outcomes: []};
-		}
-
-		const results = attemptOnline(tree, offline, mode, writer);
 		const positions = new Map(tree.blocks.map((block, index) => [block.index, index]));
-		for (const result of results) {
+		for (const result of once.results) {
 			// What the kernel says now, not what was asked: re-read each block written to.
 			const position = positions.get(result.block);
 			const block = position === undefined ? undefined : tree.blocks[position];
@@ -233,7 +230,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 				tree.blocks[position] = fresh;
 			}
 
-			if (result.ok) {
+			if (result.ok || result.gone) {
 				refused.delete(result.block);
 			} else {
 				refused.set(result.block, {code: result.error ?? '?', retry: result.retry === true});
@@ -241,22 +238,22 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		}
 
 		version++;
-		const groups = groupResults(results);
+		const groups = groupResults(once.results);
 		for (const group of groups) {
-			say(`${mode} ${blockSpan(group.first, group.last)}: ${group.ok ? group.already ? 'already online' : 'online' : `FAILED: ${describeError(group.error ?? '?')}`}`);
+			say(`${mode} ${blockSpan(group.first, group.last)}: ${groupWords(group)}`);
 		}
 
-		const done = results.filter(result => result.ok).length;
-		// Refusals first: the panels that list outcomes have room for a few lines only.
-		const outcomes: OutcomeRow[] = [...groups.filter(group => !group.ok), ...groups.filter(group => group.ok)].map(group => ({
-			id: group.first,
-			slot: null,
-			status: group.ok ? 'ENABLED' : 'FAILED',
-			reason: group.ok ? group.already ? 'already online' : null : describeError(group.error ?? '?'),
-			retry: group.ok ? null : group.retry === true,
-			label: blockSpan(group.first, group.last),
-		}));
-		return {ok: true, message: `${mode}: ${done} of ${offline.length} offline block(s) onlined${done < offline.length ? `, ${offline.length - done} refused` : ''}`, outcomes};
+		if (once.problem !== undefined) {
+			say(`online refused before trying: ${once.problem}`);
+			writable = once.problem;
+			return {ok: false, message: once.problem, outcomes: []};
+		}
+
+		if (once.results.length === 0) {
+			return {ok: true, message: 'no offline memory block: nothing to do', outcomes: []};
+		}
+
+		return {ok: true, message: `${mode}: ${countWords(once.results)}`, outcomes: outcomeRows(groups)};
 	};
 
 	fullRead('');
@@ -337,6 +334,32 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 			sysfs,
 		};
 	}
+}
+
+/** What the kernel said to a run of blocks, for the log: online, already online, gone, FAILED and why. */
+function groupWords(group: ResultGroup): string {
+	return group.ok ? group.already ? 'already online' : 'online'
+		: group.gone ? 'gone (no longer in sysfs)' : `FAILED: ${describeError(group.error ?? '?')}`;
+}
+
+/** "7 of 8 offline block(s) onlined, 1 refused, 1 gone". */
+function countWords(results: readonly BlockResult[]): string {
+	const done = results.filter(result => result.ok).length;
+	const gone = results.filter(result => result.gone).length;
+	const refused = results.length - done - gone;
+	return `${done} of ${results.length} offline block(s) onlined${refused > 0 ? `, ${refused} refused` : ''}${gone > 0 ? `, ${gone} gone` : ''}`;
+}
+
+/** The runs of blocks as outcome rows, refusals first: the panels that list outcomes have room for a few lines only. */
+function outcomeRows(groups: readonly ResultGroup[]): OutcomeRow[] {
+	return [...groups.filter(group => !group.ok && !group.gone), ...groups.filter(group => group.ok || group.gone)].map(group => ({
+		id: group.first,
+		slot: null,
+		status: group.ok ? 'ENABLED' : group.gone ? 'GONE' : 'FAILED',
+		reason: group.ok ? group.already ? 'already online' : null : group.gone ? 'no longer in sysfs' : describeError(group.error ?? '?'),
+		retry: group.ok || group.gone ? null : group.retry === true,
+		label: blockSpan(group.first, group.last),
+	}));
 }
 
 function checkWritable(tree: MemoryTree, access: AccessCheck | undefined): true | string {
