@@ -350,7 +350,18 @@ export class LockWait {
 		// A lock file of an older ham-tui (its pid in a plain file). A live owner is waited for; a dead
 		// one's file is replaced by the directory. The two versions at once on one machine are not
 		// supported (docs/STATE.md).
-		const pid = Number.parseInt(system.readSmall(lockDir), 10);
+		let content: string;
+		try {
+			content = system.readSmall(lockDir);
+		} catch (error) {
+			if (errorCode(error) !== 'ENOENT') {
+				throw error;
+			}
+
+			return this.ensureDirectory(); // Replaced just now by another process that found its owner dead.
+		}
+
+		const pid = Number.parseInt(content, 10);
 		if (Number.isSafeInteger(pid) && pid > 0 && pid !== this.me.pid && system.process(pid) !== 'none') {
 			return `process ${pid} (an older ham-tui)`;
 		}
