@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import {spawn, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import {after, describe, test} from 'node:test';
+import {describe, test} from 'node:test';
 import {createMachine} from '../source/model/machine.js';
 import {presets} from '../source/model/presets.js';
 import {maxSeconds} from '../source/model/units.js';
@@ -16,18 +16,8 @@ import {readMachine, writeMachine} from '../source/store/store.js';
 import {cliPath, runProcess, tempDir} from './helpers/cli.js';
 
 const now = 1_000_000;
-const made: string[] = [];
-after(() => {
-	for (const dir of made) {
-		fs.rmSync(dir, {recursive: true, force: true});
-	}
-});
-
-function dir(): string {
-	const created = tempDir();
-	made.push(created);
-	return created;
-}
+/** A fresh directory (tempDir removes it when the test process ends). */
+const dir = tempDir;
 
 function cli(...args: string[]) {
 	return runProcess(process.execPath, [cliPath, ...args], {HAM_TUI_NOW: String(now)});

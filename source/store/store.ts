@@ -134,13 +134,13 @@ function checkDirectory(file: string, create = false): void {
 }
 
 /** Only a regular file (or nothing) at the state file's path is ever read, replaced or moved aside. */
-function checkReplaceable(file: string): 'none' | 'file' {
+function checkReplaceable(file: string): void {
 	let stat: fs.Stats;
 	try {
 		stat = fs.lstatSync(file);
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-			return 'none';
+			return;
 		}
 
 		throw new FileProblem(file, `cannot use the state file: ${errorText(error)}`);
@@ -149,8 +149,6 @@ function checkReplaceable(file: string): 'none' | 'file' {
 	if (!stat.isFile()) {
 		throw notRegular(file, stat, 'state file');
 	}
-
-	return 'file';
 }
 
 function parseJson(file: string, text: string, what: string): unknown {
@@ -295,7 +293,7 @@ type Change<T> = (machine: Machine | undefined) => {machine: Machine | undefined
 
 /** The read-change-write itself; the caller holds the lock. */
 function changeLocked<T>(file: string, change: Change<T>): T {
-	const {machine, result} = change(checkReplaceable(file) === 'none' ? undefined : readMachine(file));
+	const {machine, result} = change(readMachine(file));
 	if (machine) {
 		writeLocked(file, machine);
 	}
