@@ -24,7 +24,7 @@ async function main(line: Argv): Promise<number> {
 	}
 
 	// A real machine (--sysroot, --sysfs) has no state file.
-	const statePath = parsed.sysfs ? '' : parsed.statePath ?? defaultStatePath();
+	const statePath = parsed.sysfs ? '' : (parsed.statePath ?? defaultStatePath());
 	const io = {
 		out: (text: string) => process.stdout.write(text),
 		err: (text: string) => process.stderr.write(text),
@@ -49,6 +49,6 @@ async function main(line: Argv): Promise<number> {
 async function helpOrVersion(kind: 'help' | 'version'): Promise<number> {
 	const [{default: meow}, {helpText}] = await Promise.all([import('meow'), import('./source/cli/options.js')]);
 	const cli = meow(helpText, {importMeta: import.meta, argv: [], autoHelp: false, autoVersion: false});
-	process.stdout.write(`${kind === 'help' ? cli.help : cli.pkg.version ?? ''}\n`);
+	process.stdout.write(`${kind === 'help' ? cli.help : (cli.pkg.version ?? '')}\n`);
 	return 0;
 }

@@ -19,7 +19,7 @@ async function latencies(count: number): Promise<number[]> {
 	const state = path.join(dir, 'machine.json');
 	const machine = machineWithRegions(count);
 	writeMachine(state, machine);
-	const app = render(<App source={simulatedSource(state)} clock={{now: () => machine.now}}/>);
+	const app = render(<App source={simulatedSource(state)} clock={{now: () => machine.now}} />);
 	await sleep(300);
 	const timings = await keyToFrame(app, {presses, pauseMs: 40, timeoutMs: 2000, what: `at ${count} regions`});
 	app.unmount();

@@ -8,7 +8,10 @@ export function sleep(milliseconds: number) {
 	});
 }
 
-export async function keyToFrame(app: App, {presses, pauseMs, timeoutMs, what}: {presses: number; pauseMs: number; timeoutMs: number; what: string}): Promise<number[]> {
+export async function keyToFrame(
+	app: App,
+	{presses, pauseMs, timeoutMs, what}: {presses: number; pauseMs: number; timeoutMs: number; what: string},
+): Promise<number[]> {
 	const timings: number[] = [];
 	for (let index = 0; index < presses; index++) {
 		const before = app.lastFrame();

@@ -23,7 +23,11 @@ function time(args: string[]): number {
 }
 
 // A machine with a few regions, as a monitor would read it.
-for (const args of [['--plug', '2:1G'], ['--plug', '3:2G'], ['--plug', '4:512M:mirror']]) {
+for (const args of [
+	['--plug', '2:1G'],
+	['--plug', '3:2G'],
+	['--plug', '4:512M:mirror'],
+]) {
 	spawnSync(process.execPath, [cli, ...args, '--state', state], {env});
 }
 

@@ -48,14 +48,21 @@ function time(command: string, args: string[]): number {
 /** The ranges both print, as "start size state" lines, to check that the timings compare like with like. */
 function sameRanges(sysroot: string): void {
 	const ours = spawnSync(process.execPath, [cli, '--status', '--sysroot', sysroot], {encoding: 'utf8', maxBuffer: 64 * 1024 * 1024});
-	const theirs = spawnSync(lsmem!, ['--sysroot', sysroot, '-b', '-J', '-o', 'RANGE,SIZE,STATE'], {encoding: 'utf8', maxBuffer: 64 * 1024 * 1024});
-	const status: Record<string, string> = {ENABLED: 'online', OFFLINE: 'offline', OFFLINING: 'on->off', UNKNOWN: '?'};
-	const a = ours.stdout.trim().split('\n').map(line => {
-		const [, start, size, , state] = line.split('\t');
-		return `${BigInt(start!)} ${size} ${status[state!]}`;
+	const theirs = spawnSync(lsmem!, ['--sysroot', sysroot, '-b', '-J', '-o', 'RANGE,SIZE,STATE'], {
+		encoding: 'utf8',
+		maxBuffer: 64 * 1024 * 1024,
 	});
-	const b = (JSON.parse(theirs.stdout) as {memory: Array<{range: string; size: number; state: string}>}).memory
-		.map(row => `${BigInt(row.range.split('-')[0]!)} ${row.size} ${row.state}`);
+	const status: Record<string, string> = {ENABLED: 'online', OFFLINE: 'offline', OFFLINING: 'on->off', UNKNOWN: '?'};
+	const a = ours.stdout
+		.trim()
+		.split('\n')
+		.map(line => {
+			const [, start, size, , state] = line.split('\t');
+			return `${BigInt(start!)} ${size} ${status[state!]}`;
+		});
+	const b = (JSON.parse(theirs.stdout) as {memory: Array<{range: string; size: number; state: string}>}).memory.map(
+		row => `${BigInt(row.range.split('-')[0]!)} ${row.size} ${row.state}`,
+	);
 	if (a.join('\n') !== b.join('\n')) {
 		throw new Error(`ham-tui and lsmem disagree on the ranges:\n${a.join('\n')}\n---\n${b.join('\n')}`);
 	}
@@ -81,7 +88,9 @@ try {
 	if (!existsSync(path.join(sysroot, 'sys/devices/system/memory/block_size_bytes'))) {
 		const started = performance.now();
 		buildTree(sysroot);
-		console.log(`sysfs: built ${blocks.toLocaleString('en')} blocks in ${((performance.now() - started) / 1000).toFixed(1)} s (${sysroot})`);
+		console.log(
+			`sysfs: built ${blocks.toLocaleString('en')} blocks in ${((performance.now() - started) / 1000).toFixed(1)} s (${sysroot})`,
+		);
 	}
 
 	if (lsmem) {
@@ -108,7 +117,9 @@ try {
 	const {firstRead, timings} = await consoleLatency(sysroot);
 	console.log(`sysfs console on ${blocks.toLocaleString('en')} blocks (${presses} keys; a frame at 30 fps is 33.3 ms)`);
 	console.log(`  first read                 ${ms(firstRead)}`);
-	console.log(`  key-to-frame (j/k)         median ${ms(median(timings))}  p95 ${ms(percentile(timings, 95))}  max ${ms(Math.max(...timings))}`);
+	console.log(
+		`  key-to-frame (j/k)         median ${ms(median(timings))}  p95 ${ms(percentile(timings, 95))}  max ${ms(Math.max(...timings))}`,
+	);
 } finally {
 	scratch?.remove();
 }

@@ -18,18 +18,21 @@ function demoMachine(): string {
 	const dir = tempDir();
 	const state = path.join(dir, 'machine.json');
 	const scenario = path.join(dir, 'demo.json');
-	fs.writeFileSync(scenario, JSON.stringify({
-		base: 'dl760-g2',
-		name: 'dl760-g2',
-		controller: {scrubSecondsPerGiB: 0, addressLimitBytes: '128G', slotBases: {8: '65024M'}},
-		workload: {initial: 'normal'},
-		plugged: [
-			{slot: 2, size: '1G', mode: 'hot-add'},
-			{slot: 3, size: '4G', mode: 'hot-add'},
-			{slot: 4, size: '512M', mode: 'mirror'},
-			{slot: 8, size: '1G', mode: 'hot-add'},
-		],
-	}));
+	fs.writeFileSync(
+		scenario,
+		JSON.stringify({
+			base: 'dl760-g2',
+			name: 'dl760-g2',
+			controller: {scrubSecondsPerGiB: 0, addressLimitBytes: '128G', slotBases: {8: '65024M'}},
+			workload: {initial: 'normal'},
+			plugged: [
+				{slot: 2, size: '1G', mode: 'hot-add'},
+				{slot: 3, size: '4G', mode: 'hot-add'},
+				{slot: 4, size: '512M', mode: 'mirror'},
+				{slot: 8, size: '1G', mode: 'hot-add'},
+			],
+		}),
+	);
 	const result = runCli(['--reset', '--scenario', scenario, '--state', state], {HAM_TUI_NOW: now});
 	if (result.code !== 0) {
 		throw new Error(result.stderr);

@@ -146,7 +146,11 @@ const linuxErrnos: ReadonlyArray<readonly [number, string, string]> = [
 ];
 
 /** Second names Linux gives some errnos (Node uses ENOTSUP for 95). */
-const aliases: ReadonlyArray<readonly [string, string]> = [['EWOULDBLOCK', 'EAGAIN'], ['EDEADLOCK', 'EDEADLK'], ['ENOTSUP', 'EOPNOTSUPP']];
+const aliases: ReadonlyArray<readonly [string, string]> = [
+	['EWOULDBLOCK', 'EAGAIN'],
+	['EDEADLOCK', 'EDEADLK'],
+	['ENOTSUP', 'EOPNOTSUPP'],
+];
 
 let tables: {names: Map<number, string>; meanings: Map<string, string>} | undefined;
 

@@ -36,7 +36,12 @@ describe('ham-tui --status', () => {
 		const outputs = [1, 2].map(() => {
 			const session = cliSession(1_234_567);
 			session.run('--reset', '--seed', '42');
-			for (const [slot, size] of [['2', '4G'], ['3', '2G'], ['4', '1G'], ['5', '4G']]) {
+			for (const [slot, size] of [
+				['2', '4G'],
+				['3', '2G'],
+				['4', '1G'],
+				['5', '4G'],
+			]) {
 				session.run('--plug', `${slot}:${size}`);
 				session.wait(37);
 			}
@@ -69,11 +74,14 @@ describe('ham-tui --integrate', () => {
 		const stuck = session.run('--integrate', '--attempts', '3', '--interval', '10');
 		assert.equal(stuck.code, 1, 'heavy load: nothing could be integrated');
 		assert.match(stuck.stdout, /attempt 3\/3: region 0 \(slot 2\): FAILED: lowmem short.*\[retry can help\]/);
-		assert.match(stuck.stdout, /region 1 \(slot 8\): FAILED: range ends at 0x1020000000, past the kernel's physical limit.*\[no retry can help\]/);
+		assert.match(
+			stuck.stdout,
+			/region 1 \(slot 8\): FAILED: range ends at 0x1020000000, past the kernel's physical limit.*\[no retry can help\]/,
+		);
 		session.wait(60);
 		session.run('--workload', 'drop-caches');
 		const partial = session.run('--integrate', '--attempts', '5');
-		assert.equal(partial.code, 64, 'some enabled, some left: chmem\'s 64');
+		assert.equal(partial.code, 64, "some enabled, some left: chmem's 64");
 		assert.match(partial.stdout, /attempt 1\/5: region 0 \(slot 2\): ENABLED/);
 		assert.match(partial.stdout, /stopping, no retry can help the 2 FAILED region\(s\) left/);
 		assert.doesNotMatch(partial.stdout, /attempt 2\//, 'stops early');
@@ -120,7 +128,7 @@ describe('controller and driver refusals', () => {
 		refused(['--unplug', '2'], /region 0 is ENABLED and ham 1.0 has no hot-remove/);
 	});
 
-	test('maximum memory and address space exhausted: exit 1, the controller\'s words', () => {
+	test("maximum memory and address space exhausted: exit 1, the controller's words", () => {
 		const session = cliSession();
 		const file = path.join(session.dir, 'small.json');
 		fs.writeFileSync(file, JSON.stringify({base: 'dl760-g2', controller: {maxMemoryBytes: '7G', addressLimitBytes: '6G'}}));
@@ -134,7 +142,7 @@ describe('controller and driver refusals', () => {
 		assert.match(full.stderr, /maximum memory exhausted: 5G installed \+ 4G > 7G/);
 	});
 
-	test('a FAILED region\'s module can be unplugged, and its region goes', () => {
+	test("a FAILED region's module can be unplugged, and its region goes", () => {
 		const session = cliSession();
 		session.run('--plug', '2:1G:mirror');
 		assert.match(session.run('--status').stdout, /^0\t.*\tREAD\tFAILED$/m);
@@ -211,7 +219,7 @@ describe('state and scenario files that cannot be used', () => {
 		test(`${what}: exit 3, the file named, left as it was; --reset keeps it aside`, () => {
 			const session = cliSession();
 			make(session.state);
-			const snapshot = () => fs.statSync(session.state).isFile() ? fs.readFileSync(session.state, 'utf8') : 'dir';
+			const snapshot = () => (fs.statSync(session.state).isFile() ? fs.readFileSync(session.state, 'utf8') : 'dir');
 			const before = snapshot();
 			const result = session.run('--status');
 			assert.equal(result.code, 3);

@@ -38,18 +38,26 @@ function run(command: string, args: string[]) {
 async function consoleLane(lane: string, state: string, actions: ConsoleAction[], pauseMs: number): Promise<Change[]> {
 	const result = await run(process.execPath, ['--import', 'tsx', writerPath, state, String(now), JSON.stringify(actions), String(pauseMs)]);
 	assert.equal(result.code, 0, `${lane}: ${result.stderr}`);
-	const lines = result.stdout.trimEnd().split('\n').map(line => JSON.parse(line) as {action: ConsoleAction; ok: boolean; message: string; outcomes: Array<{id: number}>});
+	const lines = result.stdout
+		.trimEnd()
+		.split('\n')
+		.map(line => JSON.parse(line) as {action: ConsoleAction; ok: boolean; message: string; outcomes: Array<{id: number}>});
 	assert.equal(lines.length, actions.length, `${lane}: one answer per action`);
 	return lines.map((line, index) => ({lane, index, what: describeAction(line.action), ok: line.ok, text: line.message}));
 }
 
 function describeAction(action: ConsoleAction): string {
 	switch (action.type) {
-		case 'plug': return `plug ${action.slot}`;
-		case 'unplug': return `unplug ${action.slot}`;
-		case 'driver': return `driver ${action.op}`;
-		case 'workload': return `workload ${action.op}`;
-		default: return action.type;
+		case 'plug':
+			return `plug ${action.slot}`;
+		case 'unplug':
+			return `unplug ${action.slot}`;
+		case 'driver':
+			return `driver ${action.op}`;
+		case 'workload':
+			return `workload ${action.op}`;
+		default:
+			return action.type;
 	}
 }
 
@@ -58,7 +66,10 @@ async function cliLane(lane: string, state: string, commands: string[][]): Promi
 	const changes: Change[] = [];
 	for (const [index, args] of commands.entries()) {
 		const result = await run(process.execPath, [cliPath, ...args, '--state', state]);
-		const what = args.join(' ').replace(/^--/, '').replace(/(\d+):.*/, '$1');
+		const what = args
+			.join(' ')
+			.replace(/^--/, '')
+			.replace(/(\d+):.*/, '$1');
 		// --integrate exits 1 when it enabled nothing; it was applied if it reports its attempts.
 		const applied = result.code === 0 || (args[0] === '--integrate' && result.stdout.includes('integrate: '));
 		assert.ok(result.code === 0 || result.code === 1, `${lane} ${args.join(' ')}: exit ${result.code}: ${result.stderr}`);
@@ -80,10 +91,27 @@ describe('concurrent changes to one state file', () => {
 		const unplug = (slot: number): ConsoleAction => ({type: 'unplug', slot});
 		const lanes = await Promise.all([
 			consoleLane('console 1', state, times(200, [plug(2, GiB), plug(3, GiB), unplug(2), unplug(3)]), 20),
-			consoleLane('console 2', state, times(200, [plug(4, GiB), {type: 'integrate'}, unplug(4), {type: 'integrate'}, plug(5, 2 * GiB), {type: 'integrate'}, unplug(5)]), 20),
+			consoleLane(
+				'console 2',
+				state,
+				times(200, [plug(4, GiB), {type: 'integrate'}, unplug(4), {type: 'integrate'}, plug(5, 2 * GiB), {type: 'integrate'}, unplug(5)]),
+				20,
+			),
 			consoleLane('console 3', state, times(200, [{type: 'workload', op: 'drop-caches'}]), 20),
-			cliLane('script 1', state, times(60, [['--plug', '6:1G'], ['--integrate'], ['--driver', 'stop'], ['--unplug', '6'], ['--driver', 'start'], ['--integrate']])),
-			cliLane('script 2', state, times(60, [['--workload', 'drop-caches'], ['--plug', `7:${512 * MiB}`], ['--unplug', '7']])),
+			cliLane(
+				'script 1',
+				state,
+				times(60, [['--plug', '6:1G'], ['--integrate'], ['--driver', 'stop'], ['--unplug', '6'], ['--driver', 'start'], ['--integrate']]),
+			),
+			cliLane(
+				'script 2',
+				state,
+				times(60, [
+					['--workload', 'drop-caches'],
+					['--plug', `7:${512 * MiB}`],
+					['--unplug', '7'],
+				]),
+			),
 		]);
 		const seconds = (performance.now() - started) / 1000;
 		const changes = lanes.flat();
@@ -99,7 +127,10 @@ describe('concurrent changes to one state file', () => {
 					? [...change.text.matchAll(/^region (\d+) \(slot \d+\)/gm)].map(match => Number(match[1]))
 					: [];
 			for (const id of ids) {
-				assert.ok(!created.has(id), `region ${id} created twice: by ${created.get(id)?.lane} #${created.get(id)?.index} and ${change.lane} #${change.index}`);
+				assert.ok(
+					!created.has(id),
+					`region ${id} created twice: by ${created.get(id)?.lane} #${created.get(id)?.index} and ${change.lane} #${change.index}`,
+				);
 				created.set(id, change);
 			}
 
@@ -116,7 +147,10 @@ describe('concurrent changes to one state file', () => {
 			assert.ok(created.has(id), `region ${id} dropped but never created`);
 		}
 
-		assert.deepEqual(final.regions.map(region => region.id).sort((a, b) => a - b), [0, ...[...created.keys()].filter(id => !dropped.has(id))].sort((a, b) => a - b));
+		assert.deepEqual(
+			final.regions.map(region => region.id).sort((a, b) => a - b),
+			[0, ...[...created.keys()].filter(id => !dropped.has(id))].sort((a, b) => a - b),
+		);
 
 		// Slot 8's region is tried once by every integrate that ran, and by nothing else.
 		const integrates = changes.filter(change => change.ok && change.what === 'integrate').length;
@@ -135,8 +169,10 @@ describe('concurrent changes to one state file', () => {
 		const driver = changes.filter(change => change.ok && change.what.startsWith('driver')).at(-1);
 		assert.equal(final.driver.loaded, driver?.what !== 'driver stop');
 		const succeeded = changes.filter(change => change.ok).length;
-		console.log(`# concurrency: ${changes.length} changes from 5 processes (3 console sessions x 200, 2 scripts x 60 one-shots) in ${seconds.toFixed(1)} s: `
-			+ `${succeeded} reported success, all in the final state once; ${created.size} regions created, ${dropped.size} dropped, ${integrates} integrates, ${drops} cache drops`);
+		console.log(
+			`# concurrency: ${changes.length} changes from 5 processes (3 console sessions x 200, 2 scripts x 60 one-shots) in ${seconds.toFixed(1)} s: ` +
+				`${succeeded} reported success, all in the final state once; ${created.size} regions created, ${dropped.size} dropped, ${integrates} integrates, ${drops} cache drops`,
+		);
 		assert.ok(succeeded > 500, 'most changes succeed');
 		const lockDir = `${state}.lock`;
 		assert.ok(fs.readdirSync(lockDir).length <= 2, `the lock directory is tidy: ${fs.readdirSync(lockDir).join(', ')}`);
@@ -144,7 +180,7 @@ describe('concurrent changes to one state file', () => {
 });
 
 describe('a console acts on the machine as it is now', () => {
-	test('two console sources on one file: each sees the other\'s change, and never acts on a stale copy', () => {
+	test("two console sources on one file: each sees the other's change, and never acts on a stale copy", () => {
 		const state = path.join(tempDir(), 'machine.json');
 		writeMachine(state, machine());
 		const a = simulatedSource(state);
@@ -159,7 +195,7 @@ describe('a console acts on the machine as it is now', () => {
 		const refused = a.act({type: 'plug', slot: 2, size: 2 * GiB, mode: 'hot-add'}, now);
 		assert.equal(refused.ok, false);
 		assert.match(refused.message, /slot 2 is busy: it holds a 1G hot-add module/);
-		assert.equal(a.snapshot(now).slots[1]!.size, '1G', 'A shows B\'s module');
+		assert.equal(a.snapshot(now).slots[1]!.size, '1G', "A shows B's module");
 
 		// A unplugs it; B sees the slot empty at its next look.
 		assert.equal(a.act({type: 'unplug', slot: 2}, now).ok, true);

@@ -36,7 +36,13 @@ function holdWithStoppedProcess(state: string) {
 	const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
 	const {pidns, host} = realLockSystem.self();
 	const lock = lockDirectory(state);
-	const top = Math.max(-1, ...fs.readdirSync(lock).filter(name => /^\d+$/.test(name)).map(Number));
+	const top = Math.max(
+		-1,
+		...fs
+			.readdirSync(lock)
+			.filter(name => /^\d+$/.test(name))
+			.map(Number),
+	);
 	const link = path.join(lock, String(top + 1));
 	fs.symlinkSync(`held:${pid}.${start}.${pidns}@${host}`, link);
 	process.kill(pid, 'SIGSTOP');
@@ -87,7 +93,11 @@ describe('the console survives its state file going wrong', () => {
 		await ui.press(keys.escape);
 		await ui.waitFor(/Gave up waiting for process \d+: nothing was changed/);
 		assert.equal(fs.readFileSync(ui.state, 'utf8'), before);
-		assert.deepEqual(fs.readdirSync(lockDirectory(ui.state)).filter(name => name.startsWith('want-')), [], 'its place in the queue is gone');
+		assert.deepEqual(
+			fs.readdirSync(lockDirectory(ui.state)).filter(name => name.startsWith('want-')),
+			[],
+			'its place in the queue is gone',
+		);
 		holder.release();
 	});
 
@@ -115,7 +125,9 @@ describe('the console survives its state file going wrong', () => {
 		await ui.waitFor('Keys');
 	});
 
-	test('a full disk: the change fails with a notice, the machine shown as it was', {skip: process.getuid?.() === 0 ? false : 'mounting a tiny tmpfs needs root'}, async t => {
+	test('a full disk: the change fails with a notice, the machine shown as it was', {
+		skip: process.getuid?.() === 0 ? false : 'mounting a tiny tmpfs needs root',
+	}, async t => {
 		const mount = fs.mkdtempSync('/tmp/ham-tui-full-');
 		try {
 			execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=200k', 'tmpfs', mount]);
@@ -166,7 +178,10 @@ describe('what is drawn stays inside the screen', () => {
 			assert.ok(line.length <= 100, `a line of ${line.length} characters: ${line.slice(0, 120)}`);
 		}
 
-		assert.ok(lines.some(line => /^╭─ .*Regions.*╮$/.test(line)), 'the regions pane\'s top border ends in its corner');
+		assert.ok(
+			lines.some(line => /^╭─ .*Regions.*╮$/.test(line)),
+			"the regions pane's top border ends in its corner",
+		);
 		await ui.press(keys.escape);
 		await ui.waitFor('Regions 0 ');
 	});

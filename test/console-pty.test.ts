@@ -94,12 +94,19 @@ describe('the console in a real terminal', {concurrency: 3}, () => {
 
 	test('NO_COLOR: no colour codes at all; without it, colour', async () => {
 		const sgrColour = /\u001B\[[\d;]*(3[0-7]|9[0-7]|38;)[\d;]*m/;
-		for (const [env, coloured] of [[{NO_COLOR: '1'}, false], [{NO_COLOR: undefined, FORCE_COLOR: undefined}, true]] as const) {
+		for (const [env, coloured] of [
+			[{NO_COLOR: '1'}, false],
+			[{NO_COLOR: undefined, FORCE_COLOR: undefined}, true],
+		] as const) {
 			const session = await openConsole(stateWith(), {env});
 			try {
 				session.press('q');
 				await session.exited;
-				assert.equal(sgrColour.test(session.raw()), coloured, `colour codes ${coloured ? 'missing' : 'present'} with ${JSON.stringify(env)}`);
+				assert.equal(
+					sgrColour.test(session.raw()),
+					coloured,
+					`colour codes ${coloured ? 'missing' : 'present'} with ${JSON.stringify(env)}`,
+				);
 			} finally {
 				session.dispose();
 			}

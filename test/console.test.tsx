@@ -48,7 +48,7 @@ describe('console', () => {
 		assert.match(await ui.waitFor('ENABLED'), /0 0x120000000\s+1G\s+READ\/WRITE ENABLED/);
 	});
 
-	test('the controller\'s refusal shows in the plug form, which stays open', async () => {
+	test("the controller's refusal shows in the plug form, which stays open", async () => {
 		const ui = open();
 		await ui.press('p', '1', keys.enter);
 		const screen = await ui.waitFor('refused:');
@@ -90,8 +90,11 @@ describe('console', () => {
 
 	test('unplug is refused for an ENABLED region; for a FAILED one it asks, and No is the default', async () => {
 		const machine = machineWith({controller: {scrubSecondsPerGiB: 0}, workload: {initial: 'idle'}});
-		const plugged = step(step(machine, {type: 'plug', slot: 2, size: GiB, mode: 'hot-add'}, machine.now).machine,
-			{type: 'plug', slot: 3, size: GiB, mode: 'mirror'}, machine.now).machine;
+		const plugged = step(
+			step(machine, {type: 'plug', slot: 2, size: GiB, mode: 'hot-add'}, machine.now).machine,
+			{type: 'plug', slot: 3, size: GiB, mode: 'mirror'},
+			machine.now,
+		).machine;
 		const ui = open(plugged);
 		await ui.waitFor('Regions 2');
 		await ui.press('u');
@@ -109,7 +112,16 @@ describe('console', () => {
 		const ui = open();
 		await ui.press('?');
 		const screen = await ui.waitFor('Keys');
-		for (const text of ['plug a module', 'unplug a slot', 'integrate once', 'integrate retry loop', 'workload lever', 'start / stop ham', 'filter regions', 'PgUp PgDn']) {
+		for (const text of [
+			'plug a module',
+			'unplug a slot',
+			'integrate once',
+			'integrate retry loop',
+			'workload lever',
+			'start / stop ham',
+			'filter regions',
+			'PgUp PgDn',
+		]) {
 			assert.ok(screen.includes(text), `help lacks "${text}"`);
 		}
 
@@ -120,7 +132,11 @@ describe('console', () => {
 	test('/ filters the regions by text; Esc clears the filter', async () => {
 		const machine = machineWith({controller: {scrubSecondsPerGiB: 0}, workload: {initial: 'idle'}});
 		let plugged = machine;
-		for (const [slot, mode] of [[2, 'hot-add'], [3, 'mirror'], [4, 'hot-add']] as const) {
+		for (const [slot, mode] of [
+			[2, 'hot-add'],
+			[3, 'mirror'],
+			[4, 'hot-add'],
+		] as const) {
 			plugged = step(plugged, {type: 'plug', slot, size: GiB, mode}, machine.now).machine;
 		}
 
@@ -161,7 +177,9 @@ describe('console', () => {
 	test('a change made by another process appears without a key press', async () => {
 		const ui = open(machineWith({workload: {initial: 'idle'}}));
 		await ui.waitFor('Regions 0');
-		const result = spawnSync(process.execPath, [cliPath, '--plug', '5:2G', '--state', ui.state], {env: {...process.env, HAM_TUI_NOW: '1000000'}});
+		const result = spawnSync(process.execPath, [cliPath, '--plug', '5:2G', '--state', ui.state], {
+			env: {...process.env, HAM_TUI_NOW: '1000000'},
+		});
 		assert.equal(result.status, 0, String(result.stderr));
 		assert.match(await ui.waitFor('Regions 1', 2000), /0 0x120000000\s+2G/);
 	});

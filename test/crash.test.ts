@@ -21,7 +21,11 @@ const minimumKills = Number(process.env['HAM_TUI_CRASH_KILLS'] ?? 210);
 
 /** A DL760 with a 4G module in slot 2 that stays scrubbing (fixed clock): a region every integrate tries. */
 function machine(): Machine {
-	const spec = parseScenario({base: 'dl760-g2', controller: {scrubSecondsPerGiB: 100_000}, plugged: [{slot: 2, size: '4G', mode: 'hot-add'}]});
+	const spec = parseScenario({
+		base: 'dl760-g2',
+		controller: {scrubSecondsPerGiB: 100_000},
+		plugged: [{slot: 2, size: '4G', mode: 'hot-add'}],
+	});
 	assert.ok(spec.ok);
 	return createMachine(spec.value, 1, now);
 }
@@ -71,9 +75,10 @@ function writer(state: string): Writer {
 	return result;
 }
 
-const pause = (ms: number) => new Promise(resolve => {
-	setTimeout(resolve, ms);
-});
+const pause = (ms: number) =>
+	new Promise(resolve => {
+		setTimeout(resolve, ms);
+	});
 
 /** Waits for the writer's next line after `since`; how long that took, or undefined on timeout. */
 async function nextLine(w: Writer, since: number, timeoutMs: number): Promise<number | undefined> {
@@ -128,10 +133,13 @@ describe('writers killed at random moments', () => {
 			}
 
 			first.child.kill('SIGKILL');
-			kills += await first.exited === 'SIGKILL' ? 1 : 0;
+			kills += (await first.exited) === 'SIGKILL' ? 1 : 0;
 			const died = performance.now();
 			function topLink() {
-				const names = fs.readdirSync(lockDir).filter(name => /^\d+$/.test(name)).map(Number);
+				const names = fs
+					.readdirSync(lockDir)
+					.filter(name => /^\d+$/.test(name))
+					.map(Number);
 				const top = Math.max(-1, ...names);
 				try {
 					return {top, target: top < 0 ? '' : fs.readlinkSync(path.join(lockDir, String(top)))};
@@ -145,7 +153,7 @@ describe('writers killed at random moments', () => {
 				// It died holding the lock, with three writers waiting: how long until one of them holds it?
 				staleLocks++;
 				while (topLink().top === left.top) {
-					assert.ok(performance.now() - died < 1000, 'nobody stepped past the dead writer\'s lock within 1 s');
+					assert.ok(performance.now() - died < 1000, "nobody stepped past the dead writer's lock within 1 s");
 					await pause(1);
 				}
 
@@ -155,13 +163,13 @@ describe('writers killed at random moments', () => {
 			// The others go on writing after the death.
 			for (const other of others) {
 				await other.firstLine;
-				assert.ok(await nextLine(other, died, 5000) !== undefined, 'a writer made no progress for 5 s after another was killed');
+				assert.ok((await nextLine(other, died, 5000)) !== undefined, 'a writer made no progress for 5 s after another was killed');
 			}
 
 			for (const other of others) {
 				await pause(Math.random() * 20);
 				other.child.kill('SIGKILL');
-				kills += await other.exited === 'SIGKILL' ? 1 : 0;
+				kills += (await other.exited) === 'SIGKILL' ? 1 : 0;
 			}
 
 			// What they left: a valid state file (the old machine or a new one), maybe a lock held by
@@ -176,16 +184,26 @@ describe('writers killed at random moments', () => {
 			// Every attempt line printed was a write done; a killed writer may have written once more
 			// without printing it. Fewer would be a lost update; more, one applied twice.
 			const printed = writers.reduce((sum, w) => sum + w.lines, 0);
-			assert.ok(after - before >= printed, `round ${rounds}: ${printed} writes reported, the state has ${after - before}: updates were lost`);
+			assert.ok(
+				after - before >= printed,
+				`round ${rounds}: ${printed} writes reported, the state has ${after - before}: updates were lost`,
+			);
 			assert.ok(after - before <= printed + writers.length, `round ${rounds}: ${printed} writes reported, the state has ${after - before}`);
 
 			// The next change: at once, whatever the killed writers left.
 			const nextStarted = performance.now();
-			updateMachine(state, stored => ({machine: step(stored!, {type: 'workload', op: rounds % 2 ? 'heavy' : 'normal'}, now).machine, result: undefined}));
+			updateMachine(state, stored => ({
+				machine: step(stored!, {type: 'workload', op: rounds % 2 ? 'heavy' : 'normal'}, now).machine,
+				result: undefined,
+			}));
 			const next = performance.now() - nextStarted;
 			worstNext = Math.max(worstNext, next);
 			assert.ok(next < 1000, `the next change waited ${next.toFixed(0)} ms`);
-			assert.deepEqual(fs.readdirSync(lockDir).filter(name => !/^\d+$/.test(name)), [], 'the next holder removed the leftovers');
+			assert.deepEqual(
+				fs.readdirSync(lockDir).filter(name => !/^\d+$/.test(name)),
+				[],
+				'the next holder removed the leftovers',
+			);
 			assert.deepEqual(temporaries(), [], 'the next writer removed the temporary files of killed writes');
 			assert.ok(fs.readdirSync(lockDir).length <= 1);
 			before = attempts(state);
@@ -193,7 +211,10 @@ describe('writers killed at random moments', () => {
 			// And now and then the next command is the CLI itself.
 			if (rounds % 10 === 1) {
 				const cliStarted = performance.now();
-				const result = spawnSync(process.execPath, [cliPath, '--workload', 'idle', '--state', state], {env: {...process.env, HAM_TUI_NOW: String(now)}, encoding: 'utf8'});
+				const result = spawnSync(process.execPath, [cliPath, '--workload', 'idle', '--state', state], {
+					env: {...process.env, HAM_TUI_NOW: String(now)},
+					encoding: 'utf8',
+				});
 				worstCli = Math.max(worstCli, performance.now() - cliStarted);
 				assert.equal(result.status, 0, result.stderr);
 				cliChecks++;
@@ -201,10 +222,12 @@ describe('writers killed at random moments', () => {
 		}
 
 		const seconds = (performance.now() - started) / 1000;
-		console.log(`# crash: ${kills} writers killed in ${rounds} rounds (${seconds.toFixed(1)} s); the state file was whole every time; `
-			+ `${staleLocks} times a writer died holding the lock while three waited: one held it within ${worstTakeover.toFixed(1)} ms at worst; `
-			+ `${deadHolders} rounds ended with the lock held by a dead writer, ${leftTemporaries} temporary files left; `
-			+ `the next change took at most ${worstNext.toFixed(1)} ms, the next CLI command at most ${worstCli.toFixed(0)} ms (${cliChecks} checked)`);
+		console.log(
+			`# crash: ${kills} writers killed in ${rounds} rounds (${seconds.toFixed(1)} s); the state file was whole every time; ` +
+				`${staleLocks} times a writer died holding the lock while three waited: one held it within ${worstTakeover.toFixed(1)} ms at worst; ` +
+				`${deadHolders} rounds ended with the lock held by a dead writer, ${leftTemporaries} temporary files left; ` +
+				`the next change took at most ${worstNext.toFixed(1)} ms, the next CLI command at most ${worstCli.toFixed(0)} ms (${cliChecks} checked)`,
+		);
 		assert.ok(kills >= minimumKills);
 	});
 
@@ -234,7 +257,10 @@ describe('writers killed at random moments', () => {
 
 		// Each took its turn: the waiters' queue hands a free lock to the earliest of them.
 		assert.ok(Math.max(...gaps) < 750, `a writer went ${Math.max(...gaps).toFixed(0)} ms without the lock`);
-		assert.ok(writers.every(w => w.lines > 20), writers.map(w => w.lines).join(', '));
+		assert.ok(
+			writers.every(w => w.lines > 20),
+			writers.map(w => w.lines).join(', '),
+		);
 	});
 });
 
@@ -296,7 +322,10 @@ describe('the lock', {concurrency: true}, () => {
 		plantLock(state, 3, `held:${process.ppid}.${startTime(process.ppid)}.${pidNamespace()}@${os.hostname()}`);
 		const started = performance.now();
 		// Waits its 10 s while the other tests of this group run.
-		const child = spawn(process.execPath, [cliPath, '--plug', '2:1G', '--state', state], {env: {...process.env, HAM_TUI_NOW: String(now)}, stdio: ['ignore', 'ignore', 'pipe']});
+		const child = spawn(process.execPath, [cliPath, '--plug', '2:1G', '--state', state], {
+			env: {...process.env, HAM_TUI_NOW: String(now)},
+			stdio: ['ignore', 'ignore', 'pipe'],
+		});
 		let stderr = '';
 		child.stderr.on('data', chunk => {
 			stderr += chunk;
@@ -306,11 +335,14 @@ describe('the lock', {concurrency: true}, () => {
 		});
 		const result = {status, stderr};
 		assert.equal(result.status, 3, result.stderr);
-		assert.match(result.stderr, new RegExp(`${state}: cannot change the state file: the lock .* has been held by process ${process.ppid} for more than 10 s`));
+		assert.match(
+			result.stderr,
+			new RegExp(`${state}: cannot change the state file: the lock .* has been held by process ${process.ppid} for more than 10 s`),
+		);
 		assert.ok(performance.now() - started > 9000);
 	});
 
-	test('an old-style lock file (a pid): a dead owner\'s is replaced, a live owner is waited for', () => {
+	test("an old-style lock file (a pid): a dead owner's is replaced, a live owner is waited for", () => {
 		const state = path.join(tempDir(), 'machine.json');
 		fs.writeFileSync(`${state}.lock`, String(deadPid()));
 		withLock(state, () => undefined);
@@ -326,7 +358,9 @@ describe('the lock', {concurrency: true}, () => {
 		assert.ok(timed(() => withLock(state, () => undefined)) < 100, 'and the outer lock was let go');
 	});
 
-	test('a state directory that cannot be written: a file problem, not a crash', {skip: process.getuid?.() === 0 ? 'root writes anywhere (the hostile tests run this as another user)' : false}, () => {
+	test('a state directory that cannot be written: a file problem, not a crash', {
+		skip: process.getuid?.() === 0 ? 'root writes anywhere (the hostile tests run this as another user)' : false,
+	}, () => {
 		const dir = tempDir();
 		fs.chmodSync(dir, 0o500);
 		assert.throws(() => updateMachine(path.join(dir, 'machine.json'), () => ({machine: undefined, result: 0})), FileProblem);
@@ -342,7 +376,9 @@ describe('the lock', {concurrency: true}, () => {
 			// A lock held by a dead writer, above everything, then six commands started together.
 			generation += 10;
 			plantLock(state, generation, `held:${deadPid()}.1.${pidNamespace()}@${os.hostname()}`);
-			const script = Array.from({length: processes}, () => `"${process.execPath}" "${cliPath}" --workload drop-caches --state "${state}" & `).join('') + 'wait';
+			const script =
+				Array.from({length: processes}, () => `"${process.execPath}" "${cliPath}" --workload drop-caches --state "${state}" & `).join('') +
+				'wait';
 			const result = spawnSync('bash', ['-c', script], {env: {...process.env, HAM_TUI_NOW: String(now)}, encoding: 'utf8'});
 			assert.equal(result.status, 0, result.stderr);
 			assert.equal(result.stdout.match(/caches dropped/g)?.length, processes, result.stderr);

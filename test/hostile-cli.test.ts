@@ -118,32 +118,63 @@ function shown(text: string): string {
 // Item 3: names the user gives are looked up as own entries only, never Object.prototype's.
 
 const prototypeNames = [
-	'__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf',
-	'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__lookupSetter__',
+	'__proto__',
+	'constructor',
+	'toString',
+	'hasOwnProperty',
+	'valueOf',
+	'isPrototypeOf',
+	'propertyIsEnumerable',
+	'toLocaleString',
+	'__defineGetter__',
+	'__lookupSetter__',
 ];
 /** For lookups that lower-case the name first: the variants that lower-case to a prototype name. */
 const caseVariants = prototypeNames.flatMap(name => [name, name.toUpperCase(), name[0]!.toUpperCase() + name.slice(1)]);
 
-describe('names from the command line that are Object.prototype\'s: refused, nothing changed', {concurrency: 2}, () => {
+describe("names from the command line that are Object.prototype's: refused, nothing changed", {concurrency: 2}, () => {
 	test('--plug SLOT:SIZE:MODE (the mode, lower-cased)', async t => {
-		await allRefusedOnState(t, caseVariants.map(name => [['--plug', `3:1G:${name}`], new RegExp(`^ham-tui: unknown module mode "${shown(name)}": hot-add or mirror$`)]));
+		await allRefusedOnState(
+			t,
+			caseVariants.map(name => [
+				['--plug', `3:1G:${name}`],
+				new RegExp(`^ham-tui: unknown module mode "${shown(name)}": hot-add or mirror$`),
+			]),
+		);
 	});
 
 	test('--driver OP', async t => {
-		await allRefusedOnState(t, caseVariants.map(name => [['--driver', name], new RegExp(`^ham-tui: --driver takes start, stop or reinstall, not "${shown(name)}"$`)]));
+		await allRefusedOnState(
+			t,
+			caseVariants.map(name => [
+				['--driver', name],
+				new RegExp(`^ham-tui: --driver takes start, stop or reinstall, not "${shown(name)}"$`),
+			]),
+		);
 	});
 
 	test('--workload OP', async t => {
-		await allRefusedOnState(t, caseVariants.map(name => [['--workload', name], new RegExp(`^ham-tui: --workload takes drop-caches, idle, normal, heavy, peak; not "${shown(name)}"$`)]));
+		await allRefusedOnState(
+			t,
+			caseVariants.map(name => [
+				['--workload', name],
+				new RegExp(`^ham-tui: --workload takes drop-caches, idle, normal, heavy, peak; not "${shown(name)}"$`),
+			]),
+		);
 	});
 
 	test('--reset --preset NAME', async t => {
-		await allRefusedOnState(t, caseVariants.map(name => [['--reset', '--preset', name], new RegExp(`^ham-tui: unknown preset "${shown(name)}" \\(presets: `)]));
+		await allRefusedOnState(
+			t,
+			caseVariants.map(name => [['--reset', '--preset', name], new RegExp(`^ham-tui: unknown preset "${shown(name)}" \\(presets: `)]),
+		);
 	});
 
-	test('flag names: --NAME, --NAME=1, -NAME, and yargs\' dotted and negated forms', async t => {
+	test("flag names: --NAME, --NAME=1, -NAME, and yargs' dotted and negated forms", async t => {
 		await allRefusedOnState(t, [
-			...caseVariants.flatMap(name => [`--${name}`, `--${name}=1`, `-${name}`]).map((flag): Case => [[flag], new RegExp(`^ham-tui: Unknown flag "${shown(flag.split('=')[0]!)}"$`)]),
+			...caseVariants
+				.flatMap(name => [`--${name}`, `--${name}=1`, `-${name}`])
+				.map((flag): Case => [[flag], new RegExp(`^ham-tui: Unknown flag "${shown(flag.split('=')[0]!)}"$`)]),
 			[['--constructor.prototype.polluted=1'], /^ham-tui: Unknown flag "--constructor\.prototype\.polluted"$/],
 			[['--__proto__.status'], /^ham-tui: Unknown flag "--__proto__\.status"$/],
 			[['--no-status'], /^ham-tui: Unknown flag "--no-status"$/],
@@ -153,21 +184,46 @@ describe('names from the command line that are Object.prototype\'s: refused, not
 
 	test('--online-type TYPE on a real machine: refused before a block is touched', async t => {
 		const target = sysrootTarget(t);
-		await allRefused(target, prototypeNames.flatMap(name => [
-			[['--integrate', '--online-type', name], new RegExp(`^ham-tui: --online-type takes online, online_movable or online_kernel, not "${shown(name)}"$`)],
-			[['--integrate', '--dry-run', `--online-type=${name}`], /^ham-tui: --online-type takes online, online_movable or online_kernel, not "/],
-		] satisfies Case[]));
+		await allRefused(
+			target,
+			prototypeNames.flatMap(
+				name =>
+					[
+						[
+							['--integrate', '--online-type', name],
+							new RegExp(`^ham-tui: --online-type takes online, online_movable or online_kernel, not "${shown(name)}"$`),
+						],
+						[
+							['--integrate', '--dry-run', `--online-type=${name}`],
+							/^ham-tui: --online-type takes online, online_movable or online_kernel, not "/,
+						],
+					] satisfies Case[],
+			),
+		);
 	});
 });
 
 // ---------------------------------------------------------------------------------------------
 // Item 14: every usage error, the parser's too, is one clean `ham-tui:` line and the pointer.
 
-describe('the parser\'s own errors: one clean line, the pointer to --help, exit 2, nothing changed', {concurrency: 2}, () => {
+describe("the parser's own errors: one clean line, the pointer to --help, exit 2, nothing changed", {concurrency: 2}, () => {
 	test('unknown flags, with escape sequences and newlines in them', async t => {
 		const flags = [
-			'--x\u001B]0;PWNED\u0007', '--bogus', '--x\nham-tui: forged line', '--\u009B31mred', '--x\r\u001B[2K',
-			'-x', '-X', '-\u001B[2J', '-hx', '-Vh', '-5x', `--${'a'.repeat(5000)}`, '---status', '--Status', '--STATUS',
+			'--x\u001B]0;PWNED\u0007',
+			'--bogus',
+			'--x\nham-tui: forged line',
+			'--\u009B31mred',
+			'--x\r\u001B[2K',
+			'-x',
+			'-X',
+			'-\u001B[2J',
+			'-hx',
+			'-Vh',
+			'-5x',
+			`--${'a'.repeat(5000)}`,
+			'---status',
+			'--Status',
+			'--STATUS',
 		];
 		await allRefusedOnState(t, [
 			...flags.map((flag): Case => [[flag], new RegExp(`^ham-tui: Unknown flag "${shown(flag)}"$`)]),
@@ -247,10 +303,20 @@ describe('--help and --version win over every other flag, and touch nothing', {c
 		assert.match(alone.stdout, /Usage\n {4}\$ ham-tui {2}/);
 		const before = snapshot(target.dir);
 		const lines = [
-			['-h'], ['--help', '--status'], ['--status', '--help'], ['--status', '--state', target.state, '--help'],
-			['--json', '--state', fresh, '-h'], ['--plug', '2:1G', '--state', target.state, '--help'], ['--reset', '--state', target.state, '-h'],
-			['--bogus', '--help'], ['--help', '--bogus'], ['--status', '--plug', '2:1G', '--help'], ['--integrate', '--attempts', 'x', '--help'],
-			['--state', '--help'], ['--help', '--version'], ['-h', '-V'],
+			['-h'],
+			['--help', '--status'],
+			['--status', '--help'],
+			['--status', '--state', target.state, '--help'],
+			['--json', '--state', fresh, '-h'],
+			['--plug', '2:1G', '--state', target.state, '--help'],
+			['--reset', '--state', target.state, '-h'],
+			['--bogus', '--help'],
+			['--help', '--bogus'],
+			['--status', '--plug', '2:1G', '--help'],
+			['--integrate', '--attempts', 'x', '--help'],
+			['--state', '--help'],
+			['--help', '--version'],
+			['-h', '-V'],
 		];
 		const results = await mapLimited(lines, 3, args => cli(args));
 		for (const [index, result] of results.entries()) {
@@ -267,9 +333,18 @@ describe('--help and --version win over every other flag, and touch nothing', {c
 		const fresh = path.join(target.dir, 'never-made.json');
 		const before = snapshot(target.dir);
 		const lines = [
-			['--version'], ['-V'], ['--state', fresh, '--version'], ['--state', target.state, '--version'], ['--version', '--status'],
-			['--status', '--version'], ['--status', '--state', target.state, '-V'], ['--reset', '--state', target.state, '--version'],
-			['--version', '--plug'], ['--version', '--help'], ['-V', '-h'], ['--sysfs', '--version'],
+			['--version'],
+			['-V'],
+			['--state', fresh, '--version'],
+			['--state', target.state, '--version'],
+			['--version', '--status'],
+			['--status', '--version'],
+			['--status', '--state', target.state, '-V'],
+			['--reset', '--state', target.state, '--version'],
+			['--version', '--plug'],
+			['--version', '--help'],
+			['-V', '-h'],
+			['--sysfs', '--version'],
 		];
 		const results = await mapLimited(lines, 3, args => cli(args));
 		for (const [index, result] of results.entries()) {
@@ -284,30 +359,72 @@ describe('--help and --version win over every other flag, and touch nothing', {c
 // Item 17b: one number syntax for every numeric flag (and HAM_TUI_NOW): decimal digits.
 
 const badNumbers = [
-	'0x10', '0X10', '0b1', '0o7', '1e1', '1E1', '+5', ' 5', '5 ', '\t5', '5\n', '1_000', '1,5', '5.', '.5', '1..5', '1.2.3',
-	'Infinity', '-Infinity', 'NaN', '\uFF15', '\u0663', '', '-1', '-0', '0x', 'five', '5\u001B[31m',
+	'0x10',
+	'0X10',
+	'0b1',
+	'0o7',
+	'1e1',
+	'1E1',
+	'+5',
+	' 5',
+	'5 ',
+	'\t5',
+	'5\n',
+	'1_000',
+	'1,5',
+	'5.',
+	'.5',
+	'1..5',
+	'1.2.3',
+	'Infinity',
+	'-Infinity',
+	'NaN',
+	'\uFF15',
+	'\u0663',
+	'',
+	'-1',
+	'-0',
+	'0x',
+	'five',
+	'5\u001B[31m',
 ];
 
 describe('numbers: decimal digits only, the same rule and words for every numeric flag', {concurrency: 2}, () => {
 	test('--attempts, --seed, SLOT: whole numbers; each message gives the range', async t => {
-		await allRefusedOnState(t, badNumbers.flatMap((text): Case[] => [
-			[['--integrate', `--attempts=${text}`], new RegExp(`^ham-tui: --attempts must be a whole number from 1 to 1000, not "${shown(text)}"$`)],
-			[['--reset', `--seed=${text}`], new RegExp(`^ham-tui: --seed must be a whole number from 0 to 4294967295, not "${shown(text)}"$`)],
-			[[`--unplug=${text}`], new RegExp(`^ham-tui: SLOT must be a whole number, not "${shown(text)}"$`)],
-			[[`--plug=${text}:1G`], new RegExp(`^ham-tui: SLOT must be a whole number, not "${shown(text)}"$`)],
-		]));
+		await allRefusedOnState(
+			t,
+			badNumbers.flatMap((text): Case[] => [
+				[
+					['--integrate', `--attempts=${text}`],
+					new RegExp(`^ham-tui: --attempts must be a whole number from 1 to 1000, not "${shown(text)}"$`),
+				],
+				[['--reset', `--seed=${text}`], new RegExp(`^ham-tui: --seed must be a whole number from 0 to 4294967295, not "${shown(text)}"$`)],
+				[[`--unplug=${text}`], new RegExp(`^ham-tui: SLOT must be a whole number, not "${shown(text)}"$`)],
+				[[`--plug=${text}:1G`], new RegExp(`^ham-tui: SLOT must be a whole number, not "${shown(text)}"$`)],
+			]),
+		);
 	});
 
 	test('--interval: decimal seconds, a fraction allowed', async t => {
-		await allRefusedOnState(t, badNumbers.map((text): Case =>
-			[['--integrate', `--interval=${text}`], new RegExp(`^ham-tui: --interval must be a number of seconds from 0 to 86400, not "${shown(text)}"$`)]));
+		await allRefusedOnState(
+			t,
+			badNumbers.map(
+				(text): Case => [
+					['--integrate', `--interval=${text}`],
+					new RegExp(`^ham-tui: --interval must be a number of seconds from 0 to 86400, not "${shown(text)}"$`),
+				],
+			),
+		);
 	});
 
 	test('out of range: the range and the number, in the same words', async t => {
 		await allRefusedOnState(t, [
 			[['--integrate', '--attempts', '0'], /^ham-tui: --attempts must be from 1 to 1000, not 0$/],
 			[['--integrate', '--attempts', '1001'], /^ham-tui: --attempts must be from 1 to 1000, not 1001$/],
-			[['--integrate', '--attempts', '99999999999999999999999'], /^ham-tui: --attempts must be from 1 to 1000, not 99999999999999999999999$/],
+			[
+				['--integrate', '--attempts', '99999999999999999999999'],
+				/^ham-tui: --attempts must be from 1 to 1000, not 99999999999999999999999$/,
+			],
 			[['--integrate', '--interval', '86400.5'], /^ham-tui: --interval must be a number of seconds from 0 to 86400, not 86400\.5$/],
 			[['--reset', '--seed', '4294967296'], /^ham-tui: --seed must be from 0 to 4294967295, not 4294967296$/],
 			[['--unplug', '0'], /^ham-tui: SLOT must be from 1 to 65536, not 0$/],
@@ -320,7 +437,13 @@ describe('numbers: decimal digits only, the same rule and words for every numeri
 
 	test('the accepted forms: digits, leading zeros, a fraction of a second', async t => {
 		const target = await stateTarget(t);
-		for (const args of [['--integrate', '--interval', '0.25', '--attempts', '002'], ['--integrate', '--interval', '86400'], ['--integrate', '--interval', '0'], ['--reset', '--seed', '4294967295'], ['--reset', '--seed', '0']]) {
+		for (const args of [
+			['--integrate', '--interval', '0.25', '--attempts', '002'],
+			['--integrate', '--interval', '86400'],
+			['--integrate', '--interval', '0'],
+			['--reset', '--seed', '4294967295'],
+			['--reset', '--seed', '0'],
+		]) {
 			const result = await cli(target.args(args));
 			assert.notEqual(result.code, 2, `${JSON.stringify(args)}: ${result.stderr}`);
 		}
@@ -328,8 +451,33 @@ describe('numbers: decimal digits only, the same rule and words for every numeri
 
 	test('HAM_TUI_NOW: the same digits, one clean line', async t => {
 		const target = await stateTarget(t);
-		const bad = [' 12', '12 ', '12\n', '+12', '1e3', '0x10', '1_000', 'Infinity', 'NaN', '-1', '12.', '.5', '12\u001B[31m', '1\n2', '\uFF11'];
-		await allRefused(target, bad.map((text): Case => [['--status'], new RegExp(`^ham-tui: HAM_TUI_NOW must be seconds since the epoch, from 0 to \\d+, not "${shown(text)}"$`), {HAM_TUI_NOW: text}]));
+		const bad = [
+			' 12',
+			'12 ',
+			'12\n',
+			'+12',
+			'1e3',
+			'0x10',
+			'1_000',
+			'Infinity',
+			'NaN',
+			'-1',
+			'12.',
+			'.5',
+			'12\u001B[31m',
+			'1\n2',
+			'\uFF11',
+		];
+		await allRefused(
+			target,
+			bad.map(
+				(text): Case => [
+					['--status'],
+					new RegExp(`^ham-tui: HAM_TUI_NOW must be seconds since the epoch, from 0 to \\d+, not "${shown(text)}"$`),
+					{HAM_TUI_NOW: text},
+				],
+			),
+		);
 		for (const text of ['0', '1000000.5', '0001000000']) {
 			assert.equal((await cli(target.args(['--status']), {HAM_TUI_NOW: text})).code, 0, text);
 		}
@@ -344,27 +492,46 @@ function attemptPairs(stdout: string): Array<[number, number]> {
 	return [...stdout.matchAll(/^attempt (\d+)\/\d+: region (\d+) /gm)].map(match => [Number(match[1]), Number(match[2])]);
 }
 
-describe('--integrate with a fixed clock: each attempt\'s lines once, numbered in order', {concurrency: 2}, () => {
+describe("--integrate with a fixed clock: each attempt's lines once, numbered in order", {concurrency: 2}, () => {
 	// Two modules still being scrubbed under peak load: the scrubs end during the simulated waits
 	// (or before the first attempt), and the driver's own try then must not show as a second line.
-	for (const [interval, later] of [['86400', 0], ['600', 0], ['1', 0], ['10', 100_000]] as const) {
+	for (const [interval, later] of [
+		['86400', 0],
+		['600', 0],
+		['1', 0],
+		['10', 100_000],
+	] as const) {
 		test(`--attempts 5 --interval ${interval}${later ? `, ${later} s after the plugs` : ''}`, async t => {
 			const dir = tempDir();
 			t.after(() => fs.rmSync(dir, {recursive: true, force: true}));
 			const state = path.join(dir, 'machine.json');
-			for (const args of [['--plug', '2:1G'], ['--plug', '3:1G'], ['--workload', 'peak']]) {
+			for (const args of [
+				['--plug', '2:1G'],
+				['--plug', '3:1G'],
+				['--workload', 'peak'],
+			]) {
 				assert.equal((await cli([...args, '--state', state])).code, 0);
 			}
 
-			const result = await cli(['--integrate', '--attempts', '5', '--interval', interval, '--state', state], {HAM_TUI_NOW: String(now + later)});
+			const result = await cli(['--integrate', '--attempts', '5', '--interval', interval, '--state', state], {
+				HAM_TUI_NOW: String(now + later),
+			});
 			assert.ok([0, 1, 64].includes(result.code!), result.stderr);
 			const pairs = attemptPairs(result.stdout);
 			const keys = pairs.map(([attempt, region]) => `${attempt}/${region}`);
 			assert.deepEqual(keys, [...new Set(keys)], `a region shown twice in one attempt:\n${result.stdout}`);
 			const numbers = [...new Set(pairs.map(([attempt]) => attempt))];
-			assert.deepEqual(numbers, numbers.map((_, index) => index + 1), `attempts numbered 1, 2, ... in order:\n${result.stdout}`);
+			assert.deepEqual(
+				numbers,
+				numbers.map((_, index) => index + 1),
+				`attempts numbered 1, 2, ... in order:\n${result.stdout}`,
+			);
 			const enabled = result.stdout.split('\n').filter(line => line.startsWith('attempt ') && line.endsWith(': ENABLED')).length;
-			assert.match(result.stdout, new RegExp(`^integrate: ${enabled} region\\(s\\) enabled, `, 'm'), 'the summary counts the ENABLED lines');
+			assert.match(
+				result.stdout,
+				new RegExp(`^integrate: ${enabled} region\\(s\\) enabled, `, 'm'),
+				'the summary counts the ENABLED lines',
+			);
 		});
 	}
 });

@@ -30,8 +30,13 @@ function tree(root: string): Record<string, string> {
 		for (const name of fs.readdirSync(path.join(root, relative))) {
 			const entry = path.join(relative, name);
 			const stat = fs.lstatSync(path.join(root, entry));
-			entries[entry] = stat.isSymbolicLink() ? `-> ${fs.readlinkSync(path.join(root, entry))}`
-				: stat.isDirectory() ? 'dir' : stat.isFile() ? `file ${stat.ino} ${fs.readFileSync(path.join(root, entry), 'utf8').length}` : `other ${stat.mode}`;
+			entries[entry] = stat.isSymbolicLink()
+				? `-> ${fs.readlinkSync(path.join(root, entry))}`
+				: stat.isDirectory()
+					? 'dir'
+					: stat.isFile()
+						? `file ${stat.ino} ${fs.readFileSync(path.join(root, entry), 'utf8').length}`
+						: `other ${stat.mode}`;
 			if (stat.isDirectory()) {
 				walk(entry);
 			}
@@ -43,7 +48,9 @@ function tree(root: string): Record<string, string> {
 }
 
 function without(entries: Record<string, string>, ...prefixes: string[]): Record<string, string> {
-	return Object.fromEntries(Object.entries(entries).filter(([name]) => !prefixes.some(prefix => name === prefix || name.startsWith(`${prefix}/`))));
+	return Object.fromEntries(
+		Object.entries(entries).filter(([name]) => !prefixes.some(prefix => name === prefix || name.startsWith(`${prefix}/`))),
+	);
 }
 
 function mkfifo(file: string): void {
@@ -55,11 +62,19 @@ function machine() {
 }
 
 describe('a write touches the state file and its lock directory, nothing else', () => {
-	test('the user\'s files beside the state file survive every change (another machine, backups, odd names)', async () => {
+	test("the user's files beside the state file survive every change (another machine, backups, odd names)", async () => {
 		const home = dir();
 		const state = path.join(home, 'lab.json');
 		assert.equal((await cli('--state', `${state}.2`, '--reset')).code, 0);
-		for (const name of ['lab.json.1', 'lab.json.bad', 'lab.json.cafe', 'lab.json.12345678', 'lab.json.4294967295', 'lab.json.tmp', 'lab.json.bad-old']) {
+		for (const name of [
+			'lab.json.1',
+			'lab.json.bad',
+			'lab.json.cafe',
+			'lab.json.12345678',
+			'lab.json.4294967295',
+			'lab.json.tmp',
+			'lab.json.bad-old',
+		]) {
 			fs.writeFileSync(path.join(home, name), `keep ${name}`);
 		}
 
@@ -67,14 +82,21 @@ describe('a write touches the state file and its lock directory, nothing else', 
 		fs.writeFileSync(path.join(home, 'lab.json.abcdef', 'inside'), 'keep');
 		assert.equal((await cli('--state', state, '--reset')).code, 0);
 		const before = without(tree(home), 'lab.json', 'lab.json.lock');
-		for (const args of [['--workload', 'idle'], ['--plug', '2:1G'], ['--integrate'], ['--driver', 'stop'], ['--driver', 'start'], ['--reset']]) {
+		for (const args of [
+			['--workload', 'idle'],
+			['--plug', '2:1G'],
+			['--integrate'],
+			['--driver', 'stop'],
+			['--driver', 'start'],
+			['--reset'],
+		]) {
 			const result = await cli('--state', state, ...args);
 			assert.ok(result.code === 0 || result.code === 1, `${args.join(' ')}: ${result.stderr}`);
 			assert.deepEqual(without(tree(home), 'lab.json', 'lab.json.lock'), before, `${args.join(' ')} touched a file beside the state file`);
 		}
 	});
 
-	test('a killed writer\'s temporary file (in the lock directory) is removed by the next write, and only ours are', async () => {
+	test("a killed writer's temporary file (in the lock directory) is removed by the next write, and only ours are", async () => {
 		const home = dir();
 		const state = path.join(home, 'machine.json');
 		writeMachine(state, machine());
@@ -136,24 +158,33 @@ describe('a read writes nothing; only the default directory is ever made', () =>
 describe('a success never writes a state the next command refuses', () => {
 	/** A state file edited to the edge of a bound; a change either works (and the next read does) or is refused, unwritten. */
 	const edges: Array<[string, (m: ReturnType<typeof machine>) => void]> = [
-		['driver.nextRegionId at its bound', m => {
-			m.driver.nextRegionId = 4_294_967_295;
-		}],
-		['the clock a second before the year 10000', m => {
-			m.now = maxSeconds - 1;
-			m.kernel.bootedAt = maxSeconds - 2;
-			for (const line of m.log) {
-				line.t = maxSeconds - 2;
-			}
-		}],
-		['a scrub of a year per GiB', m => {
-			m.spec.controller.scrubSecondsPerGiB = 31_536_000;
-			m.now = maxSeconds - 40_000_000;
-			m.kernel.bootedAt = m.now;
-			for (const line of m.log) {
-				line.t = m.now;
-			}
-		}],
+		[
+			'driver.nextRegionId at its bound',
+			m => {
+				m.driver.nextRegionId = 4_294_967_295;
+			},
+		],
+		[
+			'the clock a second before the year 10000',
+			m => {
+				m.now = maxSeconds - 1;
+				m.kernel.bootedAt = maxSeconds - 2;
+				for (const line of m.log) {
+					line.t = maxSeconds - 2;
+				}
+			},
+		],
+		[
+			'a scrub of a year per GiB',
+			m => {
+				m.spec.controller.scrubSecondsPerGiB = 31_536_000;
+				m.now = maxSeconds - 40_000_000;
+				m.kernel.bootedAt = m.now;
+				for (const line of m.log) {
+					line.t = m.now;
+				}
+			},
+		],
 	];
 	for (const [what, edit] of edges) {
 		test(what, async () => {
@@ -163,9 +194,18 @@ describe('a success never writes a state the next command refuses', () => {
 			edit(edited);
 			fs.writeFileSync(state, JSON.stringify(edited));
 			assert.ok(readMachine(state), 'the edited state is one this ham-tui reads');
-			for (const args of [['--plug', '2:1G'], ['--plug', '3:1G'], ['--integrate'], ['--driver', 'stop'], ['--driver', 'start'], ['--workload', 'drop-caches']]) {
+			for (const args of [
+				['--plug', '2:1G'],
+				['--plug', '3:1G'],
+				['--integrate'],
+				['--driver', 'stop'],
+				['--driver', 'start'],
+				['--workload', 'drop-caches'],
+			]) {
 				const before = fs.readFileSync(state, 'utf8');
-				const result = await runProcess(process.execPath, [cliPath, '--state', state, ...args], {HAM_TUI_NOW: String(Math.max(edited.now, now))});
+				const result = await runProcess(process.execPath, [cliPath, '--state', state, ...args], {
+					HAM_TUI_NOW: String(Math.max(edited.now, now)),
+				});
 				if (result.code !== 0) {
 					assert.equal(fs.readFileSync(state, 'utf8'), before, `${args.join(' ')} failed (${result.code}) but wrote`);
 				}
@@ -176,7 +216,11 @@ describe('a success never writes a state the next command refuses', () => {
 				}
 
 				const status = await cli('--state', state, '--json');
-				assert.equal(status.code, 0, `after ${args.join(' ')} (exit ${result.code}: ${result.stderr.trim()}), the next read: ${status.stderr}`);
+				assert.equal(
+					status.code,
+					0,
+					`after ${args.join(' ')} (exit ${result.code}: ${result.stderr.trim()}), the next read: ${status.stderr}`,
+				);
 			}
 		});
 	}
@@ -218,7 +262,14 @@ describe('the lock directory, whatever is in it', () => {
 		const kinds: Array<[string, (file: string) => void]> = [
 			['a FIFO', mkfifo],
 			['a symbolic link', file => fs.symlinkSync('/tmp', file)],
-			['a socket', file => assert.equal(spawnSync('python3', ['-c', `import socket; socket.socket(socket.AF_UNIX).bind(${JSON.stringify(file)})`]).status, 0)],
+			[
+				'a socket',
+				file =>
+					assert.equal(
+						spawnSync('python3', ['-c', `import socket; socket.socket(socket.AF_UNIX).bind(${JSON.stringify(file)})`]).status,
+						0,
+					),
+			],
 		];
 		for (const [kind, make] of kinds) {
 			const home = dir();
@@ -246,12 +297,26 @@ describe('the lock directory, whatever is in it', () => {
 	});
 
 	test('directories, FIFOs, files and sockets inside it, under every name it uses, are stepped past', async () => {
-		const names = ['0', '7', '8', '99', 'want-000000000000001-1', `want-${String(Date.now()).padStart(15, '0')}-1`, 'write-1-0123456789abcdef', 'free', '007', 'held:1.2.3@x'];
+		const names = [
+			'0',
+			'7',
+			'8',
+			'99',
+			'want-000000000000001-1',
+			`want-${String(Date.now()).padStart(15, '0')}-1`,
+			'write-1-0123456789abcdef',
+			'free',
+			'007',
+			'held:1.2.3@x',
+		];
 		const makers: Array<[string, (file: string) => void]> = [
-			['directory', file => {
-				fs.mkdirSync(file);
-				fs.writeFileSync(path.join(file, 'inside'), 'x');
-			}],
+			[
+				'directory',
+				file => {
+					fs.mkdirSync(file);
+					fs.writeFileSync(path.join(file, 'inside'), 'x');
+				},
+			],
 			['FIFO', mkfifo],
 			['file', file => fs.writeFileSync(file, `${process.pid}`)],
 		];
@@ -311,7 +376,13 @@ function holdAs(state: string, pid: number): void {
 	const self = realLockSystem.self();
 	const lock = lockDirectory(state);
 	fs.mkdirSync(lock, {recursive: true});
-	const top = Math.max(-1, ...fs.readdirSync(lock).filter(name => /^\d+$/.test(name)).map(Number));
+	const top = Math.max(
+		-1,
+		...fs
+			.readdirSync(lock)
+			.filter(name => /^\d+$/.test(name))
+			.map(Number),
+	);
 	fs.symlinkSync(`held:${pid}.${start}.${self.pidns}@${self.host}`, path.join(lock, String(top + 1)));
 }
 
@@ -320,13 +391,22 @@ describe('who holds the lock', () => {
 		const state = path.join(dir(), 'machine.json');
 		writeMachine(state, machine());
 		// The parent never waits for its child, so the killed child stays a zombie.
-		const parent = spawn('python3', ['-c', 'import os, signal, sys, time\npid = os.fork()\nif pid == 0:\n    time.sleep(60)\n    os._exit(0)\nprint(pid, flush=True)\ntime.sleep(60)'], {stdio: ['ignore', 'pipe', 'inherit']});
+		const parent = spawn(
+			'python3',
+			[
+				'-c',
+				'import os, signal, sys, time\npid = os.fork()\nif pid == 0:\n    time.sleep(60)\n    os._exit(0)\nprint(pid, flush=True)\ntime.sleep(60)',
+			],
+			{stdio: ['ignore', 'pipe', 'inherit']},
+		);
 		try {
-			const pid = Number(await new Promise<string>(resolve => {
-				parent.stdout.once('data', chunk => {
-					resolve(String(chunk).trim());
-				});
-			}));
+			const pid = Number(
+				await new Promise<string>(resolve => {
+					parent.stdout.once('data', chunk => {
+						resolve(String(chunk).trim());
+					});
+				}),
+			);
 			holdAs(state, pid);
 			process.kill(pid, 'SIGKILL');
 			for (let tries = 0; !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')); tries++) {
@@ -343,19 +423,24 @@ describe('who holds the lock', () => {
 		}
 	});
 
-	test('the time limit is one holder\'s hold, not the whole wait: a queue that moves is waited for', () => {
+	test("the time limit is one holder's hold, not the whole wait: a queue that moves is waited for", () => {
 		const state = path.join(dir(), 'machine.json');
 		writeMachine(state, machine());
 		let clock = 0;
 		const alive = new Set<number>();
-		const system: LockSystem = {...realLockSystem, now: () => clock, process: pid => alive.has(pid) ? {state: 'S', start: '-'} : 'none'};
+		const system: LockSystem = {...realLockSystem, now: () => clock, process: pid => (alive.has(pid) ? {state: 'S', start: '-'} : 'none')};
 		const wait = new LockWait(state, {waitMs: 10_000, system});
 		// Twelve holders one after another, 4 s each: 48 s of waiting, nobody past 10 s.
 		for (let holder = 0; holder < 12; holder++) {
 			const pid = 900_000 + holder;
 			alive.add(pid);
 			const lock = lockDirectory(state);
-			const top = Math.max(...fs.readdirSync(lock).filter(name => /^\d+$/.test(name)).map(Number));
+			const top = Math.max(
+				...fs
+					.readdirSync(lock)
+					.filter(name => /^\d+$/.test(name))
+					.map(Number),
+			);
 			fs.symlinkSync(`held:${pid}.-.${realLockSystem.self().pidns}@${realLockSystem.self().host}`, path.join(lock, String(top + 1)));
 			for (let second = 0; second < 4; second++) {
 				const step = wait.step();
@@ -373,7 +458,12 @@ describe('who holds the lock', () => {
 		const stuck = 910_000;
 		alive.add(stuck);
 		const lock = lockDirectory(state);
-		const top = Math.max(...fs.readdirSync(lock).filter(name => /^\d+$/.test(name)).map(Number));
+		const top = Math.max(
+			...fs
+				.readdirSync(lock)
+				.filter(name => /^\d+$/.test(name))
+				.map(Number),
+		);
 		fs.symlinkSync(`held:${stuck}.-.${realLockSystem.self().pidns}@${realLockSystem.self().host}`, path.join(lock, String(top + 1)));
 		const late = new LockWait(state, {waitMs: 10_000, system});
 		assert.equal(late.step().taken, false);
@@ -396,7 +486,10 @@ describe('who holds the lock', () => {
 			assert.equal(result.code, 3);
 			assert.match(result.stderr, new RegExp(`held by process ${holder.pid} for more than 10 s`));
 			assert.ok(waited > 9000 && waited < 15_000, `waited ${waited} ms`);
-			assert.deepEqual(fs.readdirSync(lockDirectory(state)).filter(name => name.startsWith('want-')), []);
+			assert.deepEqual(
+				fs.readdirSync(lockDirectory(state)).filter(name => name.startsWith('want-')),
+				[],
+			);
 		} finally {
 			holder.kill('SIGKILL');
 		}

@@ -5,7 +5,22 @@
 // and sizes past 2^53 are refused, never shown rounded (16); and a read never writes.
 import assert from 'node:assert/strict';
 import {type ChildProcess, execFileSync, spawn, spawnSync} from 'node:child_process';
-import {closeSync, constants, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, rmSync, symlinkSync, truncateSync, writeFileSync} from 'node:fs';
+import {
+	closeSync,
+	constants,
+	linkSync,
+	lstatSync,
+	mkdirSync,
+	openSync,
+	readdirSync,
+	readFileSync,
+	readlinkSync,
+	readSync,
+	rmSync,
+	symlinkSync,
+	truncateSync,
+	writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
@@ -63,7 +78,7 @@ function ham(args: string[], env: Record<string, string> = {}): Run {
 
 const state = (memory: string, block: number) => readFileSync(path.join(memory, `memory${block}/state`), 'utf8');
 
-describe('7. --integrate writes a block\'s own state file only, through no link', () => {
+describe("7. --integrate writes a block's own state file only, through no link", () => {
 	const links = [
 		['a link', symlinkSync, 'state is a symbolic link, not followed'],
 		['a hard link', linkSync, 'state has 2 names (a hard link), not written'],
@@ -89,18 +104,24 @@ describe('7. --integrate writes a block\'s own state file only, through no link'
 		symlinkSync(elsewhere, path.join(memory, 'memory1'));
 		const result = ham(['--integrate', '--sysroot', sysroot]);
 		assert.equal(result.code, 64, result.err);
-		assert.equal(result.out, [
-			'attempt 1/1: block 0 (0x00000000-0x07ffffff): online',
-			'attempt 1/1: block 1 (0x08000000-0x0fffffff): FAILED: memory1 is a symbolic link, not followed [no retry can help]',
-			'integrate: stopping, no retry can help the 1 block(s) left offline',
-			'integrate: 1 of 2 offline block(s) onlined (128M of 256M), 1 still offline (blocks 1: memory1 is a symbolic link, not followed)',
-			'',
-		].join('\n'));
+		assert.equal(
+			result.out,
+			[
+				'attempt 1/1: block 0 (0x00000000-0x07ffffff): online',
+				'attempt 1/1: block 1 (0x08000000-0x0fffffff): FAILED: memory1 is a symbolic link, not followed [no retry can help]',
+				'integrate: stopping, no retry can help the 1 block(s) left offline',
+				'integrate: 1 of 2 offline block(s) onlined (128M of 256M), 1 still offline (blocks 1: memory1 is a symbolic link, not followed)',
+				'',
+			].join('\n'),
+		);
 		assert.equal(readFileSync(path.join(elsewhere, 'state'), 'utf8'), 'offline\n');
 		assert.equal(state(memory, 0), 'online');
 	});
 
-	for (const [link, what] of [['sys/devices/system/memory', 'memory'], ['sys', 'sys']] as const) {
+	for (const [link, what] of [
+		['sys/devices/system/memory', 'memory'],
+		['sys', 'sys'],
+	] as const) {
 		test(`a link on the way to the blocks (${link}): every write refused, exit 1`, () => {
 			const real = tree({blocks: run(0, 2, {state: 'offline'})});
 			const sysroot = path.join(scratch.sysroot, `t${count++}`);
@@ -108,7 +129,10 @@ describe('7. --integrate writes a block\'s own state file only, through no link'
 			symlinkSync(path.join(real.sysroot, link), path.join(sysroot, link));
 			const result = ham(['--integrate', '--sysroot', sysroot]);
 			assert.equal(result.code, 1, result.err);
-			assert.match(result.out, new RegExp(`^attempt 1/1: blocks 0-1 \\(.*\\): FAILED: ${what} is a symbolic link, not followed \\[no retry can help\\]$`, 'm'));
+			assert.match(
+				result.out,
+				new RegExp(`^attempt 1/1: blocks 0-1 \\(.*\\): FAILED: ${what} is a symbolic link, not followed \\[no retry can help\\]$`, 'm'),
+			);
 			assert.deepEqual([state(real.memory, 0), state(real.memory, 1)], ['offline\n', 'offline\n']);
 		});
 	}
@@ -199,7 +223,7 @@ describe('7. --integrate writes a block\'s own state file only, through no link'
 		assert.equal(readFileSync(target.file, 'utf8'), target.content);
 	});
 
-	test('onlining writes nothing but the offline blocks\' state files', () => {
+	test("onlining writes nothing but the offline blocks' state files", () => {
 		const {sysroot, memory} = tree({blocks: [...run(0, 2), ...run(2, 2, {state: 'offline'})]});
 		const before = fingerprints(sysroot);
 		const result = ham(['--integrate', '--sysroot', sysroot]);
@@ -241,48 +265,87 @@ writeFileSync(bigFile, '');
 truncateSync(bigFile, 64 * 1024 * 1024);
 
 const kinds: Kind[] = [
-	{name: 'a FIFO', make: file => {
-		execFileSync('mkfifo', [file]);
-	}},
-	{name: 'a FIFO with a writer', make: file => {
-		execFileSync('mkfifo', [file]);
-		held.push(openSync(file, 'r+'));
-	}},
-	{name: 'a directory', make: file => {
-		mkdirSync(file);
-	}},
-	{name: 'a socket', make: file => new Promise<void>(resolve => {
-		const server = net.createServer();
-		servers.push(server);
-		server.listen(file, resolve);
-	})},
-	{name: 'a link to /dev/zero', make: file => {
-		symlinkSync('/dev/zero', file);
-	}},
-	{name: 'a link to a big file', make: file => {
-		symlinkSync(bigFile, file);
-	}},
-	{name: 'a link to a file holding a good value', make: (file, good) => {
-		writeFileSync(`${file}.real`, good);
-		symlinkSync(`${file}.real`, file);
-	}},
-	{name: 'a link to a FIFO', make: file => {
-		execFileSync('mkfifo', [`${file}.fifo`]);
-		symlinkSync(`${file}.fifo`, file);
-	}},
-	{name: 'a dangling link', make: file => {
-		symlinkSync('nowhere', file);
-	}},
-	{name: 'a big file (64 MiB)', make: file => {
-		writeFileSync(file, '');
-		truncateSync(file, 64 * 1024 * 1024);
-	}},
-	{name: 'a character device like /dev/null', skip: !isRoot && 'mknod needs root', make: file => {
-		execFileSync('mknod', [file, 'c', '1', '3']);
-	}},
-	{name: 'a character device like /dev/zero', skip: !isRoot && 'mknod needs root', make: file => {
-		execFileSync('mknod', [file, 'c', '1', '5']);
-	}},
+	{
+		name: 'a FIFO',
+		make: file => {
+			execFileSync('mkfifo', [file]);
+		},
+	},
+	{
+		name: 'a FIFO with a writer',
+		make: file => {
+			execFileSync('mkfifo', [file]);
+			held.push(openSync(file, 'r+'));
+		},
+	},
+	{
+		name: 'a directory',
+		make: file => {
+			mkdirSync(file);
+		},
+	},
+	{
+		name: 'a socket',
+		make: file =>
+			new Promise<void>(resolve => {
+				const server = net.createServer();
+				servers.push(server);
+				server.listen(file, resolve);
+			}),
+	},
+	{
+		name: 'a link to /dev/zero',
+		make: file => {
+			symlinkSync('/dev/zero', file);
+		},
+	},
+	{
+		name: 'a link to a big file',
+		make: file => {
+			symlinkSync(bigFile, file);
+		},
+	},
+	{
+		name: 'a link to a file holding a good value',
+		make: (file, good) => {
+			writeFileSync(`${file}.real`, good);
+			symlinkSync(`${file}.real`, file);
+		},
+	},
+	{
+		name: 'a link to a FIFO',
+		make: file => {
+			execFileSync('mkfifo', [`${file}.fifo`]);
+			symlinkSync(`${file}.fifo`, file);
+		},
+	},
+	{
+		name: 'a dangling link',
+		make: file => {
+			symlinkSync('nowhere', file);
+		},
+	},
+	{
+		name: 'a big file (64 MiB)',
+		make: file => {
+			writeFileSync(file, '');
+			truncateSync(file, 64 * 1024 * 1024);
+		},
+	},
+	{
+		name: 'a character device like /dev/null',
+		skip: !isRoot && 'mknod needs root',
+		make: file => {
+			execFileSync('mknod', [file, 'c', '1', '3']);
+		},
+	},
+	{
+		name: 'a character device like /dev/zero',
+		skip: !isRoot && 'mknod needs root',
+		make: file => {
+			execFileSync('mknod', [file, 'c', '1', '5']);
+		},
+	},
 ];
 
 type Place = {
@@ -296,7 +359,11 @@ type Place = {
 };
 
 const memoryPath = 'sys/devices/system/memory';
-const named = (problems: string[], file: string) => assert.ok(problems.some(problem => problem.startsWith(`${file}: `)), `no problem names ${file}: ${JSON.stringify(problems)}`);
+const named = (problems: string[], file: string) =>
+	assert.ok(
+		problems.some(problem => problem.startsWith(`${file}: `)),
+		`no problem names ${file}: ${JSON.stringify(problems)}`,
+	);
 /** A block's attribute: a problem names it, and the block is still read. */
 const attribute = (name: string, good: string, more?: (read: ChildRead) => void): Place => ({
 	path: `${memoryPath}/memory0/${name}`,
@@ -304,22 +371,36 @@ const attribute = (name: string, good: string, more?: (read: ChildRead) => void)
 	check(read, file) {
 		assert.equal(read.error, null);
 		named(read.problems, file);
-		assert.deepEqual(read.blocks.map(block => block.index), [0, 1]);
+		assert.deepEqual(
+			read.blocks.map(block => block.index),
+			[0, 1],
+		);
 		assert.equal(read.consoleError, undefined);
 		more?.(read);
 	},
 });
 const places: Place[] = [
-	{path: `${memoryPath}/block_size_bytes`, good: '8000000\n', check(read, file) {
-		assert.match(read.error ?? '', new RegExp(`${file}: `));
-		assert.match(read.consoleError ?? '', new RegExp(`${file}: `));
-	}},
-	{path: `${memoryPath}/auto_online_blocks`, good: 'offline\n', check(read, file) {
-		assert.equal(read.error, null);
-		assert.equal(read.autoOnline, null);
-		named(read.problems, file);
-		assert.ok(read.log?.some(line => line.includes(`${file}: `)), 'the console logs it');
-	}},
+	{
+		path: `${memoryPath}/block_size_bytes`,
+		good: '8000000\n',
+		check(read, file) {
+			assert.match(read.error ?? '', new RegExp(`${file}: `));
+			assert.match(read.consoleError ?? '', new RegExp(`${file}: `));
+		},
+	},
+	{
+		path: `${memoryPath}/auto_online_blocks`,
+		good: 'offline\n',
+		check(read, file) {
+			assert.equal(read.error, null);
+			assert.equal(read.autoOnline, null);
+			named(read.problems, file);
+			assert.ok(
+				read.log?.some(line => line.includes(`${file}: `)),
+				'the console logs it',
+			);
+		},
+	},
 	attribute('state', 'offline\n', read => {
 		assert.equal(read.blocks[0]!.state, 'unknown');
 	}),
@@ -327,24 +408,45 @@ const places: Place[] = [
 	attribute('valid_zones', 'Normal\n'),
 	attribute('phys_device', '0\n'),
 	attribute('phys_index', '00000000\n'),
-	{path: `${memoryPath}/memory0/node0`, good: '', check(read) {
-		// Only its name counts, as for lsmem: it is never opened.
-		assert.equal(read.error, null);
-		assert.equal(read.blocks[0]!.node, 0);
-	}},
-	{path: `${memoryPath}/memory0`, good: '', directory: true, check(read, _file, memory) {
-		assert.equal(read.error, null);
-		named(read.problems, `${memory}/memory0`);
-		assert.deepEqual(read.blocks.map(block => block.index), [1]);
-	}},
-	{path: memoryPath, good: '', directory: true, check(read, file) {
-		assert.match(read.error ?? '', new RegExp(`${file}`));
-		assert.match(read.consoleError ?? '', new RegExp(`${file}`));
-	}},
-	{path: 'proc/sys/kernel/osrelease', good: '6.1.0\n', check(read) {
-		assert.equal(read.consoleError, undefined);
-		assert.equal(read.kernel, 'kernel unknown');
-	}},
+	{
+		path: `${memoryPath}/memory0/node0`,
+		good: '',
+		check(read) {
+			// Only its name counts, as for lsmem: it is never opened.
+			assert.equal(read.error, null);
+			assert.equal(read.blocks[0]!.node, 0);
+		},
+	},
+	{
+		path: `${memoryPath}/memory0`,
+		good: '',
+		directory: true,
+		check(read, _file, memory) {
+			assert.equal(read.error, null);
+			named(read.problems, `${memory}/memory0`);
+			assert.deepEqual(
+				read.blocks.map(block => block.index),
+				[1],
+			);
+		},
+	},
+	{
+		path: memoryPath,
+		good: '',
+		directory: true,
+		check(read, file) {
+			assert.match(read.error ?? '', new RegExp(`${file}`));
+			assert.match(read.consoleError ?? '', new RegExp(`${file}`));
+		},
+	},
+	{
+		path: 'proc/sys/kernel/osrelease',
+		good: '6.1.0\n',
+		check(read) {
+			assert.equal(read.consoleError, undefined);
+			assert.equal(read.kernel, 'kernel unknown');
+		},
+	},
 ];
 
 type Case = {name: string; sysroot: string; file: string; memory: string; place: Place};
@@ -378,7 +480,9 @@ async function readInChildren(sysroots: string[], quietMs = 6000): Promise<Map<s
 
 function readInChild(sysroots: string[], quietMs: number): Promise<{done: ChildRead[]; stderr: string}> {
 	return new Promise(resolve => {
-		const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('test/helpers/sysfs-read-child.ts'), ...sysroots], {stdio: ['ignore', 'pipe', 'pipe']});
+		const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('test/helpers/sysfs-read-child.ts'), ...sysroots], {
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
 		const done: ChildRead[] = [];
 		let pending = '';
 		let stderr = '';
@@ -481,12 +585,15 @@ describe('9. any kind of file where ham-tui reads: a problem naming it, never a 
 		rmSync(at('memory2/removable'));
 		execFileSync('mkfifo', [at('memory2/removable')]);
 		// As a process: on a FIFO, a blocking open would hang this one.
-		assert.equal(ham(['--status', '--sysroot', sysroot]).err, [
-			`ham-tui: ${memory}/memory0/state: unreadable (a symbolic link, not followed)`,
-			`ham-tui: ${memory}/memory1/state: unreadable (over 4096 bytes, more than a sysfs attribute holds)`,
-			`ham-tui: ${memory}/memory2/removable: unreadable (a FIFO, not a regular file)`,
-			'',
-		].join('\n'));
+		assert.equal(
+			ham(['--status', '--sysroot', sysroot]).err,
+			[
+				`ham-tui: ${memory}/memory0/state: unreadable (a symbolic link, not followed)`,
+				`ham-tui: ${memory}/memory1/state: unreadable (over 4096 bytes, more than a sysfs attribute holds)`,
+				`ham-tui: ${memory}/memory2/removable: unreadable (a FIFO, not a regular file)`,
+				'',
+			].join('\n'),
+		);
 	});
 });
 
@@ -498,7 +605,11 @@ const terminalControl = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
 
 function assertNoControl(text: string, what: string): void {
 	const found = terminalControl.exec(text);
-	assert.equal(found, null, `${what} holds U+${found?.[0].codePointAt(0)!.toString(16).padStart(4, '0')} at ${found?.index}: ${JSON.stringify(text.slice(Math.max(0, (found?.index ?? 0) - 30), (found?.index ?? 0) + 30))}`);
+	assert.equal(
+		found,
+		null,
+		`${what} holds U+${found?.[0].codePointAt(0)!.toString(16).padStart(4, '0')} at ${found?.index}: ${JSON.stringify(text.slice(Math.max(0, (found?.index ?? 0) - 30), (found?.index ?? 0) + 30))}`,
+	);
 }
 
 /** Bytes for a terminal: valid UTF-8 (a raw 0x9b is CSI to an 8-bit terminal) and no controls. */
@@ -519,7 +630,7 @@ function assertNoControlInside(value: unknown, what: string): void {
 	}
 }
 
-const encodings = {'a raw 0x9b byte': Buffer.from([0x9B]), 'U+009B in UTF-8 (0xc2 0x9b)': Buffer.from([0xC2, 0x9B])};
+const encodings = {'a raw 0x9b byte': Buffer.from([0x9b]), 'U+009B in UTF-8 (0xc2 0x9b)': Buffer.from([0xc2, 0x9b])};
 
 /** A tree with a CSI (in `csi`'s encoding) and other controls in every file ham-tui reads. */
 function controlTree(csi: Buffer): {sysroot: string; memory: string} {
@@ -544,7 +655,14 @@ describe('13. control characters from sysfs reach no output', () => {
 	for (const [encoding, csi] of Object.entries(encodings)) {
 		test(`every one-shot, ${encoding}`, () => {
 			const {sysroot} = controlTree(csi);
-			for (const args of [['--status'], ['--status', '--all'], ['--json'], ['--json', '--all'], ['--integrate', '--dry-run'], ['--integrate']]) {
+			for (const args of [
+				['--status'],
+				['--status', '--all'],
+				['--json'],
+				['--json', '--all'],
+				['--integrate', '--dry-run'],
+				['--integrate'],
+			]) {
 				const result = ham([...args, '--sysroot', sysroot]);
 				const what = `ham-tui ${args.join(' ')}`;
 				assertTerminalSafe(result.stdout, `${what}: stdout`);
@@ -613,7 +731,10 @@ describe('16. block numbers and sizes past 2^53: refused, never rounded', () => 
 		assert.equal(status.out, '0\t0x00000000\t134217728\tREAD/WRITE\tENABLED\n1\t0x08000000\t134217728\tREAD/WRITE\tOFFLINE\n');
 		assert.deepEqual(status.err.trim().split('\n').sort(), problems);
 		const json = JSON.parse(ham(['--json', '--all', '--sysroot', sysroot]).out) as {ranges: Array<{id: number}>; totals: {blocks: number}};
-		assert.deepEqual(json.ranges.map(range => range.id), [0, 1]);
+		assert.deepEqual(
+			json.ranges.map(range => range.id),
+			[0, 1],
+		);
 		assert.equal(json.totals.blocks, 2);
 		const integrate = ham(['--integrate', '--sysroot', sysroot]);
 		assert.equal(integrate.code, 0, integrate.err);
@@ -648,7 +769,10 @@ describe('16. block numbers and sizes past 2^53: refused, never rounded', () => 
 		}
 
 		const snapshot = source.snapshot(1_000_000);
-		assert.deepEqual(snapshot.regions.map(region => region.id), [0]);
+		assert.deepEqual(
+			snapshot.regions.map(region => region.id),
+			[0],
+		);
 		assert.ok(snapshot.log.some(line => line.includes('memory99999999999999999999: addresses past 2^53 - 1')));
 		assert.ok(!snapshot.log.some(line => line.includes('came or went')), snapshot.log.join('\n'));
 	});

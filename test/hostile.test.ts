@@ -37,7 +37,11 @@ const terminalControl = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
 
 function assertNoControl(text: string, what: string): void {
 	const found = terminalControl.exec(text);
-	assert.equal(found, null, `${what} holds U+${found?.[0].codePointAt(0)!.toString(16).padStart(4, '0')} at ${found?.index}: ${JSON.stringify(text.slice(Math.max(0, (found?.index ?? 0) - 30), (found?.index ?? 0) + 30))}`);
+	assert.equal(
+		found,
+		null,
+		`${what} holds U+${found?.[0].codePointAt(0)!.toString(16).padStart(4, '0')} at ${found?.index}: ${JSON.stringify(text.slice(Math.max(0, (found?.index ?? 0) - 30), (found?.index ?? 0) + 30))}`,
+	);
 }
 
 /** Whatever is at a path, to compare before and after: type, inode, times, content or target. */
@@ -51,7 +55,9 @@ function fingerprint(file: string): string {
 
 	const content = stat.isSymbolicLink()
 		? `-> ${fs.readlinkSync(file)}`
-		: stat.isFile() && stat.size < 1_000_000 ? fs.readFileSync(file, 'base64') : `${stat.size} bytes`;
+		: stat.isFile() && stat.size < 1_000_000
+			? fs.readFileSync(file, 'base64')
+			: `${stat.size} bytes`;
 	return `${stat.mode.toString(8)} ${stat.ino} ${stat.mtimeMs} ${content}`;
 }
 
@@ -68,7 +74,10 @@ const isRoot = process.getuid?.() === 0;
 const setpriv = spawnSync('setpriv', ['--version']).status === 0;
 /** Who to run the permission cases as: root reads anything, so root runs them as nobody. */
 const otherUser = isRoot ? (setpriv ? 65_534 : undefined) : undefined;
-const permissionSkip = isRoot && !setpriv ? 'running as root without setpriv (util-linux): a mode of 000 does not stop root, and there is no other user to run as' : false;
+const permissionSkip =
+	isRoot && !setpriv
+		? 'running as root without setpriv (util-linux): a mode of 000 does not stop root, and there is no other user to run as'
+		: false;
 
 // ---------------------------------------------------------------------------------------------
 // Flags and arguments.
@@ -187,18 +196,27 @@ const flagCases: FlagCase[] = [
 	[['--plug', '2:1G'], /HAM_TUI_NOW must be seconds since the epoch/, {HAM_TUI_NOW: '12\u001B[31m'}],
 ];
 
-describe('every flag\'s bad values: one clear line, exit 2, nothing changed', {concurrency: 4}, () => {
+describe("every flag's bad values: one clear line, exit 2, nothing changed", {concurrency: 4}, () => {
 	const {state} = stateDir();
 	const before = fingerprint(state);
 	for (const [args, message, env] of flagCases) {
-		test(`${env ? Object.entries(env).map(([key, value]) => `${key}=${JSON.stringify(value)} `).join('') : ''}${args.map(arg => JSON.stringify(arg)).join(' ')}`, async () => {
+		test(`${
+			env
+				? Object.entries(env)
+						.map(([key, value]) => `${key}=${JSON.stringify(value)} `)
+						.join('')
+				: ''
+		}${args.map(arg => JSON.stringify(arg)).join(' ')}`, async () => {
 			const withState = args.includes('--state') || args.includes('--sysfs') ? args : [...args, '--state', state];
 			const result = await cli(withState, {env});
 			assert.equal(result.code, 2, result.stderr);
 			assert.equal(result.stdout, '');
 			assert.match(result.stderr, message);
 			const lines = result.stderr.trimEnd().split('\n');
-			assert.ok(lines.length <= 2 && !result.stderr.includes('    at '), `one line (and the pointer to --help), no stack:\n${result.stderr}`);
+			assert.ok(
+				lines.length <= 2 && !result.stderr.includes('    at '),
+				`one line (and the pointer to --help), no stack:\n${result.stderr}`,
+			);
 			assertNoControl(result.stderr, 'the error');
 			assert.equal(fingerprint(state), before, 'the state file is untouched');
 		});
@@ -227,60 +245,148 @@ const truncatedState = () => {
 };
 
 const badStates: BadState[] = [
-	{what: 'garbage', make: state => fs.writeFileSync(state, 'not json at all'), message: /the state file is not valid JSON .*truncated or damaged/},
-	{what: 'binary noise', make: state => fs.writeFileSync(state, Buffer.from(Array.from({length: 4096}, (_, index) => (index * 7919) % 256))), message: /not valid JSON/},
-	{what: 'garbage with escape sequences in it', make: state => fs.writeFileSync(state, '\u001B[2J\u001B]0;pwned\u0007{\u009B31m'), message: /not valid JSON/},
+	{
+		what: 'garbage',
+		make: state => fs.writeFileSync(state, 'not json at all'),
+		message: /the state file is not valid JSON .*truncated or damaged/,
+	},
+	{
+		what: 'binary noise',
+		make: state => fs.writeFileSync(state, Buffer.from(Array.from({length: 4096}, (_, index) => (index * 7919) % 256))),
+		message: /not valid JSON/,
+	},
+	{
+		what: 'garbage with escape sequences in it',
+		make: state => fs.writeFileSync(state, '\u001B[2J\u001B]0;pwned\u0007{\u009B31m'),
+		message: /not valid JSON/,
+	},
 	{what: 'truncated mid-write', make: state => fs.writeFileSync(state, truncatedState()), message: /not valid JSON .*truncated or damaged/},
 	{what: 'empty', make: state => fs.writeFileSync(state, ''), message: /the state file is empty/},
 	{what: 'only whitespace', make: state => fs.writeFileSync(state, ' \n\t\n'), message: /the state file is empty/},
-	{what: 'of a newer format', make: state => fs.writeFileSync(state, JSON.stringify({format: 9, spec: {}})), message: /written by a newer ham-tui \(state format 9; this one reads 1\)/},
+	{
+		what: 'of a newer format',
+		make: state => fs.writeFileSync(state, JSON.stringify({format: 9, spec: {}})),
+		message: /written by a newer ham-tui \(state format 9; this one reads 1\)/,
+	},
 	{what: 'JSON of the wrong type (an array)', make: state => fs.writeFileSync(state, '[1, 2, 3]'), message: /not a ham-tui state file/},
 	{what: 'JSON of the wrong type (null)', make: state => fs.writeFileSync(state, 'null'), message: /not a ham-tui state file/},
 	{what: 'the wrong shape', make: state => fs.writeFileSync(state, '{"format": 1, "seed": "x"}'), message: /not a ham-tui state file/},
-	{what: 'a state the real system could not be in (ENABLED over the PCI hole)', make: state => {
-		const machine = createMachine({...presets['dl760-g2']!, controller: {...presets['dl760-g2']!.controller, scrubSecondsPerGiB: 0}}, 2003, now);
-		const plugged = step(step(machine, {type: 'workload', op: 'idle'}, now).machine, {type: 'plug', slot: 2, size: GiB, mode: 'hot-add'}, now).machine;
-		assert.equal(plugged.regions[0]?.status, 'ENABLED');
-		plugged.regions[0]!.start = 3.5 * GiB;
-		plugged.slots[1]!.module!.start = 3.5 * GiB;
-		fs.writeFileSync(state, JSON.stringify(plugged));
-	}, message: /inconsistent: region 0 is ENABLED over "(PCI Bus|boot System RAM)"/},
-	{what: 'a time past the year 9999', make: state => {
-		const machine = createMachine(presets['dl760-g2']!, 2003, now);
-		fs.writeFileSync(state, JSON.stringify({...machine, now: 1e300}));
-	}, message: /now: past the year 9999/},
-	{what: 'a directory', make: state => fs.mkdirSync(state), message: /the state file is not a regular file \(a directory\); ham-tui leaves it alone/, notRegular: true},
-	{what: 'a directory with files in it (a home directory given by mistake)', make: state => {
-		fs.mkdirSync(state);
-		fs.writeFileSync(path.join(state, '.bashrc'), 'keep me');
-	}, message: /not a regular file \(a directory\)/, notRegular: true},
-	{what: 'a symbolic link to a state file elsewhere', make: (state, dir) => {
-		const elsewhere = path.join(dir, 'elsewhere.json');
-		writeMachine(elsewhere, createMachine(presets['dl760-g2']!, 1, now));
-		fs.symlinkSync(elsewhere, state);
-	}, message: /the state file is a symbolic link \(to .*elsewhere\.json\); ham-tui only uses a regular file there/, notRegular: true},
-	{what: 'a dangling symbolic link', make: state => fs.symlinkSync('/nonexistent/machine.json', state), message: /is a symbolic link \(to \/nonexistent\/machine\.json\)/, notRegular: true},
-	{what: 'a symbolic link to /dev/null', make: state => fs.symlinkSync('/dev/null', state), message: /is a symbolic link \(to \/dev\/null\)/, notRegular: true},
-	{what: 'a named pipe (reading it would block)', make: state => {
-		assert.equal(spawnSync('mkfifo', [state]).status, 0);
-	}, message: /not a regular file \(a FIFO\)/, notRegular: true},
-	{what: 'a character device (as /dev/null is)', make: state => {
-		assert.equal(spawnSync('mknod', [state, 'c', '1', '3']).status, 0);
-	}, message: /not a regular file \(a device\)/, notRegular: true, skip: process.getuid?.() === 0 ? false : 'mknod needs root'},
-	{what: 'a socket', make: state => {
-		assert.equal(spawnSync('python3', ['-c', `import socket; socket.socket(socket.AF_UNIX).bind(${JSON.stringify(state)})`]).status, 0);
-	}, message: /not a regular file \(a socket\)/, notRegular: true},
-	{what: 'too large to be one (129 MiB)', make: state => {
-		fs.writeFileSync(state, '{');
-		fs.truncateSync(state, 129 * 1024 * 1024);
-	}, message: /the state file is 135266304 bytes, too large to be one/},
-	{what: 'unreadable (permissions)', make: (state, dir) => {
-		// Written as a plain file: no lock directory of root's in the way of the other user.
-		fs.writeFileSync(state, JSON.stringify(createMachine(presets['dl760-g2']!, 1, now)));
-		fs.chmodSync(state, 0o000);
-		fs.chmodSync(dir, 0o777); // The other user may keep it aside, and write the new machine.
-	}, message: /cannot read the state file: permission denied \(EACCES\)/, as: otherUser, skip: permissionSkip},
-	{what: 'under a path that is not a directory', make: (state, dir) => fs.writeFileSync(path.join(dir, 'file'), 'x'), message: /not a directory/, resetFails: true},
+	{
+		what: 'a state the real system could not be in (ENABLED over the PCI hole)',
+		make: state => {
+			const machine = createMachine(
+				{...presets['dl760-g2']!, controller: {...presets['dl760-g2']!.controller, scrubSecondsPerGiB: 0}},
+				2003,
+				now,
+			);
+			const plugged = step(
+				step(machine, {type: 'workload', op: 'idle'}, now).machine,
+				{type: 'plug', slot: 2, size: GiB, mode: 'hot-add'},
+				now,
+			).machine;
+			assert.equal(plugged.regions[0]?.status, 'ENABLED');
+			plugged.regions[0]!.start = 3.5 * GiB;
+			plugged.slots[1]!.module!.start = 3.5 * GiB;
+			fs.writeFileSync(state, JSON.stringify(plugged));
+		},
+		message: /inconsistent: region 0 is ENABLED over "(PCI Bus|boot System RAM)"/,
+	},
+	{
+		what: 'a time past the year 9999',
+		make: state => {
+			const machine = createMachine(presets['dl760-g2']!, 2003, now);
+			fs.writeFileSync(state, JSON.stringify({...machine, now: 1e300}));
+		},
+		message: /now: past the year 9999/,
+	},
+	{
+		what: 'a directory',
+		make: state => fs.mkdirSync(state),
+		message: /the state file is not a regular file \(a directory\); ham-tui leaves it alone/,
+		notRegular: true,
+	},
+	{
+		what: 'a directory with files in it (a home directory given by mistake)',
+		make: state => {
+			fs.mkdirSync(state);
+			fs.writeFileSync(path.join(state, '.bashrc'), 'keep me');
+		},
+		message: /not a regular file \(a directory\)/,
+		notRegular: true,
+	},
+	{
+		what: 'a symbolic link to a state file elsewhere',
+		make: (state, dir) => {
+			const elsewhere = path.join(dir, 'elsewhere.json');
+			writeMachine(elsewhere, createMachine(presets['dl760-g2']!, 1, now));
+			fs.symlinkSync(elsewhere, state);
+		},
+		message: /the state file is a symbolic link \(to .*elsewhere\.json\); ham-tui only uses a regular file there/,
+		notRegular: true,
+	},
+	{
+		what: 'a dangling symbolic link',
+		make: state => fs.symlinkSync('/nonexistent/machine.json', state),
+		message: /is a symbolic link \(to \/nonexistent\/machine\.json\)/,
+		notRegular: true,
+	},
+	{
+		what: 'a symbolic link to /dev/null',
+		make: state => fs.symlinkSync('/dev/null', state),
+		message: /is a symbolic link \(to \/dev\/null\)/,
+		notRegular: true,
+	},
+	{
+		what: 'a named pipe (reading it would block)',
+		make: state => {
+			assert.equal(spawnSync('mkfifo', [state]).status, 0);
+		},
+		message: /not a regular file \(a FIFO\)/,
+		notRegular: true,
+	},
+	{
+		what: 'a character device (as /dev/null is)',
+		make: state => {
+			assert.equal(spawnSync('mknod', [state, 'c', '1', '3']).status, 0);
+		},
+		message: /not a regular file \(a device\)/,
+		notRegular: true,
+		skip: process.getuid?.() === 0 ? false : 'mknod needs root',
+	},
+	{
+		what: 'a socket',
+		make: state => {
+			assert.equal(spawnSync('python3', ['-c', `import socket; socket.socket(socket.AF_UNIX).bind(${JSON.stringify(state)})`]).status, 0);
+		},
+		message: /not a regular file \(a socket\)/,
+		notRegular: true,
+	},
+	{
+		what: 'too large to be one (129 MiB)',
+		make: state => {
+			fs.writeFileSync(state, '{');
+			fs.truncateSync(state, 129 * 1024 * 1024);
+		},
+		message: /the state file is 135266304 bytes, too large to be one/,
+	},
+	{
+		what: 'unreadable (permissions)',
+		make: (state, dir) => {
+			// Written as a plain file: no lock directory of root's in the way of the other user.
+			fs.writeFileSync(state, JSON.stringify(createMachine(presets['dl760-g2']!, 1, now)));
+			fs.chmodSync(state, 0o000);
+			fs.chmodSync(dir, 0o777); // The other user may keep it aside, and write the new machine.
+		},
+		message: /cannot read the state file: permission denied \(EACCES\)/,
+		as: otherUser,
+		skip: permissionSkip,
+	},
+	{
+		what: 'under a path that is not a directory',
+		make: (state, dir) => fs.writeFileSync(path.join(dir, 'file'), 'x'),
+		message: /not a directory/,
+		resetFails: true,
+	},
 ];
 
 describe('state files that cannot be used: exit 3, the file named with the problem, left as it is', {concurrency: 2}, () => {
@@ -302,14 +408,18 @@ describe('state files that cannot be used: exit 3, the file named with the probl
 				assert.equal(fingerprint(state), before, `${args.join(' ')} left the file as it was`);
 			}
 
-			assert.equal(fingerprint(path.join(dir, 'elsewhere.json')), elsewhere, 'a symbolic link\'s target is never touched');
+			assert.equal(fingerprint(path.join(dir, 'elsewhere.json')), elsewhere, "a symbolic link's target is never touched");
 			const reset = await cli(['--reset', '--state', state], {as: bad.as});
 			if (bad.resetFails || bad.notRegular) {
 				assert.equal(reset.code, 3);
 				assert.match(reset.stderr, bad.message);
 				assert.doesNotMatch(reset.stderr, /--reset keeps it aside/, 'no advice that cannot work');
 				assert.equal(fingerprint(state), before, '--reset left it where and as it was');
-				assert.deepEqual(fs.readdirSync(dir).filter(name => name.startsWith('machine.json.')), [], 'nothing moved aside, no lock made beside it');
+				assert.deepEqual(
+					fs.readdirSync(dir).filter(name => name.startsWith('machine.json.')),
+					[],
+					'nothing moved aside, no lock made beside it',
+				);
 				return;
 			}
 
@@ -335,11 +445,16 @@ describe('state files that cannot be used: exit 3, the file named with the probl
 		const state = path.join(dir, 'machine.json');
 		fs.writeFileSync(state, '{"format": 1, "spec"');
 		const before = fingerprint(state);
-		assert.throws(() => simulatedSource(state).snapshot(now), (error: unknown) => error instanceof FileProblem && error.file === state && /not valid JSON/.test(error.message));
+		assert.throws(
+			() => simulatedSource(state).snapshot(now),
+			(error: unknown) => error instanceof FileProblem && error.file === state && /not valid JSON/.test(error.message),
+		);
 		assert.equal(fingerprint(state), before);
 	});
 
-	test('a state directory this user cannot write: --status still reads it, a change is refused with exit 3', {skip: permissionSkip}, async () => {
+	test('a state directory this user cannot write: --status still reads it, a change is refused with exit 3', {
+		skip: permissionSkip,
+	}, async () => {
 		const {dir, state} = stateDir();
 		fs.rmSync(`${state}.lock`, {recursive: true});
 		fs.chmodSync(state, 0o644);
@@ -362,38 +477,108 @@ describe('state files that cannot be used: exit 3, the file named with the probl
 // ---------------------------------------------------------------------------------------------
 // Scenario files that cannot be used.
 
-const badScenarios: Array<{what: string; make: (file: string, dir: string) => void; message: RegExp; as?: number; skip?: string | false}> = [
-	{what: 'garbage', make: file => fs.writeFileSync(file, 'base: dl760'), message: /the scenario file is not valid JSON/},
-	{what: 'truncated', make: file => fs.writeFileSync(file, '{"base": "dl760-g2", "controller": {"slo'), message: /not valid JSON .*truncated/},
-	{what: 'empty', make: file => fs.writeFileSync(file, ''), message: /the scenario file is empty/},
-	{what: 'missing', make: () => undefined, message: /no such scenario file/},
-	{what: 'a directory', make: file => fs.mkdirSync(file), message: /the scenario file is not a regular file \(a directory\)/},
-	{what: 'a symbolic link', make: (file, dir) => {
-		fs.writeFileSync(path.join(dir, 'real.json'), '{"base": "x86_64"}');
-		fs.symlinkSync(path.join(dir, 'real.json'), file);
-	}, message: /the scenario file is a symbolic link \(to .*real\.json\)/},
-	{what: 'a named pipe', make: file => {
-		assert.equal(spawnSync('mkfifo', [file]).status, 0);
-	}, message: /not a regular file \(a FIFO\)/},
-	{what: 'too large', make: file => {
-		fs.writeFileSync(file, '{');
-		fs.truncateSync(file, 200 * 1024 * 1024);
-	}, message: /too large to be one/},
-	{what: 'unreadable (permissions)', make: file => {
-		fs.writeFileSync(file, '{"base": "x86_64"}');
-		fs.chmodSync(file, 0o000);
-	}, message: /cannot read the scenario file: permission denied \(EACCES\)/, as: otherUser, skip: permissionSkip},
-	{what: 'JSON of the wrong type', make: file => fs.writeFileSync(file, '"dl760-g2"'), message: /a scenario is a JSON object/},
-	{what: 'of a format this ham-tui does not know', make: file => fs.writeFileSync(file, '{"format": 2, "base": "dl760-g2"}'), message: /invalid scenario: format: /},
-	{what: 'an unknown field', make: file => fs.writeFileSync(file, '{"base": "dl760-g2", "kernel": {"colour": "blue"}}'), message: /invalid scenario: kernel\.colour: /},
-	{what: 'a negative size', make: file => fs.writeFileSync(file, '{"base": "dl760-g2", "controller": {"moduleSizes": ["-1G"]}}'), message: /controller\.moduleSizes\.0: not a valid size/},
-	{what: 'a module plugged into one slot twice', make: file => fs.writeFileSync(file, JSON.stringify({base: 'dl760-g2', plugged: [{slot: 2, size: '1G', mode: 'hot-add'}, {slot: 2, size: '2G', mode: 'hot-add'}]})), message: /plugged: slot 2 is listed twice/},
-	{what: 'a module of a size the controller does not take', make: file => fs.writeFileSync(file, JSON.stringify({base: 'dl760-g2', plugged: [{slot: 2, size: '3G', mode: 'hot-add'}]})), message: /plugged: slot 2's size 3221225472 is not one of controller\.moduleSizes/},
-	{what: 'a machine that could not boot (vmalloc)', make: file => fs.writeFileSync(file, '{"base": "dl760-g2", "kernel": {"vmallocBytes": "32M"}}'), message: /kernel\.vmallocBootUsedBytes: more than kernel\.vmallocBytes/},
-	{what: 'a machine that could not boot (lowmem)', make: file => fs.writeFileSync(file, '{"base": "dl760-g2", "kernel": {"reservedLowmemBytes": "900M"}}'), message: /kernel\.reservedLowmemBytes: with the boot memory's mem_map/},
-	{what: 'overlapping boot RAM', make: file => fs.writeFileSync(file, '{"base": "dl760-g2", "boot": {"ram": [{"start": 0, "size": "2G"}, {"start": "1G", "size": "2G"}]}}'), message: /boot\.ram: RAM ranges overlap/},
-	{what: 'a name that is too long', make: file => fs.writeFileSync(file, JSON.stringify({base: 'dl760-g2', name: 'n'.repeat(65)})), message: /name: longer than 64 characters/},
-];
+const badScenarios: Array<{what: string; make: (file: string, dir: string) => void; message: RegExp; as?: number; skip?: string | false}> =
+	[
+		{what: 'garbage', make: file => fs.writeFileSync(file, 'base: dl760'), message: /the scenario file is not valid JSON/},
+		{
+			what: 'truncated',
+			make: file => fs.writeFileSync(file, '{"base": "dl760-g2", "controller": {"slo'),
+			message: /not valid JSON .*truncated/,
+		},
+		{what: 'empty', make: file => fs.writeFileSync(file, ''), message: /the scenario file is empty/},
+		{what: 'missing', make: () => undefined, message: /no such scenario file/},
+		{what: 'a directory', make: file => fs.mkdirSync(file), message: /the scenario file is not a regular file \(a directory\)/},
+		{
+			what: 'a symbolic link',
+			make: (file, dir) => {
+				fs.writeFileSync(path.join(dir, 'real.json'), '{"base": "x86_64"}');
+				fs.symlinkSync(path.join(dir, 'real.json'), file);
+			},
+			message: /the scenario file is a symbolic link \(to .*real\.json\)/,
+		},
+		{
+			what: 'a named pipe',
+			make: file => {
+				assert.equal(spawnSync('mkfifo', [file]).status, 0);
+			},
+			message: /not a regular file \(a FIFO\)/,
+		},
+		{
+			what: 'too large',
+			make: file => {
+				fs.writeFileSync(file, '{');
+				fs.truncateSync(file, 200 * 1024 * 1024);
+			},
+			message: /too large to be one/,
+		},
+		{
+			what: 'unreadable (permissions)',
+			make: file => {
+				fs.writeFileSync(file, '{"base": "x86_64"}');
+				fs.chmodSync(file, 0o000);
+			},
+			message: /cannot read the scenario file: permission denied \(EACCES\)/,
+			as: otherUser,
+			skip: permissionSkip,
+		},
+		{what: 'JSON of the wrong type', make: file => fs.writeFileSync(file, '"dl760-g2"'), message: /a scenario is a JSON object/},
+		{
+			what: 'of a format this ham-tui does not know',
+			make: file => fs.writeFileSync(file, '{"format": 2, "base": "dl760-g2"}'),
+			message: /invalid scenario: format: /,
+		},
+		{
+			what: 'an unknown field',
+			make: file => fs.writeFileSync(file, '{"base": "dl760-g2", "kernel": {"colour": "blue"}}'),
+			message: /invalid scenario: kernel\.colour: /,
+		},
+		{
+			what: 'a negative size',
+			make: file => fs.writeFileSync(file, '{"base": "dl760-g2", "controller": {"moduleSizes": ["-1G"]}}'),
+			message: /controller\.moduleSizes\.0: not a valid size/,
+		},
+		{
+			what: 'a module plugged into one slot twice',
+			make: file =>
+				fs.writeFileSync(
+					file,
+					JSON.stringify({
+						base: 'dl760-g2',
+						plugged: [
+							{slot: 2, size: '1G', mode: 'hot-add'},
+							{slot: 2, size: '2G', mode: 'hot-add'},
+						],
+					}),
+				),
+			message: /plugged: slot 2 is listed twice/,
+		},
+		{
+			what: 'a module of a size the controller does not take',
+			make: file => fs.writeFileSync(file, JSON.stringify({base: 'dl760-g2', plugged: [{slot: 2, size: '3G', mode: 'hot-add'}]})),
+			message: /plugged: slot 2's size 3221225472 is not one of controller\.moduleSizes/,
+		},
+		{
+			what: 'a machine that could not boot (vmalloc)',
+			make: file => fs.writeFileSync(file, '{"base": "dl760-g2", "kernel": {"vmallocBytes": "32M"}}'),
+			message: /kernel\.vmallocBootUsedBytes: more than kernel\.vmallocBytes/,
+		},
+		{
+			what: 'a machine that could not boot (lowmem)',
+			make: file => fs.writeFileSync(file, '{"base": "dl760-g2", "kernel": {"reservedLowmemBytes": "900M"}}'),
+			message: /kernel\.reservedLowmemBytes: with the boot memory's mem_map/,
+		},
+		{
+			what: 'overlapping boot RAM',
+			make: file =>
+				fs.writeFileSync(file, '{"base": "dl760-g2", "boot": {"ram": [{"start": 0, "size": "2G"}, {"start": "1G", "size": "2G"}]}}'),
+			message: /boot\.ram: RAM ranges overlap/,
+		},
+		{
+			what: 'a name that is too long',
+			make: file => fs.writeFileSync(file, JSON.stringify({base: 'dl760-g2', name: 'n'.repeat(65)})),
+			message: /name: longer than 64 characters/,
+		},
+	];
 
 describe('scenario files that cannot be used: exit 3, named with the problem, nothing changed', {concurrency: 2}, () => {
 	for (const bad of badScenarios) {
@@ -487,7 +672,7 @@ describe('text from files never writes control characters to the terminal', () =
 		}
 	});
 
-	test('defence in depth: the console\'s snapshot and --json\'s report are clean even of a machine that skipped the schema', () => {
+	test("defence in depth: the console's snapshot and --json's report are clean even of a machine that skipped the schema", () => {
 		const machine = createMachine(evilSpec(), 7, now);
 		machine.log.push({t: now, source: 'ham', text: evil('log')});
 		const plugged = step(machine, {type: 'plug', slot: 3, size: GiB, mode: 'hot-add'}, now).machine;
@@ -504,7 +689,11 @@ describe('text from files never writes control characters to the terminal', () =
 		try {
 			const visible = (frame: string) => frame.replaceAll(/\u001B\[[\d;]*m/g, ''); // Ink's own colours, if any.
 			let frame = await ui.waitFor('resource-conflict');
-			assert.match(frame, / name\uFFFD\[2J\uFFFD\]0;pw.* · kernel\uFFFD\[2J\uFFFD\]0;pwned\uFFFD\uFFFD31m\uFFFD{3}FAKE\uFFFDline · /, 'the header shows name and kernel, made safe');
+			assert.match(
+				frame,
+				/ name\uFFFD\[2J\uFFFD\]0;pw.* · kernel\uFFFD\[2J\uFFFD\]0;pwned\uFFFD\uFFFD31m\uFFFD{3}FAKE\uFFFDline · /,
+				'the header shows name and kernel, made safe',
+			);
 			assert.match(frame, /log\uFFFD\[2J/, 'the log shows the line, made safe');
 			assertNoControl(visible(frame), 'the console frame');
 			await ui.press('i');

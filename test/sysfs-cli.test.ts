@@ -41,12 +41,15 @@ describe('--status --sysroot', () => {
 		const result = runCli(['--status', '--sysroot', sysroot]);
 		assert.equal(result.code, 0, result.stderr);
 		assert.equal(result.stderr, '');
-		assert.equal(result.stdout, [
-			'0\t0x00000000\t1073741824\tREAD/WRITE\tENABLED',
-			'8\t0x40000000\t1073741824\tREAD/WRITE\tOFFLINE',
-			'16\t0x80000000\t536870912\tREAD/WRITE\tENABLED',
-			'',
-		].join('\n'));
+		assert.equal(
+			result.stdout,
+			[
+				'0\t0x00000000\t1073741824\tREAD/WRITE\tENABLED',
+				'8\t0x40000000\t1073741824\tREAD/WRITE\tOFFLINE',
+				'16\t0x80000000\t536870912\tREAD/WRITE\tENABLED',
+				'',
+			].join('\n'),
+		);
 		// The same shape scripts parse for the simulated machine.
 		assert.equal(parseStatus(result.stdout).length, 3);
 	});
@@ -61,35 +64,52 @@ describe('--status --sysroot', () => {
 	test('--all: one line per block', () => {
 		const {sysroot} = tree({blocks: [...run(0, 2), {index: 2, state: 'offline'}, {index: 5}]});
 		const result = runCli(['--status', '--all', '--sysroot', sysroot]);
-		assert.equal(result.stdout, [
-			'0\t0x00000000\t134217728\tREAD/WRITE\tENABLED',
-			'1\t0x08000000\t134217728\tREAD/WRITE\tENABLED',
-			'2\t0x10000000\t134217728\tREAD/WRITE\tOFFLINE',
-			'5\t0x28000000\t134217728\tREAD/WRITE\tENABLED',
-			'',
-		].join('\n'));
+		assert.equal(
+			result.stdout,
+			[
+				'0\t0x00000000\t134217728\tREAD/WRITE\tENABLED',
+				'1\t0x08000000\t134217728\tREAD/WRITE\tENABLED',
+				'2\t0x10000000\t134217728\tREAD/WRITE\tOFFLINE',
+				'5\t0x28000000\t134217728\tREAD/WRITE\tENABLED',
+				'',
+			].join('\n'),
+		);
 	});
 
 	test('going-offline and unreadable states show as OFFLINING and UNKNOWN', () => {
-		const {sysroot} = tree({blocks: [{index: 0, state: 'going-offline'}, {index: 1, omit: ['state']}]});
+		const {sysroot} = tree({
+			blocks: [
+				{index: 0, state: 'going-offline'},
+				{index: 1, omit: ['state']},
+			],
+		});
 		const result = runCli(['--status', '--sysroot', sysroot]);
 		assert.equal(result.stdout, '0\t0x00000000\t134217728\tREAD/WRITE\tOFFLINING\n1\t0x08000000\t134217728\tREAD/WRITE\tUNKNOWN\n');
 		assert.match(result.stderr, /memory1\/state: missing/);
 	});
 
-	test('the ranges are lsmem\'s, on a random tree with holes', {skip: !hasLsmem && 'lsmem is not installed'}, () => {
+	test("the ranges are lsmem's, on a random tree with holes", {skip: !hasLsmem && 'lsmem is not installed'}, () => {
 		const {sysroot} = tree(randomTreeSpec(99, 800));
 		const ours = parseStatus(runCli(['--status', '--sysroot', sysroot]).stdout);
-		const lsmem = JSON.parse(execFileSync(lsmemPath, ['--sysroot', sysroot, '-b', '-J'], {encoding: 'utf8'})) as {memory: Array<{range: string; size: number; state: string; block: string}>};
+		const lsmem = JSON.parse(execFileSync(lsmemPath, ['--sysroot', sysroot, '-b', '-J'], {encoding: 'utf8'})) as {
+			memory: Array<{range: string; size: number; state: string; block: string}>;
+		};
 		const names: Record<string, string> = {online: 'ENABLED', offline: 'OFFLINE', 'on->off': 'OFFLINING', '?': 'UNKNOWN'};
-		assert.deepEqual(ours.map(row => [row.id, row.start, row.size, row.status]), lsmem.memory.map(row =>
-			[Number(row.block.split('-')[0]), Number.parseInt(row.range.slice(2, 18), 16), row.size, names[row.state]]));
+		assert.deepEqual(
+			ours.map(row => [row.id, row.start, row.size, row.status]),
+			lsmem.memory.map(row => [Number(row.block.split('-')[0]), Number.parseInt(row.range.slice(2, 18), 16), row.size, names[row.state]]),
+		);
 	});
 
-	test('this machine (--sysfs): the same ranges as lsmem', {skip: (!hasLsmem || !existsSync('/sys/devices/system/memory')) && 'no lsmem or no /sys memory blocks'}, () => {
+	test('this machine (--sysfs): the same ranges as lsmem', {
+		skip: (!hasLsmem || !existsSync('/sys/devices/system/memory')) && 'no lsmem or no /sys memory blocks',
+	}, () => {
 		const ours = parseStatus(runCli(['--status', '--sysfs']).stdout);
 		const lsmem = JSON.parse(execFileSync(lsmemPath, ['-b', '-J'], {encoding: 'utf8'})) as {memory: Array<{range: string; size: number}>};
-		assert.deepEqual(ours.map(row => [row.start, row.size]), lsmem.memory.map(row => [Number.parseInt(row.range.slice(2, 18), 16), row.size]));
+		assert.deepEqual(
+			ours.map(row => [row.start, row.size]),
+			lsmem.memory.map(row => [Number.parseInt(row.range.slice(2, 18), 16), row.size]),
+		);
 	});
 });
 
@@ -102,13 +122,30 @@ describe('--json --sysroot', () => {
 		assert.equal(report.source, 'sysfs');
 		assert.equal(report.blockSizeBytes, 128 * 1024 * 1024);
 		assert.equal(report.autoOnlineBlocks, 'offline');
-		assert.deepEqual(report.totals, {blocks: 20, onlineBlocks: 12, onlineBytes: 1.5 * G, offlineBlocks: 8, offlineBytes: G, otherBlocks: 0, otherBytes: 0});
-		assert.deepEqual(report.ranges.map((row: {id: number; blocks: string; state: string; removable: boolean | null; node: number; zones: string[]}) =>
-			[row.id, row.blocks, row.state, row.removable, row.node, row.zones]), [
-			[0, '0-7', 'online', true, 0, ['Normal']],
-			[8, '8-15', 'offline', null, 0, ['Normal', 'Movable']],
-			[16, '16-19', 'online', true, 1, ['Movable']],
-		]);
+		assert.deepEqual(report.totals, {
+			blocks: 20,
+			onlineBlocks: 12,
+			onlineBytes: 1.5 * G,
+			offlineBlocks: 8,
+			offlineBytes: G,
+			otherBlocks: 0,
+			otherBytes: 0,
+		});
+		assert.deepEqual(
+			report.ranges.map((row: {id: number; blocks: string; state: string; removable: boolean | null; node: number; zones: string[]}) => [
+				row.id,
+				row.blocks,
+				row.state,
+				row.removable,
+				row.node,
+				row.zones,
+			]),
+			[
+				[0, '0-7', 'online', true, 0, ['Normal']],
+				[8, '8-15', 'offline', null, 0, ['Normal', 'Movable']],
+				[16, '16-19', 'online', true, 1, ['Movable']],
+			],
+		);
 		assert.deepEqual(report.problems, []);
 	});
 
@@ -116,14 +153,28 @@ describe('--json --sysroot', () => {
 		const {sysroot} = tree({blocks: run(0, 3, {removable: false})});
 		const report = JSON.parse(runCli(['--json', '--all', '--sysroot', sysroot]).stdout);
 		assert.equal(report.grouping, 'block');
-		assert.deepEqual(report.ranges.map((row: {blocks: string; removable: boolean}) => [row.blocks, row.removable]), [['0', false], ['1', false], ['2', false]]);
+		assert.deepEqual(
+			report.ranges.map((row: {blocks: string; removable: boolean}) => [row.blocks, row.removable]),
+			[
+				['0', false],
+				['1', false],
+				['2', false],
+			],
+		);
 	});
 });
 
 describe('odd trees: a message per problem on stderr, the rest still shown, never a crash', () => {
 	test('missing, unreadable and odd files, a vanished block and a file in place of a block', () => {
 		const {sysroot, memory} = tree({
-			blocks: [...run(0, 2), {index: 2, omit: ['removable']}, {index: 3, state: 'sleeping'}, {index: 4, removable: 'maybe\n'}, ...run(5, 2), ...run(9, 2)],
+			blocks: [
+				...run(0, 2),
+				{index: 2, omit: ['removable']},
+				{index: 3, state: 'sleeping'},
+				{index: 4, removable: 'maybe\n'},
+				...run(5, 2),
+				...run(9, 2),
+			],
 		});
 		unlinkSync(path.join(memory, 'memory5/state'));
 		mkdirSync(path.join(memory, 'memory5/state'));
@@ -139,9 +190,18 @@ describe('odd trees: a message per problem on stderr, the rest still shown, neve
 			`ham-tui: ${memory}/memory7: vanished while reading; block left out`,
 			`ham-tui: ${memory}/memory8: not a directory; block left out`,
 		]);
-		assert.deepEqual(parseStatus(result.stdout).map(row => [row.id, row.status]), [
-			[0, 'ENABLED'], [2, 'ENABLED'], [3, 'UNKNOWN'], [4, 'ENABLED'], [5, 'UNKNOWN'], [6, 'ENABLED'], [9, 'ENABLED'],
-		]);
+		assert.deepEqual(
+			parseStatus(result.stdout).map(row => [row.id, row.status]),
+			[
+				[0, 'ENABLED'],
+				[2, 'ENABLED'],
+				[3, 'UNKNOWN'],
+				[4, 'ENABLED'],
+				[5, 'UNKNOWN'],
+				[6, 'ENABLED'],
+				[9, 'ENABLED'],
+			],
+		);
 	});
 
 	test('control characters in a file never reach the terminal', () => {
@@ -179,12 +239,14 @@ describe('--integrate --sysroot', () => {
 		const {sysroot, memory} = tree(hotAdded);
 		const result = runCli(['--integrate', '--sysroot', sysroot], now);
 		assert.equal(result.code, 0, result.stderr);
-		assert.equal(result.stdout, [
-			'attempt 1/1: blocks 8-15 (0x40000000-0x7fffffff): online',
-			'integrate: 8 of 8 offline block(s) onlined (1G of 1G)',
-			'',
-		].join('\n'));
-		assert.deepEqual(states(memory, range(8, 15)), Array.from({length: 8}, () => 'online'));
+		assert.equal(
+			result.stdout,
+			['attempt 1/1: blocks 8-15 (0x40000000-0x7fffffff): online', 'integrate: 8 of 8 offline block(s) onlined (1G of 1G)', ''].join('\n'),
+		);
+		assert.deepEqual(
+			states(memory, range(8, 15)),
+			Array.from({length: 8}, () => 'online'),
+		);
 		// One range now: lsmem's default grouping does not split on the node.
 		assert.equal(runCli(['--status', '--sysroot', sysroot]).stdout, '0\t0x00000000\t2684354560\tREAD/WRITE\tENABLED\n');
 		const again = runCli(['--integrate', '--sysroot', sysroot], now);
@@ -194,30 +256,48 @@ describe('--integrate --sysroot', () => {
 
 	test('EBUSY for the first two attempts: the third onlines it, exit 0', () => {
 		const {sysroot, memory} = tree(hotAdded);
-		const result = runCli(['--integrate', '--attempts', '5', '--interval', '30', '--sysroot', sysroot], {...now, HAM_TUI_TEST_WRITE_ERRORS: '10-11=EBUSY*2'});
+		const result = runCli(['--integrate', '--attempts', '5', '--interval', '30', '--sysroot', sysroot], {
+			...now,
+			HAM_TUI_TEST_WRITE_ERRORS: '10-11=EBUSY*2',
+		});
 		assert.equal(result.code, 0, result.stderr);
-		assert.equal(result.stdout, [
-			'attempt 1/5: blocks 8-9 (0x40000000-0x4fffffff): online',
-			'attempt 1/5: blocks 10-11 (0x50000000-0x5fffffff): FAILED: EBUSY (resource busy or locked) [retry can help]',
-			'attempt 1/5: blocks 12-15 (0x60000000-0x7fffffff): online',
-			'attempt 2/5: blocks 10-11 (0x50000000-0x5fffffff): FAILED: EBUSY (resource busy or locked) [retry can help]',
-			'attempt 3/5: blocks 10-11 (0x50000000-0x5fffffff): online',
-			'integrate: 8 of 8 offline block(s) onlined (1G of 1G)',
-			'',
-		].join('\n'));
-		assert.deepEqual(states(memory, range(8, 15)), Array.from({length: 8}, () => 'online'));
+		assert.equal(
+			result.stdout,
+			[
+				'attempt 1/5: blocks 8-9 (0x40000000-0x4fffffff): online',
+				'attempt 1/5: blocks 10-11 (0x50000000-0x5fffffff): FAILED: EBUSY (resource busy or locked) [retry can help]',
+				'attempt 1/5: blocks 12-15 (0x60000000-0x7fffffff): online',
+				'attempt 2/5: blocks 10-11 (0x50000000-0x5fffffff): FAILED: EBUSY (resource busy or locked) [retry can help]',
+				'attempt 3/5: blocks 10-11 (0x50000000-0x5fffffff): online',
+				'integrate: 8 of 8 offline block(s) onlined (1G of 1G)',
+				'',
+			].join('\n'),
+		);
+		assert.deepEqual(
+			states(memory, range(8, 15)),
+			Array.from({length: 8}, () => 'online'),
+		);
 	});
 
-	test('some blocks never online: exit 64, the kernel\'s errors named', () => {
+	test("some blocks never online: exit 64, the kernel's errors named", () => {
 		const {sysroot, memory} = tree(hotAdded);
-		const result = runCli(['--integrate', '--attempts', '3', '--sysroot', sysroot], {...now, HAM_TUI_TEST_WRITE_ERRORS: '9=ENOMEM,14=EINVAL'});
+		const result = runCli(['--integrate', '--attempts', '3', '--sysroot', sysroot], {
+			...now,
+			HAM_TUI_TEST_WRITE_ERRORS: '9=ENOMEM,14=EINVAL',
+		});
 		assert.equal(result.code, 64, result.stderr);
 		assert.match(result.stdout, /^attempt 1\/3: block 9 \(0x48000000-0x4fffffff\): FAILED: ENOMEM \(.+\) \[retry can help\]$/m);
-		assert.match(result.stdout, /^attempt 1\/3: block 14 \(0x70000000-0x77ffffff\): FAILED: EINVAL \(invalid argument\) \[no retry can help\]$/m);
+		assert.match(
+			result.stdout,
+			/^attempt 1\/3: block 14 \(0x70000000-0x77ffffff\): FAILED: EINVAL \(invalid argument\) \[no retry can help\]$/m,
+		);
 		// Later attempts try only what a retry can help.
 		assert.match(result.stdout, /^attempt 3\/3: block 9 .*ENOMEM/m);
 		assert.doesNotMatch(result.stdout, /^attempt [23]\/3: block 14/m);
-		assert.match(result.stdout, /integrate: 6 of 8 offline block\(s\) onlined \(768M of 1G\), 2 still offline \(blocks 9, 14: EINVAL, ENOMEM\)\n$/);
+		assert.match(
+			result.stdout,
+			/integrate: 6 of 8 offline block\(s\) onlined \(768M of 1G\), 2 still offline \(blocks 9, 14: EINVAL, ENOMEM\)\n$/,
+		);
 		assert.deepEqual(states(memory, [8, 9, 14, 15]), ['online', 'offline', 'offline', 'online']);
 	});
 
@@ -225,18 +305,23 @@ describe('--integrate --sysroot', () => {
 		const {sysroot} = tree(hotAdded);
 		const result = runCli(['--integrate', '--attempts', '4', '--sysroot', sysroot], {...now, HAM_TUI_TEST_WRITE_ERRORS: '8-15=EINVAL'});
 		assert.equal(result.code, 1);
-		assert.equal(result.stdout, [
-			'attempt 1/4: blocks 8-15 (0x40000000-0x7fffffff): FAILED: EINVAL (invalid argument) [no retry can help]',
-			'integrate: stopping, no retry can help the 8 block(s) left offline',
-			'integrate: 0 of 8 offline block(s) onlined (0 of 1G), 8 still offline (blocks 8-15: EINVAL)',
-			'',
-		].join('\n'));
+		assert.equal(
+			result.stdout,
+			[
+				'attempt 1/4: blocks 8-15 (0x40000000-0x7fffffff): FAILED: EINVAL (invalid argument) [no retry can help]',
+				'integrate: stopping, no retry can help the 8 block(s) left offline',
+				'integrate: 0 of 8 offline block(s) onlined (0 of 1G), 8 still offline (blocks 8-15: EINVAL)',
+				'',
+			].join('\n'),
+		);
 	});
 
 	test('--interval is slept without HAM_TUI_NOW', () => {
 		const {sysroot} = tree({blocks: run(0, 1, {state: 'offline'})});
 		const started = Date.now();
-		const result = runCli(['--integrate', '--attempts', '2', '--interval', '0.5', '--sysroot', sysroot], {HAM_TUI_TEST_WRITE_ERRORS: '0=EAGAIN*1'});
+		const result = runCli(['--integrate', '--attempts', '2', '--interval', '0.5', '--sysroot', sysroot], {
+			HAM_TUI_TEST_WRITE_ERRORS: '0=EAGAIN*1',
+		});
 		assert.equal(result.code, 0, result.stderr);
 		assert.ok(Date.now() - started >= 500, 'the retry waited for the interval');
 		assert.match(result.stdout, /attempt 2\/2: block 0 .*: online/);
@@ -253,30 +338,60 @@ describe('--integrate --sysroot', () => {
 		const {sysroot, memory} = tree(hotAdded);
 		const result = runCli(['--integrate', '--dry-run', '--online-type', 'online_kernel', '--sysroot', sysroot], now);
 		assert.equal(result.code, 0);
-		assert.equal(result.stdout, [
-			...range(8, 15).map(block => `echo online_kernel > ${memory}/memory${block}/state`),
-			'dry run: would write online_kernel to 8 offline block(s) (1G): 8-15; nothing written',
-			'',
-		].join('\n'));
-		assert.deepEqual(states(memory, range(8, 15)), Array.from({length: 8}, () => 'offline'));
+		assert.equal(
+			result.stdout,
+			[
+				...range(8, 15).map(block => `echo online_kernel > ${memory}/memory${block}/state`),
+				'dry run: would write online_kernel to 8 offline block(s) (1G): 8-15; nothing written',
+				'',
+			].join('\n'),
+		);
+		assert.deepEqual(
+			states(memory, range(8, 15)),
+			Array.from({length: 8}, () => 'offline'),
+		);
 	});
 
 	const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find(file => existsSync(file));
-	test('without write permission: "needs root" on one line before anything is tried, exit 1', {skip: (!setpriv || process.getuid?.() !== 0) && 'needs setpriv and root to run ham-tui as nobody'}, () => {
+	test('without write permission: "needs root" on one line before anything is tried, exit 1', {
+		skip: (!setpriv || process.getuid?.() !== 0) && 'needs setpriv and root to run ham-tui as nobody',
+	}, () => {
 		const {sysroot, memory} = tree(hotAdded);
 		// nobody must be able to read the tree (mkdtemp makes it 0700) and not write it.
 		chmodSync(scratch.sysroot, 0o755);
 		chmodSync(sysroot, 0o755);
-		const result = spawnSync(setpriv!, ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cliPath, '--integrate', '--attempts', '3', '--sysroot', sysroot], {
-			encoding: 'utf8',
-			env: {...process.env, ...now, NO_COLOR: '1'},
-		});
+		const result = spawnSync(
+			setpriv!,
+			[
+				'--reuid=65534',
+				'--regid=65534',
+				'--clear-groups',
+				process.execPath,
+				cliPath,
+				'--integrate',
+				'--attempts',
+				'3',
+				'--sysroot',
+				sysroot,
+			],
+			{
+				encoding: 'utf8',
+				env: {...process.env, ...now, NO_COLOR: '1'},
+			},
+		);
 		assert.equal(result.status, 1, result.stderr);
 		assert.equal(result.stdout, '');
 		assert.equal(result.stderr, `ham-tui: onlining memory needs root: cannot write ${memory}/memory8/state (EACCES)\n`);
-		assert.deepEqual(states(memory, range(8, 15)), Array.from({length: 8}, () => 'offline'));
+		assert.deepEqual(
+			states(memory, range(8, 15)),
+			Array.from({length: 8}, () => 'offline'),
+		);
 		// Reading needs no root.
-		const status = spawnSync(setpriv!, ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cliPath, '--status', '--sysroot', sysroot], {encoding: 'utf8'});
+		const status = spawnSync(
+			setpriv!,
+			['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cliPath, '--status', '--sysroot', sysroot],
+			{encoding: 'utf8'},
+		);
 		assert.equal(status.status, 0, status.stderr);
 		assert.equal(parseStatus(status.stdout).length, 3);
 	});
@@ -292,7 +407,10 @@ describe('flags on a real machine', () => {
 		[['--integrate', '--dry-run'], /--dry-run works on a real machine/],
 		[['--status', '--dry-run', '--sysfs'], /--dry-run goes with --integrate/],
 		[['--integrate', '--all', '--sysfs'], /--all goes with --status or --json/],
-		[['--integrate', '--online-type', 'sideways', '--sysfs'], /--online-type takes online, online_movable or online_kernel, not "sideways"/],
+		[
+			['--integrate', '--online-type', 'sideways', '--sysfs'],
+			/--online-type takes online, online_movable or online_kernel, not "sideways"/,
+		],
 		[['--status', '--sysroot', ''], /--sysroot needs a directory/],
 	];
 	for (const [args, message] of cases) {

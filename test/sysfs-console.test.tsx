@@ -69,7 +69,7 @@ describe('the console on sysfs', () => {
 		assert.match(screen, /read 20 block\(s\) of 128M in 3 range\(s\)/);
 	});
 
-	test('i onlines the offline blocks; a refused one shows with the kernel\'s errno', async () => {
+	test("i onlines the offline blocks; a refused one shows with the kernel's errno", async () => {
 		const ui = open(hotAdded, {writer: busyKernel({11: {code: 'EBUSY', times: 1}})});
 		await ui.waitFor('Ranges 3');
 		await ui.press('i');

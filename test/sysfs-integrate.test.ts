@@ -6,7 +6,17 @@ import path from 'node:path';
 import {after, describe, test} from 'node:test';
 import type {Command, SysfsTarget} from '../source/cli/command.js';
 import {runSysfsCommand} from '../source/commands/sysfs.js';
-import {attemptOnline, blockList, describeError, faultyWriter, groupResults, integrateOnce, isThisMachine, retryCanHelp, writerFor} from '../source/sysfs/integrate.js';
+import {
+	attemptOnline,
+	blockList,
+	describeError,
+	faultyWriter,
+	groupResults,
+	integrateOnce,
+	isThisMachine,
+	retryCanHelp,
+	writerFor,
+} from '../source/sysfs/integrate.js';
 import {canWrite, needsRoot, type SysfsWriter, writeSysfs} from '../source/sysfs/online.js';
 import {readMemoryTree} from '../source/sysfs/read.js';
 import {sysfsSource} from '../source/view/sysfs.js';
@@ -60,9 +70,17 @@ describe('one attempt', () => {
 			{block: 12, ok: true},
 			{block: 13, ok: false, error: 'ENOMEM', retry: true},
 		]);
-		assert.deepEqual(groupResults(results).map(group => [group.first, group.last, group.ok, group.error ?? null]), [
-			[4, 4, true, null], [5, 5, false, 'EBUSY'], [6, 6, false, 'EINVAL'], [7, 9, true, null], [12, 12, true, null], [13, 13, false, 'ENOMEM'],
-		]);
+		assert.deepEqual(
+			groupResults(results).map(group => [group.first, group.last, group.ok, group.error ?? null]),
+			[
+				[4, 4, true, null],
+				[5, 5, false, 'EBUSY'],
+				[6, 6, false, 'EINVAL'],
+				[7, 9, true, null],
+				[12, 12, true, null],
+				[13, 13, false, 'ENOMEM'],
+			],
+		);
 	});
 
 	test('EINVAL for a block that is online by now counts as done (someone else onlined it)', () => {
@@ -115,12 +133,29 @@ describe('blocks that come and go between attempts, as virtio-mem adds and remov
 		const {writer, writes} = virtioMem(memory, sysroot, {5: {code: 'EBUSY', times: 1}});
 		const first = integrateOnce(readMemoryTree(sysroot), {mode: 'online', writer});
 		assert.equal(first.reread, false);
-		assert.deepEqual(first.results.filter(result => !result.ok).map(result => [result.block, result.error, result.gone ?? false]), [[5, 'EBUSY', false], [13, 'ENOENT', true]],
-			'13 vanished while the attempt wrote: its write found no block');
-		assert.equal(first.tree.blocks.some(block => block.index === 13), false, 'a block gone is left out of the tree');
+		assert.deepEqual(
+			first.results.filter(result => !result.ok).map(result => [result.block, result.error, result.gone ?? false]),
+			[
+				[5, 'EBUSY', false],
+				[13, 'ENOENT', true],
+			],
+			'13 vanished while the attempt wrote: its write found no block',
+		);
+		assert.equal(
+			first.tree.blocks.some(block => block.index === 13),
+			false,
+			'a block gone is left out of the tree',
+		);
 		const second = integrateOnce(first.tree, {mode: 'online', writer});
 		assert.equal(second.reread, true, 'the listing changed: read again');
-		assert.deepEqual(second.results, [{block: 5, ok: true}, {block: 20, ok: true}], '13 is not reported gone twice');
+		assert.deepEqual(
+			second.results,
+			[
+				{block: 5, ok: true},
+				{block: 20, ok: true},
+			],
+			'13 is not reported gone twice',
+		);
 		assert.deepEqual(writes.slice(-2), ['5=online', '20=online']);
 		assert.equal(readFileSync(path.join(memory, 'memory20/state'), 'utf8'), 'online');
 	});
@@ -133,7 +168,10 @@ describe('blocks that come and go between attempts, as virtio-mem adds and remov
 		const {writer, writes} = kernel({});
 		const once = integrateOnce(before, {mode: 'online', writer});
 		assert.equal(once.reread, true);
-		assert.deepEqual(once.results.filter(result => result.gone).map(result => result.block), [4, 12]);
+		assert.deepEqual(
+			once.results.filter(result => result.gone).map(result => result.block),
+			[4, 12],
+		);
 		assert.deepEqual(writes, ['5=online', '6=online', '7=online', '8=online', '9=online', '13=online']);
 	});
 
@@ -142,8 +180,12 @@ describe('blocks that come and go between attempts, as virtio-mem adds and remov
 		const {writer} = virtioMem(memory, sysroot, {5: {code: 'EBUSY', times: 1}});
 		const out: string[] = [];
 		const err: string[] = [];
-		const code = await runSysfsCommand({kind: 'integrate', attempts: 3, interval: 10}, {sysroot, all: false, onlineType: 'online', dryRun: false},
-			{out: text => out.push(text), err: text => err.push(text), now: () => 1000, fixedClock: true}, {writer, env: {}});
+		const code = await runSysfsCommand(
+			{kind: 'integrate', attempts: 3, interval: 10},
+			{sysroot, all: false, onlineType: 'online', dryRun: false},
+			{out: text => out.push(text), err: text => err.push(text), now: () => 1000, fixedClock: true},
+			{writer, env: {}},
+		);
 		assert.equal(code, 0, err.join(''));
 		assert.deepEqual(out.join('').split('\n'), [
 			'attempt 1/3: block 4 (0x20000000-0x27ffffff): online',
@@ -166,9 +208,16 @@ describe('blocks that come and go between attempts, as virtio-mem adds and remov
 		rmSync(path.join(memory, 'memory13'), {recursive: true});
 		const result = source.act({type: 'integrate'}, 1000);
 		assert.equal(result.message, 'online: 8 of 9 offline block(s) onlined, 1 gone');
-		assert.deepEqual(result.outcomes.map(outcome => `${outcome.label}: ${outcome.status}`), ['blocks 4-9: ENABLED', 'block 12: ENABLED', 'block 13: GONE', 'block 20: ENABLED']);
+		assert.deepEqual(
+			result.outcomes.map(outcome => `${outcome.label}: ${outcome.status}`),
+			['blocks 4-9: ENABLED', 'block 12: ENABLED', 'block 13: GONE', 'block 20: ENABLED'],
+		);
 		const log = source.snapshot(1000).log.join('\n');
-		assert.match(log, /blocks came or went: re-read 12 block\(s\) of 128M in 3 range\(s\): /, 'read again before writing (no time given: the integrate read it)');
+		assert.match(
+			log,
+			/blocks came or went: re-read 12 block\(s\) of 128M in 3 range\(s\): /,
+			'read again before writing (no time given: the integrate read it)',
+		);
 		assert.match(log, /online block 13: gone \(no longer in sysfs\)/);
 		assert.equal(readFileSync(path.join(memory, 'memory20/state'), 'utf8'), 'online');
 	});
@@ -189,13 +238,16 @@ describe('the kernel test double from the environment', () => {
 			}
 		};
 
-		assert.deepEqual([attempt(3), attempt(3), attempt(3), attempt(4), attempt(9), attempt(9), attempt(5)], ['EBUSY', 'EBUSY', 'ok', 'EBUSY', 'EINVAL', 'EINVAL', 'ok']);
+		assert.deepEqual(
+			[attempt(3), attempt(3), attempt(3), attempt(4), attempt(9), attempt(9), attempt(5)],
+			['EBUSY', 'EBUSY', 'ok', 'EBUSY', 'EINVAL', 'EINVAL', 'ok'],
+		);
 		assert.deepEqual(writes, ['/x/memory3/state=online', '/x/memory5/state=online']);
 		assert.match(faultyWriter('x=EBUSY') as string, /"x=EBUSY" is not BLOCK\[-BLOCK\]=ECODE\[\*COUNT\]/);
 		assert.match(faultyWriter('9-3=EBUSY') as string, /backwards/);
 	});
 
-	test('never for this machine\'s own /sys', () => {
+	test("never for this machine's own /sys", () => {
 		const env = {HAM_TUI_TEST_WRITE_ERRORS: '0=EBUSY'};
 		assert.equal(isThisMachine('/'), true);
 		assert.equal(isThisMachine('/tmp/..'), true);
@@ -218,19 +270,32 @@ describe('the permission check', () => {
 		assert.equal(problem, `onlining memory needs root: cannot write ${memory}/memory4/state (EACCES)`);
 		assert.equal(needsRoot(problem as string), true);
 		assert.deepEqual(seen, ['memory4'], 'it stops at the first refusal');
-		assert.equal(canWrite(readMemoryTree(sysroot), () => {
-			throw errno('EROFS');
-		}), `sysfs is mounted read-only here: cannot write ${memory}/memory4/state (EROFS)`);
+		assert.equal(
+			canWrite(readMemoryTree(sysroot), () => {
+				throw errno('EROFS');
+			}),
+			`sysfs is mounted read-only here: cannot write ${memory}/memory4/state (EROFS)`,
+		);
 	});
 });
 
 describe('the one-shot retry loop, in-process', () => {
 	const integrate = (attempts: number): Command => ({kind: 'integrate', attempts, interval: 10});
-	const target = (sysroot: string, changes: Partial<SysfsTarget> = {}): SysfsTarget => ({sysroot, all: false, onlineType: 'online', dryRun: false, ...changes});
+	const target = (sysroot: string, changes: Partial<SysfsTarget> = {}): SysfsTarget => ({
+		sysroot,
+		all: false,
+		onlineType: 'online',
+		dryRun: false,
+		...changes,
+	});
 	function io() {
 		const out: string[] = [];
 		const err: string[] = [];
-		return {out, err, io: {out: (text: string) => out.push(text), err: (text: string) => err.push(text), now: () => 1000, fixedClock: true}};
+		return {
+			out,
+			err,
+			io: {out: (text: string) => out.push(text), err: (text: string) => err.push(text), now: () => 1000, fixedClock: true},
+		};
 	}
 
 	test('EBUSY for the first k attempts: attempt k+1 onlines it; attempts stop there', async () => {
@@ -239,7 +304,10 @@ describe('the one-shot retry loop, in-process', () => {
 		const output = io();
 		const code = await runSysfsCommand(integrate(10), target(sysroot), output.io, {writer, env: {}});
 		assert.equal(code, 0);
-		assert.deepEqual(writes.filter(write => write.startsWith('6=')), ['6=online', '6=online', '6=online', '6=online']);
+		assert.deepEqual(
+			writes.filter(write => write.startsWith('6=')),
+			['6=online', '6=online', '6=online', '6=online'],
+		);
 		assert.equal(writes.length, 8 + 3, 'blocks onlined on attempt 1 are not written again');
 		const text = output.out.join('');
 		assert.match(text, /attempt 3\/10: block 6 .*EBUSY/);
@@ -252,9 +320,13 @@ describe('the one-shot retry loop, in-process', () => {
 		const {sysroot} = tree(spec);
 		const {writer, writes} = kernel({});
 		const output = io();
-		const code = await runSysfsCommand(integrate(3), target(sysroot), output.io, {writer, access: () => {
-			throw errno('EACCES');
-		}, env: {}});
+		const code = await runSysfsCommand(integrate(3), target(sysroot), output.io, {
+			writer,
+			access: () => {
+				throw errno('EACCES');
+			},
+			env: {},
+		});
 		assert.equal(code, 1);
 		assert.deepEqual(writes, []);
 		assert.deepEqual(output.out, []);
@@ -266,9 +338,13 @@ describe('the one-shot retry loop, in-process', () => {
 		const {sysroot} = tree(spec);
 		const {writer, writes} = kernel({});
 		const output = io();
-		const code = await runSysfsCommand(integrate(1), target(sysroot, {dryRun: true}), output.io, {writer, access: () => {
-			throw errno('EACCES');
-		}, env: {}});
+		const code = await runSysfsCommand(integrate(1), target(sysroot, {dryRun: true}), output.io, {
+			writer,
+			access: () => {
+				throw errno('EACCES');
+			},
+			env: {},
+		});
 		assert.equal(code, 0);
 		assert.deepEqual(writes, []);
 		assert.match(output.out.join(''), /would write online to 8 offline block\(s\) \(1G\): 4-9, 12-13; nothing written/);
@@ -278,16 +354,24 @@ describe('the one-shot retry loop, in-process', () => {
 
 describe('status rows', () => {
 	test('STATUS per state, FLAGS always READ/WRITE, totals', () => {
-		const {sysroot} = tree({blocks: [...run(0, 2), {index: 2, state: 'offline'}, {index: 3, state: 'going-offline'}, {index: 4, omit: ['state']}]});
+		const {sysroot} = tree({
+			blocks: [...run(0, 2), {index: 2, state: 'offline'}, {index: 3, state: 'going-offline'}, {index: 4, omit: ['state']}],
+		});
 		const memoryTree = readMemoryTree(sysroot);
-		assert.deepEqual(['online', 'offline', 'going-offline', 'unknown', 'sleeping'].map(state => blockStatus(state)), ['ENABLED', 'OFFLINE', 'OFFLINING', 'UNKNOWN', 'UNKNOWN']);
-		assert.equal(formatStatusRows(statusRows(memoryTree)), [
-			'0\t0x00000000\t268435456\tREAD/WRITE\tENABLED',
-			'2\t0x10000000\t134217728\tREAD/WRITE\tOFFLINE',
-			'3\t0x18000000\t134217728\tREAD/WRITE\tOFFLINING',
-			'4\t0x20000000\t134217728\tREAD/WRITE\tUNKNOWN',
-			'',
-		].join('\n'));
+		assert.deepEqual(
+			['online', 'offline', 'going-offline', 'unknown', 'sleeping'].map(state => blockStatus(state)),
+			['ENABLED', 'OFFLINE', 'OFFLINING', 'UNKNOWN', 'UNKNOWN'],
+		);
+		assert.equal(
+			formatStatusRows(statusRows(memoryTree)),
+			[
+				'0\t0x00000000\t268435456\tREAD/WRITE\tENABLED',
+				'2\t0x10000000\t134217728\tREAD/WRITE\tOFFLINE',
+				'3\t0x18000000\t134217728\tREAD/WRITE\tOFFLINING',
+				'4\t0x20000000\t134217728\tREAD/WRITE\tUNKNOWN',
+				'',
+			].join('\n'),
+		);
 		const totals = memoryTotals(memoryTree);
 		assert.deepEqual([totals.blocks, totals.online.blocks, totals.offline.blocks, totals.other.blocks], [5, 2, 1, 2]);
 		assert.equal(totals.offline.bytes, 128 * 1024 * 1024);

@@ -5,7 +5,15 @@ import {after, before, describe, test} from 'node:test';
 import {attemptOnline} from '../source/sysfs/integrate.js';
 import {canWrite, writeSysfs} from '../source/sysfs/online.js';
 import {groupRanges} from '../source/sysfs/ranges.js';
-import {ListingSignature, listingSignature, memoryDirectory, readAutoOnline, readMemoryTree, readZones, rereadBlock} from '../source/sysfs/read.js';
+import {
+	ListingSignature,
+	listingSignature,
+	memoryDirectory,
+	readAutoOnline,
+	readMemoryTree,
+	readZones,
+	rereadBlock,
+} from '../source/sysfs/read.js';
 import {makeMemoryTree, run, tempSysroot, type TreeSpec} from './helpers/sysfs-tree.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -27,14 +35,21 @@ describe('readMemoryTree on well-formed trees', () => {
 	test('reads every block in index order, holes kept as holes', () => {
 		const {sysroot, memory} = fakeTree({
 			blockSize: 0x800_0000,
-			blocks: [...run(0, 3), ...run(9, 3, {state: 'offline', removable: false, zones: 'Normal Movable'}), {index: 100, node: 1, zones: 'Movable'}],
+			blocks: [
+				...run(0, 3),
+				...run(9, 3, {state: 'offline', removable: false, zones: 'Normal Movable'}),
+				{index: 100, node: 1, zones: 'Movable'},
+			],
 		});
 		const tree = readMemoryTree(sysroot);
 		assert.equal(tree.root, memory);
 		assert.equal(tree.blockSizeBytes, 128 * 1024 * 1024);
 		assert.deepEqual(tree.problems, []);
 		// readdir gives memory10 before memory2; blocks must come in address order.
-		assert.deepEqual(tree.blocks.map(block => block.index), [0, 1, 2, 9, 10, 11, 100]);
+		assert.deepEqual(
+			tree.blocks.map(block => block.index),
+			[0, 1, 2, 9, 10, 11, 100],
+		);
 		assert.deepEqual(tree.blocks[3], {index: 9, state: 'offline', removable: false, node: 0, zones: ['Normal', 'Movable']});
 		assert.deepEqual(tree.blocks[6], {index: 100, state: 'online', removable: true, node: 1, zones: ['Movable']});
 		assert.equal(tree.hasNodes, true);
@@ -44,7 +59,10 @@ describe('readMemoryTree on well-formed trees', () => {
 	test('finds nodes given as symlinks (as the kernel makes them), dangling or not', () => {
 		const {sysroot} = fakeTree({nodeEntry: 'link', blocks: [...run(0, 4), ...run(4, 4, {node: 3}), ...run(8, 2)]});
 		const tree = readMemoryTree(sysroot);
-		assert.deepEqual(tree.blocks.map(block => block.node), [0, 0, 0, 0, 3, 3, 3, 3, 0, 0]);
+		assert.deepEqual(
+			tree.blocks.map(block => block.node),
+			[0, 0, 0, 0, 3, 3, 3, 3, 0, 0],
+		);
 		assert.deepEqual(tree.problems, []);
 	});
 
@@ -59,7 +77,10 @@ describe('readMemoryTree on well-formed trees', () => {
 	test('skips valid_zones when told to, and then claims no zones', () => {
 		const {sysroot} = fakeTree({blocks: run(0, 2)});
 		const tree = readMemoryTree(sysroot, {zones: false});
-		assert.deepEqual(tree.blocks.map(block => block.zones), [[], []]);
+		assert.deepEqual(
+			tree.blocks.map(block => block.zones),
+			[[], []],
+		);
 		assert.equal(tree.hasZones, false);
 	});
 
@@ -68,7 +89,10 @@ describe('readMemoryTree on well-formed trees', () => {
 		const tree = readMemoryTree(sysroot);
 		assert.equal(tree.hasNodes, false);
 		assert.equal(tree.hasZones, false, 'no memory0, so no zones even though every block has valid_zones');
-		assert.deepEqual(tree.blocks.map(block => block.node), [null, null, null, null]);
+		assert.deepEqual(
+			tree.blocks.map(block => block.node),
+			[null, null, null, null],
+		);
 		assert.deepEqual(tree.blocks[1]?.zones, ['Normal']);
 	});
 });
@@ -78,7 +102,10 @@ describe('reading for --status and for the console', () => {
 		const {sysroot} = fakeTree({blocks: [...run(0, 2), ...run(2, 2, {node: 1})]});
 		const tree = readMemoryTree(sysroot, {nodes: false, zones: false});
 		assert.equal(tree.hasNodes, false);
-		assert.deepEqual(tree.blocks.map(block => block.node), [null, null, null, null]);
+		assert.deepEqual(
+			tree.blocks.map(block => block.node),
+			[null, null, null, null],
+		);
 		assert.deepEqual(tree.problems, []);
 	});
 
@@ -97,7 +124,13 @@ describe('reading for --status and for the console', () => {
 		const tree = readMemoryTree(sysroot);
 		writeFileSync(path.join(memory, 'memory1/state'), 'offline\n');
 		const problems: string[] = [];
-		assert.deepEqual(rereadBlock(tree, tree.blocks[1]!, problems, {zones: false}), {index: 1, state: 'offline', removable: true, node: 2, zones: ['Normal']});
+		assert.deepEqual(rereadBlock(tree, tree.blocks[1]!, problems, {zones: false}), {
+			index: 1,
+			state: 'offline',
+			removable: true,
+			node: 2,
+			zones: ['Normal'],
+		});
 		rmSync(path.join(memory, 'memory1'), {recursive: true});
 		assert.equal(rereadBlock(tree, tree.blocks[1]!, problems), undefined);
 		assert.deepEqual(problems, [`${memory}/memory1: vanished while reading; block left out`]);
@@ -129,7 +162,10 @@ describe('readMemoryTree on odd trees: reports, keeps going', () => {
 		const {sysroot, memory} = fakeTree({blocks: [...run(0, 2), {index: 2, omit: ['state']}, ...run(3, 2)]});
 		const tree = readMemoryTree(sysroot);
 		assert.deepEqual(tree.problems, [`${memory}/memory2/state: missing`]);
-		assert.deepEqual(tree.blocks.map(block => block.state), ['online', 'online', 'unknown', 'online', 'online']);
+		assert.deepEqual(
+			tree.blocks.map(block => block.state),
+			['online', 'online', 'unknown', 'online', 'online'],
+		);
 	});
 
 	test('an unreadable state file is named with its errno', () => {
@@ -141,7 +177,9 @@ describe('readMemoryTree on odd trees: reports, keeps going', () => {
 		assert.equal(tree.blocks.length, 3);
 	});
 
-	test('a file without read permission is reported as EACCES', {skip: isRoot && 'running as root, which reads any file whatever its mode'}, () => {
+	test('a file without read permission is reported as EACCES', {
+		skip: isRoot && 'running as root, which reads any file whatever its mode',
+	}, () => {
 		const {sysroot, memory} = fakeTree({blocks: run(0, 2)});
 		chmodSync(path.join(memory, 'memory1/removable'), 0o000);
 		const tree = readMemoryTree(sysroot);
@@ -165,12 +203,15 @@ describe('readMemoryTree on odd trees: reports, keeps going', () => {
 			`${memory}/memory3/removable: missing`,
 			`${memory}/memory3/valid_zones: missing`,
 		]);
-		assert.deepEqual(tree.blocks.map(block => [block.state, block.removable]), [
-			['sleeping', true],
-			['online', null],
-			['online', true], // Lsmem's reading (scanf %d): a leading 1 is removable.
-			['online', null],
-		]);
+		assert.deepEqual(
+			tree.blocks.map(block => [block.state, block.removable]),
+			[
+				['sleeping', true],
+				['online', null],
+				['online', true], // Lsmem's reading (scanf %d): a leading 1 is removable.
+				['online', null],
+			],
+		);
 		assert.deepEqual(tree.blocks[3]?.zones, []);
 	});
 
@@ -184,14 +225,20 @@ describe('readMemoryTree on odd trees: reports, keeps going', () => {
 			`${memory}/memory2: vanished while reading; block left out`,
 			`${memory}/memory3: not a directory; block left out`,
 		]);
-		assert.deepEqual(tree.blocks.map(block => block.index), [0, 1, 4]);
+		assert.deepEqual(
+			tree.blocks.map(block => block.index),
+			[0, 1, 4],
+		);
 	});
 
 	test('a block without a node among blocks with one is reported', () => {
 		const {sysroot, memory} = fakeTree({blocks: [...run(0, 2), {index: 2, node: null}, {index: 3, node: 1}]});
 		const tree = readMemoryTree(sysroot);
 		assert.deepEqual(tree.problems, [`${memory}/memory2: no nodeN entry, though memory0 has one`]);
-		assert.deepEqual(tree.blocks.map(block => block.node), [0, 0, null, 1]);
+		assert.deepEqual(
+			tree.blocks.map(block => block.node),
+			[0, 0, null, 1],
+		);
 	});
 
 	test('a tree without blocks is usable but reported', () => {
@@ -212,7 +259,12 @@ describe('readMemoryTree refuses unusable trees, naming the path', () => {
 		});
 	});
 
-	for (const [content, shown] of [['zz\n', 'zz'], ['0\n', '0'], ['', ''], ['8000000 junk\n', '8000000 junk']] as const) {
+	for (const [content, shown] of [
+		['zz\n', 'zz'],
+		['0\n', '0'],
+		['', ''],
+		['8000000 junk\n', '8000000 junk'],
+	] as const) {
 		test(`block_size_bytes holding ${JSON.stringify(content)}`, () => {
 			const {sysroot, memory} = fakeTree({blockSize: content, blocks: run(0, 1)});
 			assert.throws(() => readMemoryTree(sysroot), {
@@ -255,7 +307,10 @@ describe('onlining', () => {
 	});
 
 	/** The offline blocks, as --integrate picks them. */
-	const offline = (root: string) => readMemoryTree(root).blocks.filter(block => block.state === 'offline').map(block => block.index);
+	const offline = (root: string) =>
+		readMemoryTree(root)
+			.blocks.filter(block => block.state === 'offline')
+			.map(block => block.index);
 
 	test('an attempt writes the mode to every offline block once, in order, and reports each errno', () => {
 		const tree = readMemoryTree(sysroot);
@@ -269,21 +324,36 @@ describe('onlining', () => {
 				throw Object.assign(new Error(`${code}: write failed`), {code});
 			}
 		});
-		assert.deepEqual(written, ['memory2=online_movable', 'memory3=online_movable', 'memory4=online_movable', 'memory8=online_movable', 'memory9=online_movable']);
-		assert.deepEqual(outcomes.map(outcome => [outcome.block, outcome.ok, outcome.error]), [
-			[2, true, undefined],
-			[3, false, 'EINVAL'],
-			[4, true, undefined],
-			[8, true, undefined],
-			[9, false, 'EBUSY'],
+		assert.deepEqual(written, [
+			'memory2=online_movable',
+			'memory3=online_movable',
+			'memory4=online_movable',
+			'memory8=online_movable',
+			'memory9=online_movable',
 		]);
+		assert.deepEqual(
+			outcomes.map(outcome => [outcome.block, outcome.ok, outcome.error]),
+			[
+				[2, true, undefined],
+				[3, false, 'EINVAL'],
+				[4, true, undefined],
+				[8, true, undefined],
+				[9, false, 'EBUSY'],
+			],
+		);
 	});
 
 	test('the default writer writes the state file, and never creates one', () => {
 		const {sysroot: root, memory: dir} = fakeTree({blocks: run(0, 2, {state: 'offline'})});
 		const tree = readMemoryTree(root);
 		unlinkSync(path.join(dir, 'memory1/state'));
-		assert.deepEqual(attemptOnline(tree, [0, 1], 'online').map(outcome => [outcome.block, outcome.ok, outcome.error]), [[0, true, undefined], [1, false, 'ENOENT']]);
+		assert.deepEqual(
+			attemptOnline(tree, [0, 1], 'online').map(outcome => [outcome.block, outcome.ok, outcome.error]),
+			[
+				[0, true, undefined],
+				[1, false, 'ENOENT'],
+			],
+		);
 		assert.equal(readFileSync(path.join(dir, 'memory0/state'), 'utf8'), 'online');
 		assert.equal(existsSync(path.join(dir, 'memory1/state')), false);
 	});
@@ -299,7 +369,9 @@ describe('onlining', () => {
 		assert.equal(canWrite(tree), `the block is gone: cannot write ${memory}/memory8/state (ENOENT)`);
 	});
 
-	test('canWrite names root as the cure for EACCES', {skip: isRoot && 'running as root, which may write any file whatever its mode'}, () => {
+	test('canWrite names root as the cure for EACCES', {
+		skip: isRoot && 'running as root, which may write any file whatever its mode',
+	}, () => {
 		const {sysroot: root, memory: dir} = fakeTree({blocks: run(0, 1, {state: 'offline'})});
 		chmodSync(path.join(dir, 'memory0/state'), 0o444);
 		assert.equal(canWrite(readMemoryTree(root)), `onlining memory needs root: cannot write ${dir}/memory0/state (EACCES)`);

@@ -7,13 +7,7 @@ import xtermHeadless from '@xterm/headless';
 import {Text} from 'ink';
 import {render} from 'ink-testing-library';
 import {createElement} from 'react';
-import {
-	applyNoColor,
-	checkTerminal,
-	enterFullScreen,
-	ignoreCiEnvironment,
-	signalExitCode,
-} from '../source/console/terminal.js';
+import {applyNoColor, checkTerminal, enterFullScreen, ignoreCiEnvironment, signalExitCode} from '../source/console/terminal.js';
 import {readSize, useTerminalSize} from '../source/console/use-terminal-size.js';
 import {keys, startInPty, type PtySession} from './helpers/pty.js';
 import {escapeXml, paletteColour, screenToSvg} from './helpers/svg.js';
@@ -131,7 +125,15 @@ describe('useTerminalSize', () => {
 
 	test('follows resize events', async () => {
 		const stdout = Object.assign(new EventEmitter(), {columns: 90, rows: 30, write: () => true});
-		const stdin = Object.assign(new EventEmitter(), {isTTY: false, setEncoding() {}, resume() {}, pause() {}, ref() {}, unref() {}, read: () => null});
+		const stdin = Object.assign(new EventEmitter(), {
+			isTTY: false,
+			setEncoding() {},
+			resume() {},
+			pause() {},
+			ref() {},
+			unref() {},
+			read: () => null,
+		});
 		const {render: inkRender} = await import('ink');
 		const frames: string[] = [];
 		const instance = inkRender(createElement(Size), {
@@ -204,10 +206,7 @@ describe('full screen in a real terminal', {concurrency: 4}, () => {
 		return startInPty(process.execPath, ['--import', 'tsx', FIXTURE], {cwd: ROOT, ...options});
 	}
 
-	async function withDemo(
-		run: (demo: PtySession) => Promise<void>,
-		options?: Parameters<typeof startDemo>[0],
-	): Promise<void> {
+	async function withDemo(run: (demo: PtySession) => Promise<void>, options?: Parameters<typeof startDemo>[0]): Promise<void> {
 		const demo = startDemo(options);
 		try {
 			await demo.waitFor('ready', START_TIMEOUT);
@@ -266,7 +265,10 @@ describe('full screen in a real terminal', {concurrency: 4}, () => {
 			await demo.waitFor('presses 1');
 			assert.ok(!demo.raw().slice(mark).includes(`${ESC}[2J`), 'next frame drawn without clearing');
 			assert.ok(
-				demo.screen().split('\n').some(line => line === `╰${'─'.repeat(58)}╯`),
+				demo
+					.screen()
+					.split('\n')
+					.some(line => line === `╰${'─'.repeat(58)}╯`),
 				`box 60 wide:\n${demo.screen()}`,
 			);
 			demo.press('q');
@@ -311,7 +313,10 @@ describe('full screen in a real terminal', {concurrency: 4}, () => {
 					assert.match(demo.screen(), new RegExp(`^Error: ${message}\n {4}at `), 'message and stack on the normal screen');
 					// (Ink's own error screen shows it first, on the alternate screen, where it vanishes.)
 					const raw = demo.raw();
-					assert.ok(raw.slice(raw.lastIndexOf(`${ESC}[?1049l`)).includes(`Error: ${message}`), 'printed after leaving the alternate screen');
+					assert.ok(
+						raw.slice(raw.lastIndexOf(`${ESC}[?1049l`)).includes(`Error: ${message}`),
+						'printed after leaving the alternate screen',
+					);
 				},
 				// Tall enough for the whole stack: nothing scrolls away.
 				{rows: 60},

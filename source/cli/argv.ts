@@ -13,11 +13,7 @@ import {type FlagSpec, flagTable, type Flags, needsValue, shortFlags} from './op
 import {safeText} from '../model/sanitize.js';
 import {quote} from './usage.js';
 
-export type Argv =
-	| {kind: 'help'}
-	| {kind: 'version'}
-	| {kind: 'flags'; flags: Flags; input: string[]}
-	| {kind: 'error'; error: string};
+export type Argv = {kind: 'help'} | {kind: 'version'} | {kind: 'flags'; flags: Flags; input: string[]} | {kind: 'error'; error: string};
 
 type Token = {
 	/** The flag as typed, up to any "=". */

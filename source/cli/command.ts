@@ -34,7 +34,12 @@ export type Parsed = {ok: true; command: Command; statePath: string | undefined;
 const actions = ['status', 'json', 'integrate', 'plug', 'unplug', 'driver', 'workload', 'boot', 'reset'] as const;
 // Names from the command line are looked up in Maps: a plain object would also find
 // "constructor" or "__proto__" (Object.prototype's) and let them through as a mode.
-const modeNames: ReadonlyMap<string, ModuleMode> = new Map([['hot-add', 'hot-add'], ['add', 'hot-add'], ['mirror', 'mirror'], ['hot-mirror', 'mirror']]);
+const modeNames: ReadonlyMap<string, ModuleMode> = new Map([
+	['hot-add', 'hot-add'],
+	['add', 'hot-add'],
+	['mirror', 'mirror'],
+	['hot-mirror', 'mirror'],
+]);
 const driverOps = ['start', 'stop', 'reinstall'] as const;
 
 /** A slot's real bound is the machine's slot count, checked when the state is read. */
@@ -51,7 +56,13 @@ export function parseCommand(flags: Flags, input: readonly string[]): Parsed {
 	}
 
 	const action = given[0];
-	const modifiers: Array<[keyof Flags, string]> = [['attempts', 'integrate'], ['interval', 'integrate'], ['seed', 'reset'], ['preset', 'reset'], ['scenario', 'reset']];
+	const modifiers: Array<[keyof Flags, string]> = [
+		['attempts', 'integrate'],
+		['interval', 'integrate'],
+		['seed', 'reset'],
+		['preset', 'reset'],
+		['scenario', 'reset'],
+	];
 	for (const [flag, owner] of modifiers) {
 		if (flags[flag] !== undefined && action !== owner) {
 			return {ok: false, error: `--${flag} goes with --${owner}`};
@@ -78,12 +89,16 @@ export function parseCommand(flags: Flags, input: readonly string[]): Parsed {
 }
 
 const onlineTypes: ReadonlyMap<string, SysfsTarget['onlineType']> = new Map([
-	['online', 'online'], ['online_movable', 'online_movable'], ['online_kernel', 'online_kernel'], ['movable', 'online_movable'], ['kernel', 'online_kernel'],
+	['online', 'online'],
+	['online_movable', 'online_movable'],
+	['online_kernel', 'online_kernel'],
+	['movable', 'online_movable'],
+	['kernel', 'online_kernel'],
 ]);
 
 /** The real machine's flags: checked together, so that none is silently ignored. */
 function sysfsTarget(action: (typeof actions)[number] | undefined, flags: Flags): SysfsTarget | undefined | string {
-	const real = flags.sysroot === undefined ? flags.sysfs ? '--sysfs' : undefined : '--sysroot';
+	const real = flags.sysroot === undefined ? (flags.sysfs ? '--sysfs' : undefined) : '--sysroot';
 	if (flags.sysroot !== undefined && flags.sysfs) {
 		return '--sysroot and --sysfs cannot be used together (--sysfs is --sysroot /)';
 	}
@@ -174,7 +189,9 @@ function toCommand(action: (typeof actions)[number] | undefined, flags: Flags): 
 
 		case 'boot': {
 			const version = flags.boot!.trim();
-			return /^[\w.+-]{1,64}$/.test(version) ? {kind: 'boot', version} : `--boot needs a kernel version such as 2.4.9-e.10, not ${quote(flags.boot!)}`;
+			return /^[\w.+-]{1,64}$/.test(version)
+				? {kind: 'boot', version}
+				: `--boot needs a kernel version such as 2.4.9-e.10, not ${quote(flags.boot!)}`;
 		}
 
 		case 'reset': {

@@ -32,5 +32,7 @@ export function parseNumber(text: string, spec: NumberSpec): number | string {
 
 	// The text is digits now, so it is shown as it is; a unit stays in the words.
 	const value = Number(text);
-	return value < spec.min || value > spec.max ? `${spec.what} must be ${spec.unit === undefined ? '' : `${kind} `}${range}, not ${text}` : value;
+	return value < spec.min || value > spec.max
+		? `${spec.what} must be ${spec.unit === undefined ? '' : `${kind} `}${range}, not ${text}`
+		: value;
 }

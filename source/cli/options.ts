@@ -42,8 +42,13 @@ export const helpText = `
 
 /** Flags that are on or off, as [name on the command line, key in Flags]. */
 const switches = [
-	['status', 'status'], ['json', 'json'], ['integrate', 'integrate'], ['reset', 'reset'],
-	['sysfs', 'sysfs'], ['all', 'all'], ['dry-run', 'dryRun'],
+	['status', 'status'],
+	['json', 'json'],
+	['integrate', 'integrate'],
+	['reset', 'reset'],
+	['sysfs', 'sysfs'],
+	['all', 'all'],
+	['dry-run', 'dryRun'],
 ] as const;
 
 /** Flags that take a value: [name, key, what the value is] ("--plug needs SLOT:SIZE[:MODE], ..."). */
@@ -82,7 +87,10 @@ export const flagTable: ReadonlyMap<string, FlagSpec> = new Map<string, FlagSpec
 ]);
 
 /** The only short flags, each exactly as written (no -hV bundles). */
-export const shortFlags: ReadonlyMap<string, string> = new Map([['-h', 'help'], ['-V', 'version']]);
+export const shortFlags: ReadonlyMap<string, string> = new Map([
+	['-h', 'help'],
+	['-V', 'version'],
+]);
 
 /** "--state needs a path": the one message for a flag given no value (or an empty one, where that cannot mean anything). */
 export function needsValue(name: string): string {

@@ -62,7 +62,11 @@ export async function runOneShot(command: Command, statePath: string, io: Io): P
 
 		if (error instanceof FileProblem) {
 			io.err(`ham-tui: ${safeText(error.message)}\n`);
-			io.err(error.file === statePath && error.regular ? 'ham-tui: the file is left as it is; --reset keeps it aside and starts a new machine\n' : '');
+			io.err(
+				error.file === statePath && error.regular
+					? 'ham-tui: the file is left as it is; --reset keeps it aside and starts a new machine\n'
+					: '',
+			);
 			return exit.file;
 		}
 
@@ -92,7 +96,8 @@ async function run(command: Command, statePath: string, io: Io): Promise<number>
 
 		case 'plug': {
 			const result = apply(statePath, {type: 'plug', slot: command.slot, size: command.size, mode: command.mode}, t, machine =>
-				command.slot > machine.slots.length ? `no such slot: ${command.slot} (slots are 1-${machine.slots.length})` : undefined);
+				command.slot > machine.slots.length ? `no such slot: ${command.slot} (slots are 1-${machine.slots.length})` : undefined,
+			);
 			if (typeof result === 'string') {
 				return usage(io, result);
 			}
@@ -102,7 +107,8 @@ async function run(command: Command, statePath: string, io: Io): Promise<number>
 
 		case 'unplug': {
 			const result = apply(statePath, {type: 'unplug', slot: command.slot}, t, machine =>
-				command.slot > machine.slots.length ? `no such slot: ${command.slot} (slots are 1-${machine.slots.length})` : undefined);
+				command.slot > machine.slots.length ? `no such slot: ${command.slot} (slots are 1-${machine.slots.length})` : undefined,
+			);
 			if (typeof result === 'string') {
 				return usage(io, result);
 			}
@@ -170,7 +176,9 @@ function reset(command: Extract<Command, {kind: 'reset'}>, statePath: string, io
 	}
 
 	const regions = machine.regions.map(region => `region ${region.id} ${region.status}`).join(', ');
-	io.out(`new machine: ${safeText(spec.name)} (${safeText(spec.description)}), seed ${command.seed}, kernel ${spec.kernel.version}${regions ? `; ${regions}` : ''}\n`);
+	io.out(
+		`new machine: ${safeText(spec.name)} (${safeText(spec.description)}), seed ${command.seed}, kernel ${spec.kernel.version}${regions ? `; ${regions}` : ''}\n`,
+	);
 	return exit.ok;
 }
 
@@ -225,7 +233,9 @@ async function integrateLoop(attempts: number, interval: number, statePath: stri
 /** The last line: regions enabled, those left FAILED; chmem's exit code. */
 function integrateSummary(io: Io, machine: Machine, enabled: number): number {
 	const left = machine.regions.filter(region => region.status === 'FAILED');
-	io.out(`integrate: ${enabled} region(s) enabled, ${left.length} FAILED${left.length > 0 ? ` (${left.map(region => `${region.id} ${formatSize(region.size)} at ${formatAddress(region.start)}`).join('; ')})` : ''}\n`);
+	io.out(
+		`integrate: ${enabled} region(s) enabled, ${left.length} FAILED${left.length > 0 ? ` (${left.map(region => `${region.id} ${formatSize(region.size)} at ${formatAddress(region.start)}`).join('; ')})` : ''}\n`,
+	);
 	if (left.length === 0) {
 		return exit.ok;
 	}

@@ -6,7 +6,17 @@ import type {Command, SysfsTarget} from '../cli/command.js';
 import {safeText} from '../model/sanitize.js';
 import {formatAddress, formatSize} from '../model/units.js';
 import type {TargetOutcome} from '../model/retry.js';
-import {type BlockResult, blockList, blockSpan, describeError, groupResults, integrateOnce, offlineBlocks, type ResultGroup, writerFor} from '../sysfs/integrate.js';
+import {
+	type BlockResult,
+	blockList,
+	blockSpan,
+	describeError,
+	groupResults,
+	integrateOnce,
+	offlineBlocks,
+	type ResultGroup,
+	writerFor,
+} from '../sysfs/integrate.js';
 import {type AccessCheck, canWrite, type OnlineMode, statePath, type SysfsWriter} from '../sysfs/online.js';
 import {type MemoryTree, readAutoOnline, readMemoryTree, type ReadOptions} from '../sysfs/read.js';
 import {formatStatusRows, statusRows, sysfsReport} from '../sysfs/status.js';
@@ -98,7 +108,13 @@ const integrateRead: ReadOptions = {zones: false, nodes: false};
  * refusals no retry can change are left. Exit codes as chmem's: 0 all onlined (or nothing to
  * do), 1 none, 64 some.
  */
-async function integrate(command: Integrate, target: SysfsTarget, io: SysfsIo, writer: SysfsWriter, access: AccessCheck | undefined): Promise<number> {
+async function integrate(
+	command: Integrate,
+	target: SysfsTarget,
+	io: SysfsIo,
+	writer: SysfsWriter,
+	access: AccessCheck | undefined,
+): Promise<number> {
 	const tree = read(target, io, integrateRead);
 	if (!tree) {
 		return sysfsExit.failed;
@@ -113,7 +129,13 @@ async function integrate(command: Integrate, target: SysfsTarget, io: SysfsIo, w
 }
 
 /** The attempts, each one integrateOnce, until the retry rule says stop; then the summary. */
-async function retryLoop(first: MemoryTree, command: Integrate, mode: OnlineMode, io: SysfsIo, kernel: {writer: SysfsWriter; access: AccessCheck | undefined}): Promise<number> {
+async function retryLoop(
+	first: MemoryTree,
+	command: Integrate,
+	mode: OnlineMode,
+	io: SysfsIo,
+	kernel: {writer: SysfsWriter; access: AccessCheck | undefined},
+): Promise<number> {
 	// Loaded here, not with the module: --status starts without it.
 	const {nextAttempt} = await import('../model/retry.js');
 	let tree = first;
@@ -126,7 +148,10 @@ async function retryLoop(first: MemoryTree, command: Integrate, mode: OnlineMode
 		tree = once.tree;
 		if (once.reread) {
 			// A tree read again has the old problems too: only new ones are news.
-			report(io, tree.problems.filter(problem => !reported.has(problem)));
+			report(
+				io,
+				tree.problems.filter(problem => !reported.has(problem)),
+			);
 			tree.problems.forEach(problem => reported.add(problem));
 		}
 
@@ -138,10 +163,19 @@ async function retryLoop(first: MemoryTree, command: Integrate, mode: OnlineMode
 		}
 
 		if (once.results.length > 0) {
-			io.out(groupResults(once.results).map(group => `attempt ${attempt}/${command.attempts}: ${groupLine(once.tree, group)}\n`).join(''));
+			io.out(
+				groupResults(once.results)
+					.map(group => `attempt ${attempt}/${command.attempts}: ${groupLine(once.tree, group)}\n`)
+					.join(''),
+			);
 		}
 
-		const next = nextAttempt(once.problem === undefined ? [...answers.values()].map(blockOutcome) : {error: once.problem}, attempt, command.attempts, command.interval);
+		const next = nextAttempt(
+			once.problem === undefined ? [...answers.values()].map(blockOutcome) : {error: once.problem},
+			attempt,
+			command.attempts,
+			command.interval,
+		);
 		if ('wait' in next) {
 			// With HAM_TUI_NOW the wait is only counted, as for the simulated machine.
 			if (!io.fixedClock) {
@@ -190,7 +224,9 @@ function blockOutcome(result: BlockResult): TargetOutcome {
 function dryRun(tree: MemoryTree, mode: OnlineMode, io: SysfsIo, access: AccessCheck | undefined): number {
 	const offline = offlineBlocks(tree);
 	io.out(offline.map(index => `echo ${mode} > ${safeText(statePath(tree, index))}\n`).join(''));
-	io.out(`dry run: would write ${mode} to ${offline.length} offline block(s) (${formatSize(offline.length * tree.blockSizeBytes)}): ${blockList(offline)}; nothing written\n`);
+	io.out(
+		`dry run: would write ${mode} to ${offline.length} offline block(s) (${formatSize(offline.length * tree.blockSizeBytes)}): ${blockList(offline)}; nothing written\n`,
+	);
 	const permission = canWrite(tree, access, offline);
 	if (permission !== true) {
 		io.err(`ham-tui: ${safeText(permission)}\n`);
@@ -202,12 +238,18 @@ function dryRun(tree: MemoryTree, mode: OnlineMode, io: SysfsIo, access: AccessC
 /** The last line: onlined of all tried, those gone, those still offline with their errnos; the exit code. */
 function summary(io: SysfsIo, blockSize: number, answers: readonly BlockResult[]): number {
 	const onlined = answers.filter(answer => answer.ok).length;
-	const gone = answers.filter(answer => answer.gone).map(answer => answer.block).sort((a, b) => a - b);
+	const gone = answers
+		.filter(answer => answer.gone)
+		.map(answer => answer.block)
+		.sort((a, b) => a - b);
 	const left = answers.filter(answer => !answer.ok && !answer.gone).sort((a, b) => a.block - b.block);
 	const codes = [...new Set(left.map(answer => answer.error ?? '?'))].sort().join(', ');
-	io.out(`integrate: ${onlined} of ${answers.length} offline block(s) onlined (${formatSize(onlined * blockSize)} of ${formatSize(answers.length * blockSize)})`
-		+ (gone.length > 0 ? `, ${gone.length} gone (blocks ${blockList(gone)})` : '')
-		+ (left.length > 0 ? `, ${left.length} still offline (blocks ${blockList(left.map(answer => answer.block))}: ${codes})` : '') + '\n');
+	io.out(
+		`integrate: ${onlined} of ${answers.length} offline block(s) onlined (${formatSize(onlined * blockSize)} of ${formatSize(answers.length * blockSize)})` +
+			(gone.length > 0 ? `, ${gone.length} gone (blocks ${blockList(gone)})` : '') +
+			(left.length > 0 ? `, ${left.length} still offline (blocks ${blockList(left.map(answer => answer.block))}: ${codes})` : '') +
+			'\n',
+	);
 	if (left.length === 0) {
 		return sysfsExit.ok;
 	}

@@ -40,53 +40,56 @@ export function App({source, clock}: Props) {
 
 	// Runs key handlers or the loop's tick against the live machine; an action refreshes the
 	// snapshot at once so that the next key of the same burst sees its result.
-	const run = useCallback((t: number, change: (ui: UiState, context: Context) => UiState, from = current.current) => {
-		let acted = false;
-		const context: Context = {
-			snapshot: snapshotRef.current!,
-			now: t,
-			rows: rowsRef.current,
-			act(action) {
-				const result = source.act(action, t); // LockBusy: thrown past the handler, which changed nothing.
-				acted = true;
-				try {
-					context.snapshot = source.snapshot(t);
-				} catch {} // A damaged file shows at the next poll; keep the last good machine.
+	const run = useCallback(
+		(t: number, change: (ui: UiState, context: Context) => UiState, from = current.current) => {
+			let acted = false;
+			const context: Context = {
+				snapshot: snapshotRef.current!,
+				now: t,
+				rows: rowsRef.current,
+				act(action) {
+					const result = source.act(action, t); // LockBusy: thrown past the handler, which changed nothing.
+					acted = true;
+					try {
+						context.snapshot = source.snapshot(t);
+					} catch {} // A damaged file shows at the next poll; keep the last good machine.
 
-				return result;
-			},
-		};
-		let next: UiState;
-		try {
-			next = change(from, context);
-		} catch (error) {
-			if (!(error instanceof LockBusy)) {
-				throw error;
+					return result;
+				},
+			};
+			let next: UiState;
+			try {
+				next = change(from, context);
+			} catch (error) {
+				if (!(error instanceof LockBusy)) {
+					throw error;
+				}
+
+				pending.current = {change, from};
+				setWaiting(previous => (previous?.waitFor === error.waitFor ? previous : {waitFor: error.waitFor, since: previous?.since ?? t}));
+				return;
 			}
 
-			pending.current = {change, from};
-			setWaiting(previous => previous?.waitFor === error.waitFor ? previous : {waitFor: error.waitFor, since: previous?.since ?? t});
-			return;
-		}
+			if (pending.current?.change === change) {
+				pending.current = null;
+				setWaiting(null);
+			}
 
-		if (pending.current?.change === change) {
-			pending.current = null;
-			setWaiting(null);
-		}
+			if (acted) {
+				setSnapshot(context.snapshot);
+			}
 
-		if (acted) {
-			setSnapshot(context.snapshot);
-		}
+			if (next !== current.current) {
+				current.current = next;
+				setUi(next);
+			}
 
-		if (next !== current.current) {
-			current.current = next;
-			setUi(next);
-		}
-
-		if (next.quit) {
-			exit();
-		}
-	}, [source, exit]);
+			if (next.quit) {
+				exit();
+			}
+		},
+		[source, exit],
+	);
 
 	const {snapshot, setSnapshot, problem} = useMachine(source, clock, t => {
 		if (pending.current) {
@@ -110,7 +113,15 @@ export function App({source, clock}: Props) {
 				pending.current = null;
 				setWaiting(null);
 				const quit = !names.includes('escape');
-				const next: UiState = {...current.current, quit, notice: {title: 'Cancelled', lines: [`Gave up waiting for ${waiting?.waitFor ?? 'the lock'}: nothing was changed.`], error: false}};
+				const next: UiState = {
+					...current.current,
+					quit,
+					notice: {
+						title: 'Cancelled',
+						lines: [`Gave up waiting for ${waiting?.waitFor ?? 'the lock'}: nothing was changed.`],
+						error: false,
+					},
+				};
 				current.current = next;
 				setUi(next);
 				if (quit) {
@@ -126,43 +137,105 @@ export function App({source, clock}: Props) {
 
 	const regions = useMemo(() => filterRegions(snapshot.regions, ui.filter), [snapshot.regions, ui.filter]);
 	if (frame.tooSmall) {
-		return <TooSmall columns={columns} rows={rows}/>;
+		return <TooSmall columns={columns} rows={rows} />;
 	}
 
 	const resourcesWidth = columns - frame.slotsWidth;
 	const notice = waiting
-		? {title: 'Waiting', lines: [`Waiting for ${waiting.waitFor} to let go of the state file's lock (${Math.max(0, Math.round(clock.now() - waiting.since))} s).`, 'Nothing changes until it does; Esc gives up, q quits.'], error: false, escape: 'gives up'}
-		: problem ? {title: 'State file', lines: [problem], error: true} : ui.notice;
+		? {
+				title: 'Waiting',
+				lines: [
+					`Waiting for ${waiting.waitFor} to let go of the state file's lock (${Math.max(0, Math.round(clock.now() - waiting.since))} s).`,
+					'Nothing changes until it does; Esc gives up, q quits.',
+				],
+				error: false,
+				escape: 'gives up',
+			}
+		: problem
+			? {title: 'State file', lines: [problem], error: true}
+			: ui.notice;
 	const loopRunning = ui.loop !== null && ui.loop.ended === null;
-	const lower = !waiting && (loopRunning || (ui.loop && !notice))
-		? <LoopPanel loop={ui.loop!} now={snapshot.time} width={columns} height={frame.lower}/>
-		: notice
-			? <NoticePanel notice={notice} width={columns} height={frame.lower}/>
-			: <LogPane log={snapshot.log} offset={ui.offset.log} follow={ui.logFollow} focused={ui.pane === 'log'} width={columns} height={frame.lower}/>;
+	const lower =
+		!waiting && (loopRunning || (ui.loop && !notice)) ? (
+			<LoopPanel loop={ui.loop!} now={snapshot.time} width={columns} height={frame.lower} />
+		) : notice ? (
+			<NoticePanel notice={notice} width={columns} height={frame.lower} />
+		) : (
+			<LogPane
+				log={snapshot.log}
+				offset={ui.offset.log}
+				follow={ui.logFollow}
+				focused={ui.pane === 'log'}
+				width={columns}
+				height={frame.lower}
+			/>
+		);
 	return (
 		<Box flexDirection="column" width={columns} height={frame.height}>
-			<Header snapshot={snapshot} width={columns}/>
-			{ui.mode.kind === 'help'
-				? <HelpScreen snapshot={snapshot} width={columns} height={frame.height - 2}/>
-				: (
-					<>
-						<Box>
-							{snapshot.sysfs
-								? <NodesPane view={snapshot.sysfs} cursor={ui.cursor.slots} offset={ui.offset.slots} focused={ui.pane === 'slots'} width={frame.slotsWidth} height={frame.top}/>
-								: <SlotsPane slots={snapshot.slots} cursor={ui.cursor.slots} offset={ui.offset.slots} focused={ui.pane === 'slots'} width={frame.slotsWidth} height={frame.top}/>}
-							{snapshot.sysfs
-								? <MemoryPane view={snapshot.sysfs} selected={regions[ui.cursor.regions]} width={resourcesWidth} height={frame.top}/>
-								: <ResourcesPane resources={snapshot.resources} selected={regions[ui.cursor.regions]} width={resourcesWidth} height={frame.top}/>}
-						</Box>
-						{ui.mode.kind === 'plug'
-							? <PlugForm form={ui.mode} snapshot={snapshot} width={columns} height={frame.regions}/>
-							: ui.mode.kind === 'retry-setup'
-								? <RetrySetup setup={ui.mode} failed={snapshot.sysfs ? snapshot.sysfs.offline.blocks : snapshot.regions.filter(region => region.status === 'FAILED').length} real={snapshot.sysfs !== undefined} width={columns} height={frame.regions}/>
-								: <RegionsPane regions={regions} total={snapshot.regions.length} filter={ui.filter} driverLoaded={snapshot.driver.loaded} source={snapshot.sysfs?.root} cursor={ui.cursor.regions} offset={ui.offset.regions} focused={ui.pane === 'regions'} width={columns} height={frame.regions}/>}
-						{lower}
-					</>
-				)}
-			<KeyBar ui={ui} snapshot={snapshot} width={columns}/>
+			<Header snapshot={snapshot} width={columns} />
+			{ui.mode.kind === 'help' ? (
+				<HelpScreen snapshot={snapshot} width={columns} height={frame.height - 2} />
+			) : (
+				<>
+					<Box>
+						{snapshot.sysfs ? (
+							<NodesPane
+								view={snapshot.sysfs}
+								cursor={ui.cursor.slots}
+								offset={ui.offset.slots}
+								focused={ui.pane === 'slots'}
+								width={frame.slotsWidth}
+								height={frame.top}
+							/>
+						) : (
+							<SlotsPane
+								slots={snapshot.slots}
+								cursor={ui.cursor.slots}
+								offset={ui.offset.slots}
+								focused={ui.pane === 'slots'}
+								width={frame.slotsWidth}
+								height={frame.top}
+							/>
+						)}
+						{snapshot.sysfs ? (
+							<MemoryPane view={snapshot.sysfs} selected={regions[ui.cursor.regions]} width={resourcesWidth} height={frame.top} />
+						) : (
+							<ResourcesPane
+								resources={snapshot.resources}
+								selected={regions[ui.cursor.regions]}
+								width={resourcesWidth}
+								height={frame.top}
+							/>
+						)}
+					</Box>
+					{ui.mode.kind === 'plug' ? (
+						<PlugForm form={ui.mode} snapshot={snapshot} width={columns} height={frame.regions} />
+					) : ui.mode.kind === 'retry-setup' ? (
+						<RetrySetup
+							setup={ui.mode}
+							failed={snapshot.sysfs ? snapshot.sysfs.offline.blocks : snapshot.regions.filter(region => region.status === 'FAILED').length}
+							real={snapshot.sysfs !== undefined}
+							width={columns}
+							height={frame.regions}
+						/>
+					) : (
+						<RegionsPane
+							regions={regions}
+							total={snapshot.regions.length}
+							filter={ui.filter}
+							driverLoaded={snapshot.driver.loaded}
+							source={snapshot.sysfs?.root}
+							cursor={ui.cursor.regions}
+							offset={ui.offset.regions}
+							focused={ui.pane === 'regions'}
+							width={columns}
+							height={frame.regions}
+						/>
+					)}
+					{lower}
+				</>
+			)}
+			<KeyBar ui={ui} snapshot={snapshot} width={columns} />
 		</Box>
 	);
 }

@@ -70,7 +70,10 @@ function browseKey(ui: UiState, key: string, context: Context): UiState {
 	// A key that does nothing on this machine says why (the reason is the binding table's).
 	const disabled = binding?.disabled?.(context.snapshot);
 	if (binding && disabled) {
-		return {...ui, notice: {title: (binding.bar ?? binding.command).replace(/^./, first => first.toUpperCase()), lines: disabled, error: true}};
+		return {
+			...ui,
+			notice: {title: (binding.bar ?? binding.command).replace(/^./, first => first.toUpperCase()), lines: disabled, error: true},
+		};
 	}
 
 	const command = binding?.command;
@@ -195,12 +198,18 @@ function move(ui: UiState, command: 'up' | 'down' | 'page-up' | 'page-down' | 't
 
 function step(value: number, command: string, page: number, last: number): number {
 	switch (command) {
-		case 'up': return value - 1;
-		case 'down': return value + 1;
-		case 'page-up': return value - page;
-		case 'page-down': return value + page;
-		case 'top': return 0;
-		default: return last;
+		case 'up':
+			return value - 1;
+		case 'down':
+			return value + 1;
+		case 'page-up':
+			return value - page;
+		case 'page-down':
+			return value + page;
+		case 'top':
+			return 0;
+		default:
+			return last;
 	}
 }
 
@@ -220,7 +229,7 @@ function selectedSlot(ui: UiState, context: Context): number | undefined {
 function plugForm(ui: UiState, snapshot: Snapshot): PlugForm {
 	const selected = snapshot.slots[ui.cursor.slots];
 	const empty = snapshot.slots.find(slot => slot.state === 'empty');
-	const slot = selected?.state === 'empty' ? selected.slot : empty?.slot ?? 2;
+	const slot = selected?.state === 'empty' ? selected.slot : (empty?.slot ?? 2);
 	const oneGiB = snapshot.moduleSizes.indexOf(1024 ** 3);
 	return {kind: 'plug', field: 0, slot, sizeIndex: oneGiB >= 0 ? oneGiB : 0, mode: 'hot-add', error: null};
 }
@@ -379,13 +388,21 @@ function loopEnded(reason: StopReason, result: ActResult, done: number, real: bo
 }
 
 function outcomeOf(outcome: OutcomeRow) {
-	return {id: outcome.id, status: outcome.status, reason: outcome.reason, retry: outcome.retry, ...(outcome.label === undefined ? {} : {label: outcome.label})};
+	return {
+		id: outcome.id,
+		status: outcome.status,
+		reason: outcome.reason,
+		retry: outcome.retry,
+		...(outcome.label === undefined ? {} : {label: outcome.label}),
+	};
 }
 
 function notice(title: string, result: ActResult): UiState['notice'] {
-	const lines = [result.message, ...result.outcomes
-		.filter(outcome => !result.message.includes(`region ${outcome.id} `))
-		.map(outcome => `${outcome.label ?? `region ${outcome.id}`}: ${outcome.status}${outcome.reason ? ` — ${outcome.reason}` : ''}`)];
+	const lines = [
+		result.message,
+		...result.outcomes
+			.filter(outcome => !result.message.includes(`region ${outcome.id} `))
+			.map(outcome => `${outcome.label ?? `region ${outcome.id}`}: ${outcome.status}${outcome.reason ? ` — ${outcome.reason}` : ''}`),
+	];
 	return {title, lines: lines.filter(line => line !== ''), error: !result.ok};
 }
-

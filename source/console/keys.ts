@@ -7,8 +7,24 @@ import type {Snapshot as FullSnapshot} from '../view/snapshot.js';
 type Snapshot = Pick<FullSnapshot, 'kind'>;
 
 export type Command =
-	| 'up' | 'down' | 'page-up' | 'page-down' | 'top' | 'bottom' | 'next-pane' | 'previous-pane'
-	| 'plug' | 'unplug' | 'integrate' | 'retry-loop' | 'workload' | 'driver' | 'filter' | 'escape' | 'help' | 'quit';
+	| 'up'
+	| 'down'
+	| 'page-up'
+	| 'page-down'
+	| 'top'
+	| 'bottom'
+	| 'next-pane'
+	| 'previous-pane'
+	| 'plug'
+	| 'unplug'
+	| 'integrate'
+	| 'retry-loop'
+	| 'workload'
+	| 'driver'
+	| 'filter'
+	| 'escape'
+	| 'help'
+	| 'quit';
 
 /**
  * One key binding of the main view: its keys, what the key bar and the ? screen call it, and when
@@ -29,7 +45,7 @@ export type Binding = {
 };
 
 /** What the keys that change the simulated machine say on a real one (sysfs), instead of acting. */
-const onRealMachine = (lines: string[]) => (snapshot: Snapshot) => snapshot.kind === 'simulated' ? null : lines;
+const onRealMachine = (lines: string[]) => (snapshot: Snapshot) => (snapshot.kind === 'simulated' ? null : lines);
 
 export const bindings: Binding[] = [
 	{keys: ['up', 'k'], command: 'up', help: 'move up / down'},
@@ -40,12 +56,45 @@ export const bindings: Binding[] = [
 	{keys: ['end', 'G'], command: 'bottom', help: 'first / last row'},
 	{keys: ['tab', 'right', 'l'], command: 'next-pane', bar: 'pane', help: 'next / previous pane'},
 	{keys: ['shift-tab', 'left', 'h'], command: 'previous-pane', help: 'next / previous pane'},
-	{keys: ['p'], command: 'plug', bar: 'plug', help: 'plug a module', disabled: onRealMachine(['A real machine has no modelled slots to plug into: its memory is added', 'by its hardware or hypervisor, then shows here as offline blocks.'])},
-	{keys: ['u'], command: 'unplug', bar: 'unplug', help: 'unplug a slot (asks)', disabled: onRealMachine(['A real machine has no slots to unplug here,', 'and ham-tui never offlines memory (ham 1.0 had no hot-remove).'])},
+	{
+		keys: ['p'],
+		command: 'plug',
+		bar: 'plug',
+		help: 'plug a module',
+		disabled: onRealMachine([
+			'A real machine has no modelled slots to plug into: its memory is added',
+			'by its hardware or hypervisor, then shows here as offline blocks.',
+		]),
+	},
+	{
+		keys: ['u'],
+		command: 'unplug',
+		bar: 'unplug',
+		help: 'unplug a slot (asks)',
+		disabled: onRealMachine([
+			'A real machine has no slots to unplug here,',
+			'and ham-tui never offlines memory (ham 1.0 had no hot-remove).',
+		]),
+	},
 	{keys: ['i'], command: 'integrate', bar: 'integrate', barReal: 'online', help: 'integrate once'},
 	{keys: ['r'], command: 'retry-loop', bar: 'retry', help: 'integrate retry loop'},
-	{keys: ['w'], command: 'workload', bar: 'workload', help: 'workload lever', disabled: onRealMachine(['A real machine\'s load is its own: there is no workload lever.', 'Free memory yourself, then i or r.'])},
-	{keys: ['d'], command: 'driver', bar: 'driver', help: 'start / stop ham', disabled: onRealMachine(['A real machine has no ham driver to start or stop: the kernel does its job.', 'auto_online_blocks says what the kernel does with a new block.'])},
+	{
+		keys: ['w'],
+		command: 'workload',
+		bar: 'workload',
+		help: 'workload lever',
+		disabled: onRealMachine(["A real machine's load is its own: there is no workload lever.", 'Free memory yourself, then i or r.']),
+	},
+	{
+		keys: ['d'],
+		command: 'driver',
+		bar: 'driver',
+		help: 'start / stop ham',
+		disabled: onRealMachine([
+			'A real machine has no ham driver to start or stop: the kernel does its job.',
+			'auto_online_blocks says what the kernel does with a new block.',
+		]),
+	},
 	{keys: ['/'], command: 'filter', bar: 'filter', help: 'filter regions'},
 	{keys: ['escape'], command: 'escape', help: 'cancel, close, clear'},
 	{keys: ['?'], command: 'help', bar: 'help', help: 'this help / quit'},
@@ -59,7 +108,20 @@ export function bindingFor(key: string): Binding | undefined {
 }
 
 /** How a key name is written for a person. */
-const keyLabels = new Map([['up', '↑'], ['down', '↓'], ['left', '←'], ['right', '→'], ['pageup', 'PgUp'], ['pagedown', 'PgDn'], ['home', 'Home'], ['end', 'End'], ['tab', 'Tab'], ['shift-tab', 'S-Tab'], ['escape', 'Esc'], ['enter', 'Enter']]);
+const keyLabels = new Map([
+	['up', '↑'],
+	['down', '↓'],
+	['left', '←'],
+	['right', '→'],
+	['pageup', 'PgUp'],
+	['pagedown', 'PgDn'],
+	['home', 'Home'],
+	['end', 'End'],
+	['tab', 'Tab'],
+	['shift-tab', 'S-Tab'],
+	['escape', 'Esc'],
+	['enter', 'Enter'],
+]);
 
 export function keyLabel(key: string): string {
 	return keyLabels.get(key) ?? key;
@@ -85,13 +147,21 @@ export function helpRows(snapshot: Snapshot): {rows: Array<{key: string; does: s
 			continue;
 		}
 
-		rows.set(binding.help, [...rows.get(binding.help) ?? [], ...binding.keys.map(key => keyLabel(key))]);
+		rows.set(binding.help, [...(rows.get(binding.help) ?? []), ...binding.keys.map(key => keyLabel(key))]);
 	}
 
 	return {rows: [...rows].map(([does, keys]) => ({key: keys.join(' '), does})), disabled};
 }
 
-const controlKeys: Record<string, string> = {'\r': 'enter', '\n': 'enter', '\t': 'tab', '\u007F': 'backspace', '\b': 'backspace', '\u001B': 'escape', '\u0003': 'ctrl-c'};
+const controlKeys: Record<string, string> = {
+	'\r': 'enter',
+	'\n': 'enter',
+	'\t': 'tab',
+	'\u007F': 'backspace',
+	'\b': 'backspace',
+	'\u001B': 'escape',
+	'\u0003': 'ctrl-c',
+};
 
 /**
  * Names the keys of one input event. Keys typed faster than frames, or sent by `tmux send-keys`,
@@ -119,9 +189,14 @@ export function keyNames(input: string, key: Key): string[] {
 	return [...input].filter(char => char >= ' ' && char !== '\u007F');
 }
 
-
 /** The README's key table, made from the bindings (test/keys.test.ts checks the README holds it). */
 export function keyTable(snapshot: Snapshot): string {
-	const rows = helpRows(snapshot).rows.map(({key, does}) => `| ${key.split(' ').map(label => `\`${label}\``).join(' ')} | ${does} |`);
+	const rows = helpRows(snapshot).rows.map(
+		({key, does}) =>
+			`| ${key
+				.split(' ')
+				.map(label => `\`${label}\``)
+				.join(' ')} | ${does} |`,
+	);
 	return ['| key | does |', '| --- | --- |', ...rows].join('\n');
 }

@@ -44,7 +44,9 @@ export async function runConsole({statePath, clock, sysfs}: Options): Promise<nu
 		source.snapshot(consoleClock.now());
 	} catch (error) {
 		if (error instanceof FileProblem) {
-			process.stderr.write(`ham-tui: ${error.message}\n${error.regular ? 'ham-tui: the file is left as it is; --reset keeps it aside and starts a new machine\n' : ''}`);
+			process.stderr.write(
+				`ham-tui: ${error.message}\n${error.regular ? 'ham-tui: the file is left as it is; --reset keeps it aside and starts a new machine\n' : ''}`,
+			);
 			return 3;
 		}
 
@@ -53,7 +55,7 @@ export async function runConsole({statePath, clock, sysfs}: Options): Promise<nu
 
 	const [{render}, {App}] = await Promise.all([import('ink'), import('./app.js')]);
 	const restore = enterFullScreen(process.stdout);
-	const instance = render(<App source={source} clock={consoleClock}/>, {exitOnCtrlC: true});
+	const instance = render(<App source={source} clock={consoleClock} />, {exitOnCtrlC: true});
 	restore.attach(instance);
 	await instance.waitUntilExit();
 	restore();

@@ -15,7 +15,11 @@ export type Mode =
 	| {kind: 'filter'; text: string}
 	| RetrySetup;
 
-export type LoopAttempt = {attempt: number; time: number; outcomes: Array<{id: number; status: string; reason: string | null; retry: boolean | null; label?: string}>};
+export type LoopAttempt = {
+	attempt: number;
+	time: number;
+	outcomes: Array<{id: number; status: string; reason: string | null; retry: boolean | null; label?: string}>;
+};
 
 export type RetryLoop = {
 	attempts: number;

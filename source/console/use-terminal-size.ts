@@ -18,9 +18,7 @@ export function useTerminalSize(): TerminalSize {
 		const update = (): void => {
 			const next = readSize(stdout);
 			// Same values, same object: no re-render.
-			setSize(previous =>
-				previous.columns === next.columns && previous.rows === next.rows ? previous : next,
-			);
+			setSize(previous => (previous.columns === next.columns && previous.rows === next.rows ? previous : next));
 		};
 
 		stdout.on('resize', update);

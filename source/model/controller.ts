@@ -7,11 +7,18 @@ import {alignUp, formatAddress, formatSize, GiB, overlaps} from './units.js';
 export type PlugRefusal = {ok: false; error: string};
 
 export function installedBytes(machine: Machine): number {
-	return machine.slots.reduce((sum, slot) => sum + (slot.boot ? machine.spec.boot.moduleBytes : slot.module?.size ?? 0), 0);
+	return machine.slots.reduce((sum, slot) => sum + (slot.boot ? machine.spec.boot.moduleBytes : (slot.module?.size ?? 0)), 0);
 }
 
 /** Checks a plug the way the controller does, and returns the module it would decode. */
-export function decodeModule(machine: Machine, slot: number, size: number, mode: ModuleMode, t: number, label: string): {ok: true; module: Module} | PlugRefusal {
+export function decodeModule(
+	machine: Machine,
+	slot: number,
+	size: number,
+	mode: ModuleMode,
+	t: number,
+	label: string,
+): {ok: true; module: Module} | PlugRefusal {
 	const {controller} = machine.spec;
 	const target = machine.slots.find(candidate => candidate.slot === slot);
 	if (!target) {
@@ -24,17 +31,26 @@ export function decodeModule(machine: Machine, slot: number, size: number, mode:
 	}
 
 	if (!controller.moduleSizes.includes(size)) {
-		return {ok: false, error: `size ${formatSize(size)} not supported: modules of ${controller.moduleSizes.map(bytes => formatSize(bytes)).join(', ')}`};
+		return {
+			ok: false,
+			error: `size ${formatSize(size)} not supported: modules of ${controller.moduleSizes.map(bytes => formatSize(bytes)).join(', ')}`,
+		};
 	}
 
 	const installed = installedBytes(machine);
 	if (installed + size > controller.maxMemoryBytes) {
-		return {ok: false, error: `maximum memory exhausted: ${formatSize(installed)} installed + ${formatSize(size)} > ${formatSize(controller.maxMemoryBytes)}`};
+		return {
+			ok: false,
+			error: `maximum memory exhausted: ${formatSize(installed)} installed + ${formatSize(size)} > ${formatSize(controller.maxMemoryBytes)}`,
+		};
 	}
 
 	const start = decodeAddress(machine, slot, size);
 	if (start === undefined) {
-		return {ok: false, error: `address space exhausted: no free ${formatSize(size)} window below ${formatAddress(controller.addressLimitBytes)}`};
+		return {
+			ok: false,
+			error: `address space exhausted: no free ${formatSize(size)} window below ${formatAddress(controller.addressLimitBytes)}`,
+		};
 	}
 
 	const scrubSeconds = (controller.scrubSecondsPerGiB * size) / GiB;

@@ -25,7 +25,12 @@ export function attemptRegion(machine: Machine, region: Region, t: number): Regi
 	} else {
 		region.status = 'ENABLED';
 		region.failure = null;
-		log(machine, t, 'kernel', `hot-add: System RAM ${range} (${formatSize(region.size)}), mem_map ${formatBytes(memmapBytes(machine, region.size))} from lowmem`);
+		log(
+			machine,
+			t,
+			'kernel',
+			`hot-add: System RAM ${range} (${formatSize(region.size)}), mem_map ${formatBytes(memmapBytes(machine, region.size))} from lowmem`,
+		);
 		log(machine, t, 'ham', `region ${region.id} ENABLED`);
 	}
 
@@ -85,8 +90,12 @@ export function loadDriver(machine: Machine, t: number): {ok: boolean; message: 
 	driver.major = 254 - Math.floor(value * 8);
 	driver.loaded = true;
 	log(machine, t, 'ham', `Hot Add Memory driver 1.0 loaded, /dev/ham major ${driver.major}`);
-	const waiting = machine.regions.filter(region => region.status === 'FAILED' && region.failure?.code === 'scrubbing'
-		&& t >= (machine.slots[region.slot - 1]?.module?.scrubbedAt ?? Number.POSITIVE_INFINITY));
+	const waiting = machine.regions.filter(
+		region =>
+			region.status === 'FAILED' &&
+			region.failure?.code === 'scrubbing' &&
+			t >= (machine.slots[region.slot - 1]?.module?.scrubbedAt ?? Number.POSITIVE_INFINITY),
+	);
 	const retried = waiting.map(region => attemptRegion(machine, region, t));
 	for (const slot of machine.slots) {
 		registerModule(machine, slot.slot, t);

@@ -23,18 +23,27 @@ export function whyRegionFails(machine: Machine, region: Region, t: number): Fai
 
 	// memhotadd adds whole sections; a misaligned range can never be added.
 	if (region.start % kernel.sectionBytes !== 0 || region.size % kernel.sectionBytes !== 0) {
-		return never('misaligned', `range ${formatAddress(region.start)}+${formatSize(region.size)} is not aligned to the kernel's ${formatSize(kernel.sectionBytes)} sections`);
+		return never(
+			'misaligned',
+			`range ${formatAddress(region.start)}+${formatSize(region.size)} is not aligned to the kernel's ${formatSize(kernel.sectionBytes)} sections`,
+		);
 	}
 
 	// Past the physical limit (36-bit PAE: 64 GiB) the kernel has no page frames to describe it.
 	if (end > kernel.physLimitBytes) {
-		return never('beyond-limit', `range ends at ${formatAddress(end)}, past the kernel's physical limit ${formatAddress(kernel.physLimitBytes)} (${formatSize(kernel.physLimitBytes)})`);
+		return never(
+			'beyond-limit',
+			`range ends at ${formatAddress(end)}, past the kernel's physical limit ${formatAddress(kernel.physLimitBytes)} (${formatSize(kernel.physLimitBytes)})`,
+		);
 	}
 
 	// request_resource() refuses an overlap with anything already in iomem.
 	const conflict = conflictingResource(machine, region.start, region.size);
 	if (conflict) {
-		return never('resource-conflict', `range conflicts with "${conflict.name}" at ${formatAddress(conflict.start)}-${formatAddress(conflict.start + conflict.size - 1)}`);
+		return never(
+			'resource-conflict',
+			`range conflicts with "${conflict.name}" at ${formatAddress(conflict.start)}-${formatAddress(conflict.start + conflict.size - 1)}`,
+		);
 	}
 
 	const needed = memmapBytes(machine, region.size);
@@ -42,12 +51,18 @@ export function whyRegionFails(machine: Machine, region: Region, t: number): Fai
 	// The mem_map is stitched into one virtual array in vmalloc space, which nothing gives back.
 	if (resources.vmallocBytes !== null && resources.vmallocUsedBytes + needed > resources.vmallocBytes) {
 		const free = resources.vmallocBytes - resources.vmallocUsedBytes;
-		return never('vmalloc-exhausted', `vmalloc exhausted: mem_map needs ${formatBytes(needed)}, ${formatBytes(free)} of ${formatBytes(resources.vmallocBytes)} free`);
+		return never(
+			'vmalloc-exhausted',
+			`vmalloc exhausted: mem_map needs ${formatBytes(needed)}, ${formatBytes(free)} of ${formatBytes(resources.vmallocBytes)} free`,
+		);
 	}
 
 	// The mem_map comes out of lowmem, and must leave the zone's high watermark free.
 	if (resources.lowmemFreeBytes < needed + resources.watermarkBytes) {
-		return later('lowmem-short', `lowmem short: mem_map needs ${formatBytes(needed)} + ${formatBytes(resources.watermarkBytes)} reserve, ${formatBytes(resources.lowmemFreeBytes)} free`);
+		return later(
+			'lowmem-short',
+			`lowmem short: mem_map needs ${formatBytes(needed)} + ${formatBytes(resources.watermarkBytes)} reserve, ${formatBytes(resources.lowmemFreeBytes)} free`,
+		);
 	}
 
 	return null;

@@ -121,7 +121,9 @@ export function stateProblems(machine: Machine): string[] {
 	}
 
 	if (installedBytes(machine) > controller.maxMemoryBytes) {
-		problems.push(`${formatSize(installedBytes(machine))} installed, past the controller's maximum ${formatSize(controller.maxMemoryBytes)}`);
+		problems.push(
+			`${formatSize(installedBytes(machine))} installed, past the controller's maximum ${formatSize(controller.maxMemoryBytes)}`,
+		);
 	}
 
 	// The region table: ID order, IDs unique and below the next one, each region its module's.
@@ -177,7 +179,9 @@ export function stateProblems(machine: Machine): string[] {
 			}
 
 			if (region.start % kernel.sectionBytes !== 0 || region.size % kernel.sectionBytes !== 0) {
-				problems.push(`${where} is ENABLED but ${range(region.start, region.size)} is not aligned to ${formatSize(kernel.sectionBytes)} sections`);
+				problems.push(
+					`${where} is ENABLED but ${range(region.start, region.size)} is not aligned to ${formatSize(kernel.sectionBytes)} sections`,
+				);
 			}
 
 			if (region.start + region.size > kernel.physLimitBytes) {
@@ -271,7 +275,9 @@ function accountingProblems(machine: Machine, enabled: readonly Region[]): strin
 	}
 
 	if (resources.hotAddedBytes !== hotAdded || resources.bootRamBytes !== bootRam) {
-		problems.push(`memory: boot ${resources.bootRamBytes} hot-added ${resources.hotAddedBytes}, the regions make ${bootRam} and ${hotAdded}`);
+		problems.push(
+			`memory: boot ${resources.bootRamBytes} hot-added ${resources.hotAddedBytes}, the regions make ${bootRam} and ${hotAdded}`,
+		);
 	}
 
 	const zoned = resources.zones.reduce((sum, zone) => sum + zone.presentBytes, 0);
@@ -286,7 +292,9 @@ function accountingProblems(machine: Machine, enabled: readonly Region[]): strin
 	// The clamps in resourcesAt must not hide an overdraft: each hot-add left pages_high free.
 	const unclamped = resources.lowmemBytes - kernel.reservedLowmemBytes - resources.memmapBytes;
 	if (enabled.length > 0 && unclamped < 0) {
-		problems.push(`lowmem overdrawn: ${resources.lowmemBytes} B present, ${kernel.reservedLowmemBytes} B reserved, ${resources.memmapBytes} B of mem_map`);
+		problems.push(
+			`lowmem overdrawn: ${resources.lowmemBytes} B present, ${kernel.reservedLowmemBytes} B reserved, ${resources.memmapBytes} B of mem_map`,
+		);
 	}
 
 	if (resources.vmallocBytes !== null) {
@@ -335,7 +343,9 @@ export function checkInvariants(before: Machine, action: Action, t: number, resu
 		}
 
 		if (old?.failure && !old.failure.retry && (region.status === 'ENABLED' || region.failure?.code !== old.failure.code)) {
-			problems.push(`region ${region.id} failed for ${old.failure.code} (no retry can help), now ${region.status} ${region.failure?.code ?? ''}`.trimEnd());
+			problems.push(
+				`region ${region.id} failed for ${old.failure.code} (no retry can help), now ${region.status} ${region.failure?.code ?? ''}`.trimEnd(),
+			);
 		}
 	}
 
@@ -350,8 +360,11 @@ export function checkInvariants(before: Machine, action: Action, t: number, resu
 	// A hot-add leaves the zone's high watermark free: at the moment of the last one, it still is
 	// (unless the action then raised the workload: a scrub may end, and its module be added, at the
 	// very moment of a --workload, just before it).
-	const addedNow = action.type !== 'workload' && after.regions.some(region => region.status === 'ENABLED' && region.changedAt === after.now
-		&& previous.get(region.id)?.status !== 'ENABLED');
+	const addedNow =
+		action.type !== 'workload' &&
+		after.regions.some(
+			region => region.status === 'ENABLED' && region.changedAt === after.now && previous.get(region.id)?.status !== 'ENABLED',
+		);
 	if (addedNow) {
 		const resources = resourcesAt(after, after.now);
 		if (resources.lowmemFreeBytes < resources.watermarkBytes) {
@@ -378,11 +391,18 @@ export function checkInvariants(before: Machine, action: Action, t: number, resu
 		case 'plug': {
 			const advanced = advancedAt();
 			const slot = after.slots[action.slot - 1];
-			if (result.ok && (slot?.module?.size !== action.size || slot.module.mode !== action.mode || advanced.slots[action.slot - 1]?.module)) {
+			if (
+				result.ok &&
+				(slot?.module?.size !== action.size || slot.module.mode !== action.mode || advanced.slots[action.slot - 1]?.module)
+			) {
 				problems.push(`plug into slot ${action.slot} reported done, the slot holds ${JSON.stringify(slot?.module ?? null)}`);
 			}
 
-			if (result.ok && after.driver.loaded && !after.regions.some(region => region.slot === action.slot && region.id === before.driver.nextRegionId)) {
+			if (
+				result.ok &&
+				after.driver.loaded &&
+				!after.regions.some(region => region.slot === action.slot && region.id === before.driver.nextRegionId)
+			) {
 				problems.push(`plug into slot ${action.slot} with ham loaded registered no region ${before.driver.nextRegionId}`);
 			}
 
@@ -392,7 +412,10 @@ export function checkInvariants(before: Machine, action: Action, t: number, resu
 		case 'unplug': {
 			const advanced = advancedAt();
 			const old = advanced.regions.find(region => region.slot === action.slot);
-			if (result.ok && (after.slots[action.slot - 1]?.module || old?.status === 'ENABLED' || after.regions.some(region => region.slot === action.slot))) {
+			if (
+				result.ok &&
+				(after.slots[action.slot - 1]?.module || old?.status === 'ENABLED' || after.regions.some(region => region.slot === action.slot))
+			) {
 				problems.push(`unplug of slot ${action.slot} reported done, but the module or its region is still there (or was ENABLED)`);
 			}
 

@@ -50,8 +50,18 @@ export function createMachine(spec: MachineSpec, seed: number, t: number): Machi
 		workload: {load: spec.workload.initial, drops: []},
 		log: [],
 	};
-	log(machine, t, 'kernel', `Linux version ${spec.kernel.version} (${spec.kernel.arch}), ${formatSize(spec.boot.moduleBytes)} boot memory in slot 1`);
-	log(machine, t, 'controller', `${spec.controller.name}: ${spec.controller.slots} slots, up to ${formatSize(spec.controller.maxMemoryBytes)}`);
+	log(
+		machine,
+		t,
+		'kernel',
+		`Linux version ${spec.kernel.version} (${spec.kernel.arch}), ${formatSize(spec.boot.moduleBytes)} boot memory in slot 1`,
+	);
+	log(
+		machine,
+		t,
+		'controller',
+		`${spec.controller.name}: ${spec.controller.slots} slots, up to ${formatSize(spec.controller.maxMemoryBytes)}`,
+	);
 	if (spec.driver.loaded) {
 		loadDriver(machine, t);
 	}
@@ -114,8 +124,12 @@ export function replay(input: Machine, actions: ReadonlyArray<{action: Action; t
 function applyInPlace(machine: Machine, action: Action, t: number): StepResult {
 	const outcomes = advanceInPlace(machine, t);
 	const now = machine.now;
-	const done = (ok: boolean, message: string, more: RegionOutcome[] = []): StepResult =>
-		({machine, ok, message, outcomes: [...outcomes, ...more]});
+	const done = (ok: boolean, message: string, more: RegionOutcome[] = []): StepResult => ({
+		machine,
+		ok,
+		message,
+		outcomes: [...outcomes, ...more],
+	});
 	switch (action.type) {
 		case 'plug': {
 			const result = plug(machine, action.slot, action.size, action.mode, now, action.label);
@@ -158,7 +172,10 @@ function applyInPlace(machine: Machine, action: Action, t: number): StepResult {
 
 			const before = machine.regions.length;
 			const result = loadDriver(machine, now);
-			return done(result.ok, `ham reinstalled for ${machine.kernel.version}; ${result.message}`, [...result.retried, ...newOutcomes(machine, before)]);
+			return done(result.ok, `ham reinstalled for ${machine.kernel.version}; ${result.message}`, [
+				...result.retried,
+				...newOutcomes(machine, before),
+			]);
 		}
 
 		case 'workload': {
@@ -178,11 +195,19 @@ function applyInPlace(machine: Machine, action: Action, t: number): StepResult {
 }
 
 function newOutcomes(machine: Machine, before: number): RegionOutcome[] {
-	return machine.regions.slice(before).map(region =>
-		({id: region.id, slot: region.slot, before: 'FAILED', after: region.status, failure: region.failure}));
+	return machine.regions
+		.slice(before)
+		.map(region => ({id: region.id, slot: region.slot, before: 'FAILED', after: region.status, failure: region.failure}));
 }
 
-function plug(machine: Machine, slot: number, size: number, mode: ModuleMode, t: number, label = ''): {ok: boolean; message: string; outcome?: RegionOutcome} {
+function plug(
+	machine: Machine,
+	slot: number,
+	size: number,
+	mode: ModuleMode,
+	t: number,
+	label = '',
+): {ok: boolean; message: string; outcome?: RegionOutcome} {
 	const decoded = decodeModule(machine, slot, size, mode, t, label);
 	if (!decoded.ok) {
 		log(machine, t, 'controller', `slot ${slot}: ${decoded.error}`);
@@ -192,14 +217,26 @@ function plug(machine: Machine, slot: number, size: number, mode: ModuleMode, t:
 	machine.slots[slot - 1]!.module = decoded.module;
 	const {module} = decoded;
 	const range = `${formatAddress(module.start)}-${formatAddress(module.start + module.size - 1)}`;
-	log(machine, t, 'controller', `slot ${slot}: ${formatSize(size)} ${mode} module inserted, decoded at ${range}${module.scrubbedAt > t ? ', scrubbing' : ''}`);
+	log(
+		machine,
+		t,
+		'controller',
+		`slot ${slot}: ${formatSize(size)} ${mode} module inserted, decoded at ${range}${module.scrubbedAt > t ? ', scrubbing' : ''}`,
+	);
 	if (!machine.driver.loaded) {
-		return {ok: true, message: `slot ${slot}: ${formatSize(size)} module at ${formatAddress(module.start)}; ham is not loaded, nothing hands it to the kernel`};
+		return {
+			ok: true,
+			message: `slot ${slot}: ${formatSize(size)} module at ${formatAddress(module.start)}; ham is not loaded, nothing hands it to the kernel`,
+		};
 	}
 
 	const outcome = registerModule(machine, slot, t)!;
 	const state = outcome.after === 'ENABLED' ? 'ENABLED' : `FAILED: ${outcome.failure?.text ?? ''}`;
-	return {ok: true, message: `slot ${slot}: ${formatSize(size)} module at ${formatAddress(module.start)}, region ${outcome.id} ${state}`, outcome};
+	return {
+		ok: true,
+		message: `slot ${slot}: ${formatSize(size)} module at ${formatAddress(module.start)}, region ${outcome.id} ${state}`,
+		outcome,
+	};
 }
 
 /** Why a slot's module cannot be unplugged now, or undefined when it can. */
@@ -244,7 +281,10 @@ function workload(machine: Machine, op: 'drop-caches' | LoadLevel, t: number): s
 		const held = resourcesAt(machine, t).workloadBytes;
 		const bytes = reclaimableBytes(machine, held);
 		// Older drops have faded to nothing after a few time constants; keep the list short.
-		machine.workload.drops = [...machine.workload.drops.filter(drop => t - drop.at < 5 * machine.spec.workload.refillSeconds), {at: t, bytes}];
+		machine.workload.drops = [
+			...machine.workload.drops.filter(drop => t - drop.at < 5 * machine.spec.workload.refillSeconds),
+			{at: t, bytes},
+		];
 		log(machine, t, 'workload', `caches dropped: ${formatBytes(bytes)} of lowmem freed, refilling over minutes`);
 		return `caches dropped: ${formatBytes(bytes)} of lowmem freed`;
 	}

@@ -8,7 +8,11 @@ import {formatAddress, formatSize} from './units.js';
 
 export const reportFormat = 1;
 
-export function slotState(machine: Machine, slot: Machine['slots'][number], t: number): 'boot' | 'empty' | 'scrubbing' | 'mirror' | 'ready' {
+export function slotState(
+	machine: Machine,
+	slot: Machine['slots'][number],
+	t: number,
+): 'boot' | 'empty' | 'scrubbing' | 'mirror' | 'ready' {
 	if (slot.boot) {
 		return 'boot';
 	}
@@ -60,14 +64,12 @@ export function machineReport(machine: Machine, t: number) {
 			device: '/dev/ham',
 		},
 		// What /proc/ham/status lists: null when the driver is not loaded (the file does not exist).
-		regions: machine.driver.loaded
-			? machine.regions.map(region => regionReport(machine, region))
-			: null,
+		regions: machine.driver.loaded ? machine.regions.map(region => regionReport(machine, region)) : null,
 		slots: machine.slots.map(slot => ({
 			slot: slot.slot,
 			state: slotState(machine, slot, t),
-			size: slot.boot ? machine.spec.boot.moduleBytes : slot.module?.size ?? null,
-			mode: slot.boot ? 'boot' : slot.module?.mode ?? null,
+			size: slot.boot ? machine.spec.boot.moduleBytes : (slot.module?.size ?? null),
+			mode: slot.boot ? 'boot' : (slot.module?.mode ?? null),
 			start: slot.module ? formatAddress(slot.module.start) : null,
 			label: slot.module?.label ? safeText(slot.module.label) : null,
 			regionId: machine.regions.find(region => region.slot === slot.slot)?.id ?? null,
@@ -80,14 +82,25 @@ export function machineReport(machine: Machine, t: number) {
 				workloadBytes: resources.workloadBytes,
 				memmapBytes: resources.memmapBytes,
 			},
-			vmalloc: resources.vmallocBytes === null
-				? null
-				: {totalBytes: resources.vmallocBytes, usedBytes: resources.vmallocUsedBytes, freeBytes: resources.vmallocBytes - resources.vmallocUsedBytes},
-			memory: {bootBytes: resources.bootRamBytes, hotAddedBytes: resources.hotAddedBytes, totalBytes: resources.bootRamBytes + resources.hotAddedBytes},
+			vmalloc:
+				resources.vmallocBytes === null
+					? null
+					: {
+							totalBytes: resources.vmallocBytes,
+							usedBytes: resources.vmallocUsedBytes,
+							freeBytes: resources.vmallocBytes - resources.vmallocUsedBytes,
+						},
+			memory: {
+				bootBytes: resources.bootRamBytes,
+				hotAddedBytes: resources.hotAddedBytes,
+				totalBytes: resources.bootRamBytes + resources.hotAddedBytes,
+			},
 			zones: resources.zones.map(zone => ({name: zone.name, start: formatAddress(zone.start), presentBytes: zone.presentBytes})),
 			physLimit: formatSize(machine.spec.kernel.physLimitBytes),
 			iomem: iomemResources(machine).map(resource => ({
-				name: safeText(resource.name), start: formatAddress(resource.start), end: formatAddress(resource.start + resource.size - 1),
+				name: safeText(resource.name),
+				start: formatAddress(resource.start),
+				end: formatAddress(resource.start + resource.size - 1),
 			})),
 		},
 		log: machine.log.slice(-50).map(line => safeText(formatLogLine(machine, line))),

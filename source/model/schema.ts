@@ -24,7 +24,12 @@ const bytes = v.pipe(
 );
 const positiveBytes = v.pipe(bytes, v.minValue(1, 'must be more than 0'));
 const maxCount = 4_294_967_295;
-const count = v.pipe(v.number(), v.integer('must be a whole number'), v.minValue(0, 'must not be negative'), v.maxValue(maxCount, `at most ${maxCount}`));
+const count = v.pipe(
+	v.number(),
+	v.integer('must be a whole number'),
+	v.minValue(0, 'must not be negative'),
+	v.maxValue(maxCount, `at most ${maxCount}`),
+);
 const uint32 = count;
 const seconds = v.pipe(v.number(), v.minValue(0, 'must not be negative'), v.maxValue(maxSeconds, 'past the year 9999'));
 /** A duration in a spec: at most a year, so that now plus any duration stays a printable date. */
@@ -34,11 +39,12 @@ const duration = v.pipe(v.number(), v.minValue(0, 'must not be negative'), v.max
  * label, a log line), so control characters and escape sequences (C0, DEL, C1) are replaced with
  * U+FFFD as the file is read: nothing the model holds, and so nothing it prints, can carry one.
  */
-const text = (max: number) => v.pipe(
-	v.string(),
-	v.transform(value => value.replace(controlCharacters, '\uFFFD')),
-	v.maxLength(max, `longer than ${max} characters`),
-);
+const text = (max: number) =>
+	v.pipe(
+		v.string(),
+		v.transform(value => value.replace(controlCharacters, '\uFFFD')),
+		v.maxLength(max, `longer than ${max} characters`),
+	);
 const range = v.strictObject({start: bytes, size: positiveBytes});
 
 const specSchema = v.strictObject({
@@ -47,7 +53,10 @@ const specSchema = v.strictObject({
 	kernel: v.strictObject({
 		version: text(64),
 		arch: v.picklist(['i386-pae', 'x86_64']),
-		pageBytes: v.pipe(positiveBytes, v.check(value => (value & (value - 1)) === 0, 'must be a power of two')),
+		pageBytes: v.pipe(
+			positiveBytes,
+			v.check(value => (value & (value - 1)) === 0, 'must be a power of two'),
+		),
 		structPageBytes: v.pipe(count, v.minValue(1, 'must be more than 0'), v.maxValue(4096, 'at most 4096')),
 		directMapBytes: v.nullable(positiveBytes),
 		reservedLowmemBytes: bytes,
@@ -83,12 +92,14 @@ const specSchema = v.strictObject({
 		refillSeconds: v.pipe(duration, v.minValue(1, 'must be at least 1')),
 	}),
 	driver: v.strictObject({builtFor: text(64), loaded: v.boolean()}),
-	plugged: v.array(v.strictObject({
-		slot: v.pipe(count, v.minValue(2, 'slot 1 holds the boot memory')),
-		size: positiveBytes,
-		mode: v.picklist(moduleModes),
-		label: v.optional(text(64)),
-	})),
+	plugged: v.array(
+		v.strictObject({
+			slot: v.pipe(count, v.minValue(2, 'slot 1 holds the boot memory')),
+			size: positiveBytes,
+			mode: v.picklist(moduleModes),
+			label: v.optional(text(64)),
+		}),
+	),
 });
 
 export type ValidationResult<T> = {ok: true; value: T} | {ok: false; error: string};
@@ -169,7 +180,10 @@ function checkSpec(spec: MachineSpec): ValidationResult<MachineSpec> {
 	const lowmem = ram.reduce((sum, range) => sum + Math.max(0, Math.min(lowEnd, range.start + range.size) - range.start), 0);
 	const bootMemmap = Math.ceil(ram.reduce((sum, range) => sum + range.size, 0) / kernel.pageBytes) * kernel.structPageBytes;
 	if (kernel.reservedLowmemBytes + bootMemmap > lowmem) {
-		return {ok: false, error: `kernel.reservedLowmemBytes: with the boot memory's mem_map (${bootMemmap} B) more than the ${lowmem} B of lowmem`};
+		return {
+			ok: false,
+			error: `kernel.reservedLowmemBytes: with the boot memory's mem_map (${bootMemmap} B) more than the ${lowmem} B of lowmem`,
+		};
 	}
 
 	return {ok: true, value: spec};
@@ -205,25 +219,41 @@ const machineSchema = v.strictObject({
 	rng: uint32,
 	now: seconds,
 	kernel: v.strictObject({version: text(64), bootedAt: seconds}),
-	driver: v.strictObject({builtFor: text(64), loaded: v.boolean(), major: v.nullable(v.pipe(count, v.maxValue(4095, 'at most 4095 (a 12-bit major)'))), nextRegionId: count}),
-	slots: v.array(v.strictObject({
-		slot: count,
-		boot: v.boolean(),
-		module: v.nullable(v.strictObject({
-			size: positiveBytes, mode: v.picklist(moduleModes), start: bytes, pluggedAt: seconds, scrubbedAt: seconds, label: text(64),
-		})),
-	})),
-	regions: v.array(v.strictObject({
-		id: count,
-		slot: count,
-		start: bytes,
-		size: positiveBytes,
-		flags: v.picklist(['READ/WRITE', 'READ', 'WRITE']),
-		status: v.picklist(['ENABLED', 'FAILED']),
-		failure: v.nullable(failureSchema),
-		attempts: count,
-		changedAt: seconds,
-	})),
+	driver: v.strictObject({
+		builtFor: text(64),
+		loaded: v.boolean(),
+		major: v.nullable(v.pipe(count, v.maxValue(4095, 'at most 4095 (a 12-bit major)'))),
+		nextRegionId: count,
+	}),
+	slots: v.array(
+		v.strictObject({
+			slot: count,
+			boot: v.boolean(),
+			module: v.nullable(
+				v.strictObject({
+					size: positiveBytes,
+					mode: v.picklist(moduleModes),
+					start: bytes,
+					pluggedAt: seconds,
+					scrubbedAt: seconds,
+					label: text(64),
+				}),
+			),
+		}),
+	),
+	regions: v.array(
+		v.strictObject({
+			id: count,
+			slot: count,
+			start: bytes,
+			size: positiveBytes,
+			flags: v.picklist(['READ/WRITE', 'READ', 'WRITE']),
+			status: v.picklist(['ENABLED', 'FAILED']),
+			failure: v.nullable(failureSchema),
+			attempts: count,
+			changedAt: seconds,
+		}),
+	),
 	workload: v.strictObject({load: v.picklist(loadLevels), drops: v.array(v.strictObject({at: seconds, bytes}))}),
 	log: v.array(v.strictObject({t: seconds, source: v.picklist(['controller', 'ham', 'kernel', 'workload', 'operator']), text: text(1000)})),
 });

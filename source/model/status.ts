@@ -15,17 +15,26 @@ export function formatStatus(rows: readonly StatusRow[]): string {
 
 /** The inverse of formatStatus, for scripts and tests; a line that does not fit is an error. */
 export function parseStatus(text: string): StatusRow[] {
-	return text.split('\n').filter(line => line !== '').map((line, index) => {
-		const fields = line.split('\t');
-		const [id, start, size, flags, status] = fields;
-		const parsedStart = parseAddress(start ?? '');
-		if (fields.length !== 5 || !/^\d+$/.test(id ?? '') || parsedStart === undefined || !/^\d+$/.test(size ?? '')
-			|| !/^(READ\/WRITE|READ|WRITE)$/.test(flags ?? '') || !/^[A-Z]+$/.test(status ?? '')) {
-			throw new Error(`line ${index + 1} is not a /proc/ham/status line: ${JSON.stringify(line)}`);
-		}
+	return text
+		.split('\n')
+		.filter(line => line !== '')
+		.map((line, index) => {
+			const fields = line.split('\t');
+			const [id, start, size, flags, status] = fields;
+			const parsedStart = parseAddress(start ?? '');
+			if (
+				fields.length !== 5 ||
+				!/^\d+$/.test(id ?? '') ||
+				parsedStart === undefined ||
+				!/^\d+$/.test(size ?? '') ||
+				!/^(READ\/WRITE|READ|WRITE)$/.test(flags ?? '') ||
+				!/^[A-Z]+$/.test(status ?? '')
+			) {
+				throw new Error(`line ${index + 1} is not a /proc/ham/status line: ${JSON.stringify(line)}`);
+			}
 
-		return {id: Number(id), start: parsedStart, size: Number(size), flags: flags!, status: status!};
-	});
+			return {id: Number(id), start: parsedStart, size: Number(size), flags: flags!, status: status!};
+		});
 }
 
 export function regionRows(regions: readonly Region[]): StatusRow[] {

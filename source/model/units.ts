@@ -38,7 +38,12 @@ export function parseSize(text: string): SizeResult {
 
 /** The shortest exact form of a size: 1073741824 -> "1G", 1536 MiB -> "1536M". */
 export function formatSize(bytes: number): string {
-	for (const [suffix, unit] of [['T', TiB], ['G', GiB], ['M', MiB], ['K', KiB]] as const) {
+	for (const [suffix, unit] of [
+		['T', TiB],
+		['G', GiB],
+		['M', MiB],
+		['K', KiB],
+	] as const) {
 		if (bytes >= unit && bytes % unit === 0) {
 			return `${bytes / unit}${suffix}`;
 		}

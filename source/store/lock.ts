@@ -29,15 +29,24 @@ import path from 'node:path';
 export const lockWaitMs = 10_000;
 
 export class LockTimeoutError extends Error {
-	constructor(readonly lockPath: string, readonly owner: string, waitMs: number) {
+	constructor(
+		readonly lockPath: string,
+		readonly owner: string,
+		waitMs: number,
+	) {
 		super(`the lock ${lockPath} has been held by ${owner} for more than ${waitMs / 1000} s; if that process is stuck, stop it`);
 	}
 }
 
 /** The lock's path is taken by something that is not ham-tui's lock directory. */
 export class LockPathProblem extends Error {
-	constructor(readonly lockPath: string, what: string) {
-		super(`the lock ${lockPath} is ${what}, not ham-tui's lock directory; remove it (rm -- '${lockPath.replaceAll('\'', '\'\\\'\'')}') and try again`);
+	constructor(
+		readonly lockPath: string,
+		what: string,
+	) {
+		super(
+			`the lock ${lockPath} is ${what}, not ham-tui's lock directory; remove it (rm -- '${lockPath.replaceAll("'", "'\\''")}') and try again`,
+		);
 	}
 }
 
@@ -131,10 +140,15 @@ export const realLockSystem: LockSystem = {
 	now: () => Date.now(),
 	process: procStat,
 	self() {
-		selfOwner ??= {pid: process.pid, start: (() => {
-			const stat = procStat(process.pid);
-			return typeof stat === 'string' ? '-' : stat.start;
-		})(), pidns: pidNamespace(), host: os.hostname()};
+		selfOwner ??= {
+			pid: process.pid,
+			start: (() => {
+				const stat = procStat(process.pid);
+				return typeof stat === 'string' ? '-' : stat.start;
+			})(),
+			pidns: pidNamespace(),
+			host: os.hostname(),
+		};
 		return selfOwner;
 	},
 };
@@ -344,7 +358,10 @@ export class LockWait {
 		}
 
 		if (!stat.isFile()) {
-			throw new LockPathProblem(lockDir, stat.isSymbolicLink() ? 'a symbolic link' : stat.isFIFO() ? 'a FIFO' : stat.isSocket() ? 'a socket' : 'a device');
+			throw new LockPathProblem(
+				lockDir,
+				stat.isSymbolicLink() ? 'a symbolic link' : stat.isFIFO() ? 'a FIFO' : stat.isSocket() ? 'a socket' : 'a device',
+			);
 		}
 
 		// A lock file of an older ham-tui (its pid in a plain file). A live owner is waited for; a dead
@@ -414,7 +431,11 @@ export class LockWait {
 		const ours = this.marker === undefined ? undefined : wantName.exec(this.marker);
 		for (const name of names) {
 			const match = wantName.exec(name);
-			if (!match || name === this.marker || (ours && (match[1]! > ours[1]! || (match[1] === ours[1] && Number(match[2]) > Number(ours[2]))))) {
+			if (
+				!match ||
+				name === this.marker ||
+				(ours && (match[1]! > ours[1]! || (match[1] === ours[1] && Number(match[2]) > Number(ours[2]))))
+			) {
 				continue;
 			}
 

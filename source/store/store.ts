@@ -58,7 +58,10 @@ function notRegular(file: string, stat: fs.Stats, what: string): FileProblem {
 			target = fs.readlinkSync(file);
 		} catch {}
 
-		return new FileProblem(file, `the ${what} is a symbolic link (to ${target}); ham-tui only uses a regular file there, and leaves this alone`);
+		return new FileProblem(
+			file,
+			`the ${what} is a symbolic link (to ${target}); ham-tui only uses a regular file there, and leaves this alone`,
+		);
 	}
 
 	const kind = stat.isDirectory() ? 'a directory' : stat.isFIFO() ? 'a FIFO' : stat.isSocket() ? 'a socket' : 'a device';
@@ -125,7 +128,12 @@ function checkDirectory(file: string, create = false): void {
 			return;
 		}
 
-		throw new FileProblem(file, code === 'ENOENT' ? `the directory ${directory} does not exist (create it, or give another --state)` : `cannot use the directory ${directory}: ${errorText(error)}`);
+		throw new FileProblem(
+			file,
+			code === 'ENOENT'
+				? `the directory ${directory} does not exist (create it, or give another --state)`
+				: `cannot use the directory ${directory}: ${errorText(error)}`,
+		);
 	}
 
 	if (!stat.isDirectory()) {

@@ -44,7 +44,12 @@ export function describeError(code: string): string {
  * online now (another process, a udev rule or the kernel's auto-online got there first) it
  * counts as done. ENOENT with the block's directory gone too: the block is gone.
  */
-export function attemptOnline(tree: MemoryTree, blocks: readonly number[], mode: OnlineMode, writer: SysfsWriter = writeSysfs): BlockResult[] {
+export function attemptOnline(
+	tree: MemoryTree,
+	blocks: readonly number[],
+	mode: OnlineMode,
+	writer: SysfsWriter = writeSysfs,
+): BlockResult[] {
 	const byIndex = new Map(tree.blocks.map(block => [block.index, block]));
 	return blocks.map(index => {
 		try {
@@ -124,7 +129,9 @@ export function offlineBlocks(tree: MemoryTree): number[] {
 /** The blocks offline in `before` that `after` no longer has, as results. */
 function vanished(before: MemoryTree, after: MemoryTree): BlockResult[] {
 	const present = new Set(after.blocks.map(block => block.index));
-	return offlineBlocks(before).filter(index => !present.has(index)).map(index => goneResult(index));
+	return offlineBlocks(before)
+		.filter(index => !present.has(index))
+		.map(index => goneResult(index));
 }
 
 /** The tree as the writes left it: onlined blocks online (what the kernel reads back), gone ones out. */
@@ -141,21 +148,43 @@ function settle(tree: MemoryTree, results: readonly BlockResult[]): void {
 	}
 }
 
-export type ResultGroup = {first: number; last: number; count: number; ok: boolean; already: boolean; gone: boolean; error?: string; retry?: boolean};
+export type ResultGroup = {
+	first: number;
+	last: number;
+	count: number;
+	ok: boolean;
+	already: boolean;
+	gone: boolean;
+	error?: string;
+	retry?: boolean;
+};
 
 /** Consecutive blocks with the same answer, as one group: 25,000 blocks onlined are one line. */
 export function groupResults(results: readonly BlockResult[]): ResultGroup[] {
 	const groups: ResultGroup[] = [];
 	let current: ResultGroup | undefined;
 	for (const result of results) {
-		if (current && current.last + 1 === result.block && current.ok === result.ok && current.gone === (result.gone === true)
-			&& current.already === (result.already === true) && current.error === result.error) {
+		if (
+			current &&
+			current.last + 1 === result.block &&
+			current.ok === result.ok &&
+			current.gone === (result.gone === true) &&
+			current.already === (result.already === true) &&
+			current.error === result.error
+		) {
 			current.last = result.block;
 			current.count++;
 			continue;
 		}
 
-		current = {first: result.block, last: result.block, count: 1, ok: result.ok, already: result.already === true, gone: result.gone === true};
+		current = {
+			first: result.block,
+			last: result.block,
+			count: 1,
+			ok: result.ok,
+			already: result.already === true,
+			gone: result.gone === true,
+		};
 		if (result.error !== undefined) {
 			current.error = result.error;
 			current.retry = result.retry === true;
@@ -195,7 +224,10 @@ export function blockList(blocks: readonly number[], limit = 8): string {
  */
 export function faultyWriter(spec: string, writer: SysfsWriter = writeSysfs): SysfsWriter | string {
 	const faults = new Map<number, {code: string; left: number}>();
-	for (const part of spec.split(',').map(text => text.trim()).filter(text => text !== '')) {
+	for (const part of spec
+		.split(',')
+		.map(text => text.trim())
+		.filter(text => text !== '')) {
 		const match = /^(\d+)(?:-(\d+))?=(E[A-Z]+)(?:\*(\d+))?$/.exec(part);
 		if (!match) {
 			return `"${part}" is not BLOCK[-BLOCK]=ECODE[*COUNT]`;

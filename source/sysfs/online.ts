@@ -44,7 +44,7 @@ const blockLayout = /^(?:(.*)\/)?(sys)\/(devices)\/(system)\/(memory)\/(memory\d
  */
 function openBeneath(file: string): number {
 	const layout = blockLayout.exec(file);
-	const top = layout ? layout[1] ?? '.' : path.dirname(path.dirname(file));
+	const top = layout ? (layout[1] ?? '.') : path.dirname(path.dirname(file));
 	const steps = layout ? layout.slice(2) : [path.basename(path.dirname(file))];
 	checkProcFd();
 	// The sysroot itself is the operator's word, so followed; what lies below it is the tree's.

@@ -158,14 +158,17 @@ const lsmemStateNames: Record<RangeState, string> = {
 
 /** Formats a range the way lsmem 2.38 prints it with `-b -J` (libsmartcols turns a blank boolean into false). */
 export function toLsmemJson(tree: MemoryTree, range: MemoryRange): LsmemJsonRow {
-	const zones = range.zones.slice(0, maxZones).map(zone => lsmemZoneName(zone)).join('/');
+	const zones = range.zones
+		.slice(0, maxZones)
+		.map(zone => lsmemZoneName(zone))
+		.join('/');
 	return {
 		range: `0x${hex16(range.start)}-0x${hex16(range.end)}`,
 		size: range.size,
 		state: lsmemStateNames[range.state],
 		removable: range.removable === true,
 		block: range.blocks === 1 ? `${range.firstBlock}` : `${range.firstBlock}-${range.lastBlock}`,
-		node: tree.hasNodes ? range.node ?? -1 : null,
+		node: tree.hasNodes ? (range.node ?? -1) : null,
 		zones: tree.hasZones && zones !== '' ? zones : null,
 	};
 }

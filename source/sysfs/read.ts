@@ -100,7 +100,13 @@ export function readAgainIfChanged(tree: MemoryTree, options: ReadOptions = {}):
 function readMemoryDirectory(root: string, options: ReadOptions): MemoryTree {
 	const listed = blockDirectories(listMemoryDirectory(root));
 	const blockSizeBytes = readBlockSize(root);
-	const reader: BlockReader = {options, problems: [], nodes: {lookup: options.nodes === false ? false : undefined, last: null, firstBlock: ''}, cut: 0, current: ''};
+	const reader: BlockReader = {
+		options,
+		problems: [],
+		nodes: {lookup: options.nodes === false ? false : undefined, last: null, firstBlock: ''},
+		cut: 0,
+		current: '',
+	};
 	const lastBlock = lastExactBlock(blockSizeBytes);
 	const blocks: MemoryBlock[] = [];
 	inDirectory(root, inside => {
@@ -144,7 +150,13 @@ function readMemoryDirectory(root: string, options: ReadOptions): MemoryTree {
  * block is gone. For refreshing a tree already read, a few blocks at a time.
  */
 export function rereadBlock(tree: MemoryTree, block: MemoryBlock, problems: string[], options: ReadOptions = {}): MemoryBlock | undefined {
-	const reader: BlockReader = {options: {...options, physical: false}, problems, nodes: {lookup: false, last: null, firstBlock: ''}, cut: 0, current: ''};
+	const reader: BlockReader = {
+		options: {...options, physical: false},
+		problems,
+		nodes: {lookup: false, last: null, firstBlock: ''},
+		cut: 0,
+		current: '',
+	};
 	const directory = `${tree.root}/memory${block.index}`;
 	reader.current = directory;
 	const fresh = readBlock(reader, directory, block.index);
@@ -302,7 +314,7 @@ function readBlockSize(root: string): number {
 
 /** The highest block number whose last byte is still a safe integer: (N + 1) × size - 1 < 2^53. */
 function lastExactBlock(blockSizeBytes: number): number {
-	return Number((2n ** 53n) / BigInt(blockSizeBytes)) - 1;
+	return Number(2n ** 53n / BigInt(blockSizeBytes)) - 1;
 }
 
 type BlockName = {name: string; index: number};
@@ -430,7 +442,7 @@ function readState(reader: BlockReader, directory: string): string {
 /** `removable`, without a string for the usual "1\n" and "0\n". */
 function readRemovable(reader: BlockReader, directory: string): boolean | null {
 	const length = readIntoBuffer(reader, directory, 'removable');
-	if (length === 2 && pageBuffer[1] === 0x0A && (pageBuffer[0] === 0x31 || pageBuffer[0] === 0x30)) {
+	if (length === 2 && pageBuffer[1] === 0x0a && (pageBuffer[0] === 0x31 || pageBuffer[0] === 0x30)) {
 		return pageBuffer[0] === 0x31;
 	}
 
@@ -471,7 +483,11 @@ function parseRemovable(reader: BlockReader, directory: string, text: string | u
 
 /** Like lsmem's strtok(" "): runs of spaces separate, other whitespace stays in the name. */
 function parseZones(text: string | undefined): string[] {
-	return text === undefined ? [] : safeText(chomp(text)).split(' ').filter(zone => zone !== '');
+	return text === undefined
+		? []
+		: safeText(chomp(text))
+				.split(' ')
+				.filter(zone => zone !== '');
 }
 
 type NodeLookup = {
@@ -693,12 +709,19 @@ function whatIsThere(error: unknown, file: string): unknown {
 
 /** "a FIFO", "a socket"...: what a file is, for messages. */
 export function kindOf(stats: Stats): string {
-	return stats.isFile() ? 'a regular file'
-		: stats.isDirectory() ? 'a directory'
-			: stats.isSymbolicLink() ? 'a symbolic link'
-				: stats.isFIFO() ? 'a FIFO'
-					: stats.isSocket() ? 'a socket'
-						: stats.isCharacterDevice() ? 'a character device' : 'a block device';
+	return stats.isFile()
+		? 'a regular file'
+		: stats.isDirectory()
+			? 'a directory'
+			: stats.isSymbolicLink()
+				? 'a symbolic link'
+				: stats.isFIFO()
+					? 'a FIFO'
+					: stats.isSocket()
+						? 'a socket'
+						: stats.isCharacterDevice()
+							? 'a character device'
+							: 'a block device';
 }
 
 /** Drops one trailing newline, as util-linux's ul_path_read_string does (and nothing more). */

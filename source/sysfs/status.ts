@@ -59,7 +59,12 @@ export type MemoryTotals = {
 };
 
 export function memoryTotals(tree: MemoryTree): MemoryTotals {
-	const totals: MemoryTotals = {blocks: tree.blocks.length, online: {blocks: 0, bytes: 0}, offline: {blocks: 0, bytes: 0}, other: {blocks: 0, bytes: 0}};
+	const totals: MemoryTotals = {
+		blocks: tree.blocks.length,
+		online: {blocks: 0, bytes: 0},
+		offline: {blocks: 0, bytes: 0},
+		other: {blocks: 0, bytes: 0},
+	};
 	for (const block of tree.blocks) {
 		const bucket = block.state === 'online' ? totals.online : block.state === 'offline' ? totals.offline : totals.other;
 		bucket.blocks++;
@@ -106,7 +111,7 @@ export function rangeReport(tree: MemoryTree, range: MemoryRange): RangeReport {
 		firstBlock: range.firstBlock,
 		lastBlock: range.lastBlock,
 		count: range.blocks,
-		node: tree.hasNodes ? range.node ?? -1 : null,
+		node: tree.hasNodes ? (range.node ?? -1) : null,
 		zones: tree.hasZones ? range.zones.slice(0, 8).map(zone => lsmemZoneName(zone)) : null,
 	};
 }

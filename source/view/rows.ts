@@ -44,7 +44,7 @@ export function regionHeader(columns: RegionColumns): string {
 }
 
 export function regionLine(region: RegionRow, columns: RegionColumns): string {
-	const why = region.code ? `${region.code}, ${region.retry ? 'retry can help' : 'no retry helps'}` : region.detail ?? '';
+	const why = region.code ? `${region.code}, ${region.retry ? 'retry can help' : 'no retry helps'}` : (region.detail ?? '');
 	return `${String(region.id).padStart(columns.id)} ${region.start.padEnd(columns.start ?? 13)}${formatSize(region.size).padEnd(6)}${columns.bytes ? String(region.size).padEnd(12) : ''}${region.flags.padEnd(11)}${region.status.padEnd(8)}${fit(why, columns.why)}`;
 }
 

@@ -24,7 +24,7 @@ export function simulatedSnapshot(stored: Machine, t: number): Snapshot {
 			return {
 				slot: slot.slot,
 				size: size === undefined ? '' : formatSize(size),
-				mode: slot.boot ? 'boot' : slot.module?.mode ?? '',
+				mode: slot.boot ? 'boot' : (slot.module?.mode ?? ''),
 				state,
 				scrubLeft: state === 'scrubbing' ? Math.ceil(slot.module!.scrubbedAt - machine.now) : null,
 				regionId: machine.regions.find(region => region.slot === slot.slot)?.id ?? null,
@@ -34,9 +34,15 @@ export function simulatedSnapshot(stored: Machine, t: number): Snapshot {
 		}),
 		regions: machine.driver.loaded
 			? machine.regions.map(region => {
-				const report = regionReport(machine, region);
-				return {...report, code: report.reason?.code ?? null, reason: report.reason?.text ?? null, retry: report.reason?.retry ?? null, needBytes: report.memmapBytes};
-			})
+					const report = regionReport(machine, region);
+					return {
+						...report,
+						code: report.reason?.code ?? null,
+						reason: report.reason?.text ?? null,
+						retry: report.reason?.retry ?? null,
+						needBytes: report.memmapBytes,
+					};
+				})
 			: [],
 		resources: {
 			lowmem: {

@@ -12,10 +12,28 @@ import os from 'node:os';
 import path from 'node:path';
 import {safeText} from '../model/sanitize.js';
 import {formatAddress, formatSize} from '../model/units.js';
-import {type BlockResult, blockSpan, describeError, groupResults, integrateOnce, isThisMachine, type ResultGroup} from '../sysfs/integrate.js';
+import {
+	type BlockResult,
+	blockSpan,
+	describeError,
+	groupResults,
+	integrateOnce,
+	isThisMachine,
+	type ResultGroup,
+} from '../sysfs/integrate.js';
 import {type AccessCheck, canWrite, type OnlineMode, type SysfsWriter, writeSysfs} from '../sysfs/online.js';
 import {groupRanges, lsmemZoneName, type MemoryRange} from '../sysfs/ranges.js';
-import {errorCode, ListingSignature, type MemoryBlock, type MemoryTree, readAutoOnline, readKernelFile, readMemoryTree, readZones, rereadBlock} from '../sysfs/read.js';
+import {
+	errorCode,
+	ListingSignature,
+	type MemoryBlock,
+	type MemoryTree,
+	readAutoOnline,
+	readKernelFile,
+	readMemoryTree,
+	readZones,
+	rereadBlock,
+} from '../sysfs/read.js';
 import {blockFlags, blockStatus, memoryTotals} from '../sysfs/status.js';
 import type {ActResult, OutcomeRow, RegionRow, SlotRow, Snapshot, SysfsView} from './snapshot.js';
 import type {ConsoleAction, MachineSource} from './source.js';
@@ -99,8 +117,11 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		closeListing();
 		version++;
 		const ranges = groupRanges(tree).length;
-		say(`${why || 'read'} ${tree.blocks.length} block(s) of ${formatSize(tree.blockSizeBytes)} in ${ranges} range(s)${read ? '' : `, ${Math.round(readMs)} ms`}`
-			+ (tree.problems.length > 0 ? `, ${tree.problems.length} problem(s)` : '') + `: ${tree.root}`);
+		say(
+			`${why || 'read'} ${tree.blocks.length} block(s) of ${formatSize(tree.blockSizeBytes)} in ${ranges} range(s)${read ? '' : `, ${Math.round(readMs)} ms`}` +
+				(tree.problems.length > 0 ? `, ${tree.problems.length} problem(s)` : '') +
+				`: ${tree.root}`,
+		);
 		for (const problem of tree.problems.slice(0, 50)) {
 			say(`  ${problem}`);
 		}
@@ -338,8 +359,13 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 
 /** What the kernel said to a run of blocks, for the log: online, already online, gone, FAILED and why. */
 function groupWords(group: ResultGroup): string {
-	return group.ok ? group.already ? 'already online' : 'online'
-		: group.gone ? 'gone (no longer in sysfs)' : `FAILED: ${describeError(group.error ?? '?')}`;
+	return group.ok
+		? group.already
+			? 'already online'
+			: 'online'
+		: group.gone
+			? 'gone (no longer in sysfs)'
+			: `FAILED: ${describeError(group.error ?? '?')}`;
 }
 
 /** "7 of 8 offline block(s) onlined, 1 refused, 1 gone". */
@@ -356,7 +382,7 @@ function outcomeRows(groups: readonly ResultGroup[]): OutcomeRow[] {
 		id: group.first,
 		slot: null,
 		status: group.ok ? 'ENABLED' : group.gone ? 'GONE' : 'FAILED',
-		reason: group.ok ? group.already ? 'already online' : null : group.gone ? 'no longer in sysfs' : describeError(group.error ?? '?'),
+		reason: group.ok ? (group.already ? 'already online' : null) : group.gone ? 'no longer in sysfs' : describeError(group.error ?? '?'),
 		retry: group.ok || group.gone ? null : group.retry === true,
 		label: blockSpan(group.first, group.last),
 	}));
@@ -416,7 +442,11 @@ function nodeSlot(node: SysfsView['nodes'][number], index: number, blockSize: nu
 }
 
 /** The ranges as region rows, each with the refusals of its blocks in the last attempt. */
-function regionRows(tree: MemoryTree, ranges: readonly MemoryRange[], refused: ReadonlyMap<number, {code: string; retry: boolean}>): RegionRow[] {
+function regionRows(
+	tree: MemoryTree,
+	ranges: readonly MemoryRange[],
+	refused: ReadonlyMap<number, {code: string; retry: boolean}>,
+): RegionRow[] {
 	const failures = [...refused.entries()].sort((a, b) => a[0] - b[0]);
 	let next = 0;
 	return ranges.map((range, index) => {
@@ -436,8 +466,10 @@ function regionRows(tree: MemoryTree, ranges: readonly MemoryRange[], refused: R
 			blockSpan(range.firstBlock, range.lastBlock),
 			tree.hasNodes ? `node ${range.node ?? '-'}` : '',
 			zones && zones.length > 0 ? zones.map(zone => lsmemZoneName(zone)).join('/') : '',
-			range.state === 'online' ? range.removable ? 'removable' : 'not removable' : '',
-		].filter(part => part !== '').join(', ');
+			range.state === 'online' ? (range.removable ? 'removable' : 'not removable') : '',
+		]
+			.filter(part => part !== '')
+			.join(', ');
 		return {
 			id: range.firstBlock,
 			start: formatAddress(range.start),

@@ -4,7 +4,11 @@ import type {Machine} from '../../source/model/state.js';
 
 /** An x86_64 machine with `count` 128M modules plugged, one region each: a long regions list. */
 export function machineWithRegions(count: number, t = 1_000_000): Machine {
-	const spec = parseScenario({base: 'x86_64', name: `regions-${count}`, controller: {slots: count + 1, moduleSizes: ['128M'], maxMemoryBytes: '64T', addressLimitBytes: '64T', alignmentBytes: '128M'}});
+	const spec = parseScenario({
+		base: 'x86_64',
+		name: `regions-${count}`,
+		controller: {slots: count + 1, moduleSizes: ['128M'], maxMemoryBytes: '64T', addressLimitBytes: '64T', alignmentBytes: '128M'},
+	});
 	if (!spec.ok) {
 		throw new Error(spec.error);
 	}

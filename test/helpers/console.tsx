@@ -38,7 +38,7 @@ export function testClock(start: number) {
 
 /** Renders the console on any machine source, with keys, a clock to move, and waiting for text. */
 export function renderConsole(source: MachineSource, clock: ReturnType<typeof testClock>) {
-	const app = render(<App source={source} clock={clock}/>);
+	const app = render(<App source={source} clock={clock} />);
 	const frame = () => app.lastFrame() ?? '';
 	return {
 		frame,

@@ -33,7 +33,7 @@ export class Random {
 
 	/** In [0, 1). */
 	next(): number {
-		this.state = (this.state + 0x6D_2B_79_F5) >>> 0;
+		this.state = (this.state + 0x6d_2b_79_f5) >>> 0;
 		let t = this.state;
 		t = Math.imul(t ^ (t >>> 15), t | 1);
 		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
@@ -67,18 +67,18 @@ export function heldTarget(owner: Owner): string {
 
 /** A failed system call, shaped like Node's: a message, `.code`, `.syscall`, `.path`. */
 export class SystemError extends Error {
-	constructor(readonly code: string, readonly syscall: string, readonly path: string) {
+	constructor(
+		readonly code: string,
+		readonly syscall: string,
+		readonly path: string,
+	) {
 		super(`${code}: simulated ${syscall} '${path}'`);
 	}
 }
 
 type Kind = 'directory' | 'link' | 'file' | 'fifo' | 'socket';
 type Directory = {kind: 'directory'; entries: Map<string, Entry>};
-type Entry = Directory
-	| {kind: 'link'; target: string}
-	| {kind: 'file'; content: string}
-	| {kind: 'fifo'}
-	| {kind: 'socket'};
+type Entry = Directory | {kind: 'link'; target: string} | {kind: 'file'; content: string} | {kind: 'fifo'} | {kind: 'socket'};
 
 /** What lstat returns: the five questions lock.ts asks (and nothing else is there to ask). */
 function stats(kind: Kind): fs.Stats {
@@ -312,7 +312,8 @@ export type CallRecord = {call: string; args: string; ok: boolean; value: unknow
 export type Distort = (record: CallRecord, earlier: readonly CallRecord[]) => CallRecord;
 
 /** One turn: a system call made and the process stopped before its next, or the operation done (with all its calls). */
-export type Turn<T> = {done: false; call: CallRecord}
+export type Turn<T> =
+	| {done: false; call: CallRecord}
 	| {done: true; call: CallRecord | undefined; log: readonly CallRecord[]; ok: true; value: T}
 	| {done: true; call: CallRecord | undefined; log: readonly CallRecord[]; ok: false; error: unknown};
 
@@ -335,7 +336,11 @@ export class SimProcess {
 	private stopped = false;
 	private diverged: string | undefined;
 
-	constructor(readonly world: LockWorld, readonly owner: Owner, private readonly distort?: Distort) {
+	constructor(
+		readonly world: LockWorld,
+		readonly owner: Owner,
+		private readonly distort?: Distort,
+	) {
 		const call = <T>(name: string, args: string, real: () => T, point = true) => this.call(name, args, real, point);
 		this.system = {
 			readdir: directory => call('readdir', directory, () => world.fs.readdir(directory)),
@@ -352,7 +357,7 @@ export class SimProcess {
 			lstat: file => call('lstat', file, () => world.fs.lstat(file)),
 			readSmall: file => call('readSmall', file, () => world.fs.readSmall(file)),
 			// Reading the clock is no system call worth stopping at, but it is logged: a replay must see the same times.
-			now: () => this.operation === undefined ? world.clock : call('now', '', () => world.clock, false),
+			now: () => (this.operation === undefined ? world.clock : call('now', '', () => world.clock, false)),
 			process: pid => call('process', String(pid), () => world.table.process(pid)),
 			self: () => owner,
 		};
@@ -408,7 +413,9 @@ export class SimProcess {
 
 		this.operation = undefined;
 		const {log} = operation;
-		return result.ok ? {done: true, call: this.made, log, ok: true, value: result.value as T} : {done: true, call: this.made, log, ok: false, error: result.error};
+		return result.ok
+			? {done: true, call: this.made, log, ok: true, value: result.value as T}
+			: {done: true, call: this.made, log, ok: false, error: result.error};
 	}
 
 	private call<T>(name: string, args: string, real: () => T, point: boolean): T {

@@ -110,8 +110,7 @@ export function startInPty(command: string, args: string[], options: PtyOptions 
 		// Inside a synchronized update (Ink wraps each frame in ESC[?2026h ... ESC[?2026l) the screen is
 		// half drawn: the text may be there while the rest of the frame is not yet.
 		const matches = (): boolean =>
-			!term.modes.synchronizedOutputMode &&
-			(typeof what === 'string' ? screen().includes(what) : screen().search(what) >= 0);
+			!term.modes.synchronizedOutputMode && (typeof what === 'string' ? screen().includes(what) : screen().search(what) >= 0);
 		if (matches()) {
 			return;
 		}
@@ -133,8 +132,7 @@ export function startInPty(command: string, args: string[], options: PtyOptions 
 				}
 			};
 
-			const failure = (reason: string): Error =>
-				new Error(`${reason} waiting for ${String(what)}; screen:\n${frame(screen())}`);
+			const failure = (reason: string): Error => new Error(`${reason} waiting for ${String(what)}; screen:\n${frame(screen())}`);
 			// Checked when xterm has parsed new output, not on a clock: no sleeps, no missed frames.
 			const parsed = term.onWriteParsed(() => {
 				if (matches()) {
@@ -199,9 +197,7 @@ function childEnvironment(overrides: Record<string, string | undefined> = {}): R
 
 	Object.assign(merged, overrides);
 	// node-pty passes every value on as a string: an undefined would arrive as "undefined".
-	return Object.fromEntries(
-		Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined),
-	);
+	return Object.fromEntries(Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
 /** The rows on screen (not the scrollback), trimmed right. */

@@ -16,8 +16,22 @@ const THEME = {
 
 // The 16 ANSI colours, VS Code's dark terminal palette.
 const ANSI = [
-	'#000000', '#cd3131', '#0dbc79', '#e5e510', '#2472c8', '#bc3fbc', '#11a8cd', '#e5e5e5',
-	'#666666', '#f14c4c', '#23d18b', '#f5f543', '#3b8eea', '#d670d6', '#29b8db', '#ffffff',
+	'#000000',
+	'#cd3131',
+	'#0dbc79',
+	'#e5e510',
+	'#2472c8',
+	'#bc3fbc',
+	'#11a8cd',
+	'#e5e5e5',
+	'#666666',
+	'#f14c4c',
+	'#23d18b',
+	'#f5f543',
+	'#3b8eea',
+	'#d670d6',
+	'#29b8db',
+	'#ffffff',
 ];
 
 const FONT_FAMILY = "'DejaVu Sans Mono', 'Menlo', 'Consolas', 'Liberation Mono', monospace";

@@ -12,7 +12,8 @@ function staticImports(file: string): string[] {
 }
 
 function filesUnder(directory: string): string[] {
-	return fs.readdirSync(directory, {recursive: true, encoding: 'utf8'})
+	return fs
+		.readdirSync(directory, {recursive: true, encoding: 'utf8'})
 		.filter(name => /\.tsx?$/.test(name))
 		.map(name => path.join(directory, name));
 }
@@ -29,21 +30,63 @@ function target(file: string, specifier: string): string {
 
 const ui = ['ink', 'react', '@alcalzone/ink-table', 'source/console'];
 const rules: Array<{room: string; files: string[]; forbidden: (to: string) => boolean; why: string}> = [
-	{room: 'source/model', files: filesUnder('source/model'), forbidden: to => to.startsWith('node:') || ui.includes(to) || (to.startsWith('source/') && to !== 'source/model'), why: 'the model is pure: no files, no clock, no UI, nothing outside the model'},
-	{room: 'source/store', files: filesUnder('source/store'), forbidden: to => ui.includes(to) || ['source/commands', 'source/cli', 'source/view', 'source/sysfs'].includes(to), why: 'the store knows files and the model, nothing above them'},
+	{
+		room: 'source/model',
+		files: filesUnder('source/model'),
+		forbidden: to => to.startsWith('node:') || ui.includes(to) || (to.startsWith('source/') && to !== 'source/model'),
+		why: 'the model is pure: no files, no clock, no UI, nothing outside the model',
+	},
+	{
+		room: 'source/store',
+		files: filesUnder('source/store'),
+		forbidden: to => ui.includes(to) || ['source/commands', 'source/cli', 'source/view', 'source/sysfs'].includes(to),
+		why: 'the store knows files and the model, nothing above them',
+	},
 	{room: 'source/errno.ts', files: ['source/errno.ts'], forbidden: () => true, why: 'the errno table is plain data: it imports nothing'},
-	{room: 'source/sysfs', files: filesUnder('source/sysfs'), forbidden: to => ui.includes(to) || ['source/store', 'source/commands', 'source/cli', 'source/view'].includes(to), why: 'the real machine\'s reader and writer know sysfs and the model\'s text rules only'},
-	{room: 'source/commands', files: filesUnder('source/commands'), forbidden: to => ui.includes(to), why: 'one-shots never load Ink or React'},
-	{room: 'source/cli', files: filesUnder('source/cli'), forbidden: to => ui.includes(to) || ['source/store', 'source/commands', 'source/view', 'source/sysfs'].includes(to), why: 'flag parsing reads and changes nothing'},
-	{room: 'source/view', files: filesUnder('source/view'), forbidden: to => ui.includes(to), why: 'machine sources and snapshots are UI-free'},
-	{room: 'cli.tsx', files: ['cli.tsx'], forbidden: to => ui.includes(to) || to === 'source/commands', why: 'the entry imports the console and the one-shots only when it needs them'},
+	{
+		room: 'source/sysfs',
+		files: filesUnder('source/sysfs'),
+		forbidden: to => ui.includes(to) || ['source/store', 'source/commands', 'source/cli', 'source/view'].includes(to),
+		why: "the real machine's reader and writer know sysfs and the model's text rules only",
+	},
+	{
+		room: 'source/commands',
+		files: filesUnder('source/commands'),
+		forbidden: to => ui.includes(to),
+		why: 'one-shots never load Ink or React',
+	},
+	{
+		room: 'source/cli',
+		files: filesUnder('source/cli'),
+		forbidden: to => ui.includes(to) || ['source/store', 'source/commands', 'source/view', 'source/sysfs'].includes(to),
+		why: 'flag parsing reads and changes nothing',
+	},
+	{
+		room: 'source/view',
+		files: filesUnder('source/view'),
+		forbidden: to => ui.includes(to),
+		why: 'machine sources and snapshots are UI-free',
+	},
+	{
+		room: 'cli.tsx',
+		files: ['cli.tsx'],
+		forbidden: to => ui.includes(to) || to === 'source/commands',
+		why: 'the entry imports the console and the one-shots only when it needs them',
+	},
 ];
 
 for (const rule of rules) {
 	test(`${rule.room} imports only what it may (${rule.why})`, () => {
 		assert.ok(rule.files.length > 0, `no files found for ${rule.room}`);
-		const broken = rule.files.flatMap(file => staticImports(file).map(specifier => ({file, to: target(file, specifier)})).filter(({to}) => rule.forbidden(to)));
-		assert.deepEqual(broken.map(({file, to}) => `${file} imports ${to}`), []);
+		const broken = rule.files.flatMap(file =>
+			staticImports(file)
+				.map(specifier => ({file, to: target(file, specifier)}))
+				.filter(({to}) => rule.forbidden(to)),
+		);
+		assert.deepEqual(
+			broken.map(({file, to}) => `${file} imports ${to}`),
+			[],
+		);
 	});
 }
 

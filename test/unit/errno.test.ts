@@ -10,7 +10,8 @@ import {describeError, retryCanHelp} from '../../source/sysfs/integrate.js';
 import {errorCode} from '../../source/sysfs/read.js';
 
 /** What Node throws for an errno libuv has no name for: code UNKNOWN, the negated number. */
-const unknownToNode = (errno: number) => Object.assign(new Error('UNKNOWN: unknown error, write'), {errno: -errno, code: 'UNKNOWN', syscall: 'write'});
+const unknownToNode = (errno: number) =>
+	Object.assign(new Error('UNKNOWN: unknown error, write'), {errno: -errno, code: 'UNKNOWN', syscall: 'write'});
 
 describe('errnoName', () => {
 	test('EHWPOISON from {errno: -133, code: UNKNOWN}: named, with its meaning, and no retry can help', () => {
@@ -24,7 +25,7 @@ describe('errnoName', () => {
 	test('a code Node gives wins; the number names it when there is no code', () => {
 		assert.equal(errnoName(Object.assign(new Error('busy'), {code: 'EBUSY', errno: -16})), 'EBUSY');
 		assert.equal(errnoName({errno: -117}), 'EUCLEAN');
-		assert.equal(errnoName({errno: 12}), 'ENOMEM', 'a positive number (the kernel\'s sign) names it too');
+		assert.equal(errnoName({errno: 12}), 'ENOMEM', "a positive number (the kernel's sign) names it too");
 	});
 
 	test('a code that is no errno is passed on; nothing to name is undefined', () => {
@@ -44,7 +45,7 @@ describe('errnoName', () => {
 		}
 	});
 
-	test('Linux\'s numbers 1 to 133 all have a name and a meaning, but the two Linux leaves unused', () => {
+	test("Linux's numbers 1 to 133 all have a name and a meaning, but the two Linux leaves unused", () => {
 		const unnamed = Array.from({length: 133}, (_, index) => index + 1).filter(number => errnoName({errno: -number}) === undefined);
 		assert.deepEqual(unnamed, [41, 58]);
 		for (let number = 1; number <= 133; number++) {
@@ -77,10 +78,13 @@ describe('where errnos are shown', () => {
 		assert.equal(describeError('memory1 is a symbolic link, not followed'), 'memory1 is a symbolic link, not followed');
 	});
 
-	test('the state file: errorText says what an errno means, Node\'s message for what is none', () => {
+	test("the state file: errorText says what an errno means, Node's message for what is none", () => {
 		assert.equal(errorText(Object.assign(new Error('EACCES: permission denied, open'), {code: 'EACCES'})), 'permission denied (EACCES)');
 		assert.equal(errorText(unknownToNode(133)), 'memory page has hardware error (EHWPOISON)');
-		assert.equal(errorText(Object.assign(new Error('EEXIST: file already exists, open \'x\''), {code: 'EEXIST'})), 'file already exists (EEXIST)');
+		assert.equal(
+			errorText(Object.assign(new Error("EEXIST: file already exists, open 'x'"), {code: 'EEXIST'})),
+			'file already exists (EEXIST)',
+		);
 		assert.equal(errorText(Object.assign(new Error('too big'), {code: 'ERR_FS_FILE_TOO_LARGE'})), 'too big (ERR_FS_FILE_TOO_LARGE)');
 		assert.equal(errorText(new Error('plain')), 'plain');
 	});

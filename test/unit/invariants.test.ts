@@ -21,7 +21,14 @@ const seed = process.env['HAM_TUI_FC_SEED'] === undefined ? undefined : Number(p
 const replayPath = process.env['HAM_TUI_FC_PATH'];
 
 /** Text with the things a hostile scenario puts in names: CSI, OSC, C1 controls, DEL, newlines. */
-const hostileText = fc.constantFrom('', 'cartridge B', '\u001B[2J\u001B[31mred', '\u001B]0;owned\u0007', '\u009B6n\u0085next', 'tab\there\nline\u007F');
+const hostileText = fc.constantFrom(
+	'',
+	'cartridge B',
+	'\u001B[2J\u001B[31mred',
+	'\u001B]0;owned\u0007',
+	'\u009B6n\u0085next',
+	'tab\there\nline\u007F',
+);
 
 type Variation = {
 	base: 'dl760-g2' | 'x86_64';
@@ -43,12 +50,15 @@ const variation: fc.Arbitrary<Variation> = fc.record({
 	vmalloc: fc.constantFrom(undefined, undefined, 44 * MiB, 48 * MiB, 64 * MiB),
 	initial: fc.constantFrom('idle', 'normal', 'heavy', 'peak'),
 	driver: fc.constantFrom('loaded', 'loaded', 'stopped', 'built-for-another'),
-	plugged: fc.uniqueArray(fc.record({
-		slot: fc.integer({min: 2, max: 8}),
-		size: fc.constantFrom(512 * MiB, GiB, 2 * GiB, 4 * GiB),
-		mode: fc.constantFrom('hot-add', 'hot-add', 'mirror'),
-		label: hostileText,
-	}), {maxLength: 3, selector: plugged => plugged.slot}),
+	plugged: fc.uniqueArray(
+		fc.record({
+			slot: fc.integer({min: 2, max: 8}),
+			size: fc.constantFrom(512 * MiB, GiB, 2 * GiB, 4 * GiB),
+			mode: fc.constantFrom('hot-add', 'hot-add', 'mirror'),
+			label: hostileText,
+		}),
+		{maxLength: 3, selector: plugged => plugged.slot},
+	),
 	name: hostileText,
 }) as fc.Arbitrary<Variation>;
 
@@ -71,7 +81,10 @@ function scenario(v: Variation): MachineSpec {
 			slotBases,
 		},
 		workload: {initial: v.initial},
-		driver: {loaded: v.driver !== 'stopped', builtFor: v.driver === 'built-for-another' ? 'another-kernel' : (dl760 ? '2.4.9-e.3-memhotadd' : '6.8.0-generic')},
+		driver: {
+			loaded: v.driver !== 'stopped',
+			builtFor: v.driver === 'built-for-another' ? 'another-kernel' : dl760 ? '2.4.9-e.3-memhotadd' : '6.8.0-generic',
+		},
 		plugged: v.plugged.filter(module => !slotBases[String(module.slot)]).map(module => ({...module, size: String(module.size)})),
 	};
 	if (v.name !== '') {
@@ -80,8 +93,14 @@ function scenario(v: Variation): MachineSpec {
 
 	if (v.firmware) {
 		const resources = dl760
-			? [{name: 'Video ROM / BIOS', start: '0xa0000', size: '384K'}, {name: 'PCI Bus', start: '0xe0000000', size: '512M'}]
-			: [{name: 'Video ROM / BIOS', start: '0xa0000', size: '384K'}, {name: 'PCI Bus', start: '0xc0000000', size: '1G'}];
+			? [
+					{name: 'Video ROM / BIOS', start: '0xa0000', size: '384K'},
+					{name: 'PCI Bus', start: '0xe0000000', size: '512M'},
+				]
+			: [
+					{name: 'Video ROM / BIOS', start: '0xa0000', size: '384K'},
+					{name: 'PCI Bus', start: '0xc0000000', size: '1G'},
+				];
 		changes['boot'] = {resources: [...resources, {name: 'ACPI NVS \u001B[5m', start: dl760 ? '6G' : '5G', size: '16M'}]};
 	}
 
@@ -115,11 +134,31 @@ const moduleSize = fc.oneof(
 );
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-	{weight: 6, arbitrary: fc.record({type: fc.constant('plug' as const), slot: slotNumber, size: moduleSize, mode: fc.constantFrom('hot-add' as const, 'hot-add' as const, 'hot-add' as const, 'mirror' as const)})},
+	{
+		weight: 6,
+		arbitrary: fc.record({
+			type: fc.constant('plug' as const),
+			slot: slotNumber,
+			size: moduleSize,
+			mode: fc.constantFrom('hot-add' as const, 'hot-add' as const, 'hot-add' as const, 'mirror' as const),
+		}),
+	},
 	{weight: 2, arbitrary: fc.record({type: fc.constant('unplug' as const), slot: slotNumber})},
 	{weight: 4, arbitrary: fc.constant({type: 'integrate' as const})},
-	{weight: 1, arbitrary: fc.record({type: fc.constant('driver' as const), op: fc.constantFrom('start' as const, 'stop' as const, 'reinstall' as const)})},
-	{weight: 2, arbitrary: fc.record({type: fc.constant('workload' as const), op: fc.constantFrom('drop-caches' as const, 'idle' as const, 'normal' as const, 'heavy' as const, 'peak' as const)})},
+	{
+		weight: 1,
+		arbitrary: fc.record({
+			type: fc.constant('driver' as const),
+			op: fc.constantFrom('start' as const, 'stop' as const, 'reinstall' as const),
+		}),
+	},
+	{
+		weight: 2,
+		arbitrary: fc.record({
+			type: fc.constant('workload' as const),
+			op: fc.constantFrom('drop-caches' as const, 'idle' as const, 'normal' as const, 'heavy' as const, 'peak' as const),
+		}),
+	},
 	{weight: 1, arbitrary: fc.record({type: fc.constant('boot' as const), version: fc.constantFrom('same' as const, 'other' as const)})},
 	{weight: 2, arbitrary: fc.constant({type: 'tick' as const})},
 );
@@ -134,19 +173,27 @@ function toAction(op: Op, spec: MachineSpec): Action {
 
 function describeAction(action: Action): string {
 	switch (action.type) {
-		case 'plug': return `plug slot ${action.slot} ${formatSize(action.size)} ${action.mode}`;
-		case 'unplug': return `unplug slot ${action.slot}`;
-		case 'driver': return `driver ${action.op}`;
-		case 'workload': return `workload ${action.op}`;
-		case 'boot': return `boot ${action.version}`;
-		default: return action.type;
+		case 'plug':
+			return `plug slot ${action.slot} ${formatSize(action.size)} ${action.mode}`;
+		case 'unplug':
+			return `unplug slot ${action.slot}`;
+		case 'driver':
+			return `driver ${action.op}`;
+		case 'workload':
+			return `workload ${action.op}`;
+		case 'boot':
+			return `boot ${action.version}`;
+		default:
+			return action.type;
 	}
 }
 
 function describeRun(v: Variation, machineSeed: number, timed: Array<{action: Action; t: number}>, failedAt: number): string {
 	return [
 		`  machine: ${JSON.stringify(v)}, seed ${machineSeed}, created at t0 = ${t0}`,
-		...timed.map(({action, t}, index) => `  ${index === failedAt ? '>' : ' '} t0${t - t0 >= 0 ? '+' : ''}${t - t0}s  ${describeAction(action)}`),
+		...timed.map(
+			({action, t}, index) => `  ${index === failedAt ? '>' : ' '} t0${t - t0 >= 0 ? '+' : ''}${t - t0}s  ${describeAction(action)}`,
+		),
 	].join('\n');
 }
 
@@ -212,8 +259,10 @@ describe('model invariants (property-based)', () => {
 			includeErrorInReport: true,
 		});
 		const seconds = ((performance.now() - started) / 1000).toFixed(1);
-		console.log(`# invariants: ${sequencesChecked} sequences, ${stepsChecked} steps checked in ${seconds} s; `
-			+ `${outcomes.enabled} regions enabled, ${outcomes.noRetry} failures no retry can help, ${outcomes.refused} refusals, ${outcomes.boots} boots`);
+		console.log(
+			`# invariants: ${sequencesChecked} sequences, ${stepsChecked} steps checked in ${seconds} s; ` +
+				`${outcomes.enabled} regions enabled, ${outcomes.noRetry} failures no retry can help, ${outcomes.refused} refusals, ${outcomes.boots} boots`,
+		);
 		assert.ok(sequencesChecked >= runs);
 		if (replayPath === undefined && runs >= 100) {
 			assert.ok(outcomes.enabled > runs / 2 && outcomes.noRetry > runs / 10, 'the runs reach both outcomes often');
@@ -228,37 +277,73 @@ describe('the checks catch what they name', () => {
 	};
 
 	const broken: Array<[string, (machine: Machine) => void, RegExp]> = [
-		['two ENABLED regions overlap', machine => {
-			const copy = structuredClone(machine.regions[0]!);
-			machine.slots[2]!.module = structuredClone(machine.slots[1]!.module);
-			machine.regions.push({...copy, id: 1, slot: 3});
-			machine.driver.nextRegionId = 2;
-		}, /overlap/],
-		['an ENABLED region over a reserved range', machine => {
-			machine.regions[0]!.start = 3.5 * GiB;
-			machine.slots[1]!.module!.start = 3.5 * GiB;
-		}, /ENABLED over "PCI Bus"|ENABLED over "boot System RAM"/],
-		['an ENABLED Hot-Mirror module', machine => {
-			machine.slots[1]!.module!.mode = 'mirror';
-		}, /Hot-Mirror/],
-		['a region of an empty slot', machine => {
-			machine.slots[1]!.module = null;
-		}, /holds no module/],
-		['IDs out of order', machine => {
-			machine.regions[0]!.id = 7;
-		}, /next ID/],
-		['a mem_map counted twice (lowmem overdrawn)', machine => {
-			machine.spec.kernel.reservedLowmemBytes = 890 * MiB;
-		}, /overdrawn|free lowmem/],
-		['a loaded driver built for another kernel', machine => {
-			machine.driver.builtFor = 'x';
-		}, /built for x is loaded/],
-		['an escape sequence in a label', machine => {
-			machine.slots[1]!.module!.label = '\u001B[31m';
-		}, /control character/],
-		['slots out of order', machine => {
-			machine.slots.reverse();
-		}, /slot entry 0/],
+		[
+			'two ENABLED regions overlap',
+			machine => {
+				const copy = structuredClone(machine.regions[0]!);
+				machine.slots[2]!.module = structuredClone(machine.slots[1]!.module);
+				machine.regions.push({...copy, id: 1, slot: 3});
+				machine.driver.nextRegionId = 2;
+			},
+			/overlap/,
+		],
+		[
+			'an ENABLED region over a reserved range',
+			machine => {
+				machine.regions[0]!.start = 3.5 * GiB;
+				machine.slots[1]!.module!.start = 3.5 * GiB;
+			},
+			/ENABLED over "PCI Bus"|ENABLED over "boot System RAM"/,
+		],
+		[
+			'an ENABLED Hot-Mirror module',
+			machine => {
+				machine.slots[1]!.module!.mode = 'mirror';
+			},
+			/Hot-Mirror/,
+		],
+		[
+			'a region of an empty slot',
+			machine => {
+				machine.slots[1]!.module = null;
+			},
+			/holds no module/,
+		],
+		[
+			'IDs out of order',
+			machine => {
+				machine.regions[0]!.id = 7;
+			},
+			/next ID/,
+		],
+		[
+			'a mem_map counted twice (lowmem overdrawn)',
+			machine => {
+				machine.spec.kernel.reservedLowmemBytes = 890 * MiB;
+			},
+			/overdrawn|free lowmem/,
+		],
+		[
+			'a loaded driver built for another kernel',
+			machine => {
+				machine.driver.builtFor = 'x';
+			},
+			/built for x is loaded/,
+		],
+		[
+			'an escape sequence in a label',
+			machine => {
+				machine.slots[1]!.module!.label = '\u001B[31m';
+			},
+			/control character/,
+		],
+		[
+			'slots out of order',
+			machine => {
+				machine.slots.reverse();
+			},
+			/slot entry 0/,
+		],
 	];
 	for (const [what, breakIt, message] of broken) {
 		test(what, () => {
@@ -274,17 +359,28 @@ describe('the checks catch what they name', () => {
 		const unplugged = structuredClone(before);
 		unplugged.slots[1]!.module = null;
 		unplugged.regions = [];
-		const problems = checkInvariants(before, {type: 'unplug', slot: 2}, before.now, {machine: unplugged, ok: true, message: '', outcomes: []});
+		const problems = checkInvariants(before, {type: 'unplug', slot: 2}, before.now, {
+			machine: unplugged,
+			ok: true,
+			message: '',
+			outcomes: [],
+		});
 		assert.match(problems.join('\n'), /ENABLED region 0 \(slot 2\) is gone after unplug/);
 		const mirror = quietMachine();
 		const failed = step(mirror, {type: 'plug', slot: 2, size: GiB, mode: 'mirror'}, mirror.now).machine;
 		const noRetry = new Set<number>();
-		assert.deepEqual(checkInvariants(mirror, {type: 'tick'}, mirror.now, {machine: failed, ok: true, message: '', outcomes: []}, noRetry), []);
+		assert.deepEqual(
+			checkInvariants(mirror, {type: 'tick'}, mirror.now, {machine: failed, ok: true, message: '', outcomes: []}, noRetry),
+			[],
+		);
 		assert.ok(noRetry.has(0));
 		const rebooted = step(failed, {type: 'boot', version: failed.kernel.version}, failed.now + 1).machine;
 		const forged = structuredClone(rebooted);
 		forged.regions = [{...structuredClone(failed.regions[0]!), status: 'ENABLED', failure: null}];
-		assert.match(checkInvariants(rebooted, {type: 'tick'}, rebooted.now, {machine: forged, ok: true, message: '', outcomes: []}, noRetry).join('\n'), /once failed for a reason no retry can help/);
+		assert.match(
+			checkInvariants(rebooted, {type: 'tick'}, rebooted.now, {machine: forged, ok: true, message: '', outcomes: []}, noRetry).join('\n'),
+			/once failed for a reason no retry can help/,
+		);
 	});
 
 	test('found by these runs: a scrub that ends while ham is unloaded is added when ham loads again', () => {
@@ -293,7 +389,10 @@ describe('the checks catch what they name', () => {
 		const stopped = step(machine, {type: 'driver', op: 'stop'}, t0).machine;
 		const started = step(stopped, {type: 'driver', op: 'start'}, t0 + 301);
 		assert.equal(started.machine.regions[0]?.status, 'ENABLED');
-		assert.deepEqual(started.outcomes.map(outcome => [outcome.id, outcome.after]), [[0, 'ENABLED']]);
+		assert.deepEqual(
+			started.outcomes.map(outcome => [outcome.id, outcome.after]),
+			[[0, 'ENABLED']],
+		);
 		assert.deepEqual(checkInvariants(stopped, {type: 'driver', op: 'start'}, t0 + 301, started), []);
 	});
 
@@ -303,14 +402,51 @@ describe('the checks catch what they name', () => {
 	});
 
 	test('a failing run is printed with its actions and times', () => {
-		const v: Variation = {base: 'dl760-g2', scrub: 0, wired: 'none', firmware: false, vmalloc: undefined, initial: 'idle', driver: 'loaded', plugged: [], name: ''};
-		const text = describeRun(v, 7, [{action: {type: 'plug', slot: 2, size: GiB, mode: 'hot-add'}, t: t0 + 2}, {action: {type: 'integrate'}, t: t0 + 3}], 1);
+		const v: Variation = {
+			base: 'dl760-g2',
+			scrub: 0,
+			wired: 'none',
+			firmware: false,
+			vmalloc: undefined,
+			initial: 'idle',
+			driver: 'loaded',
+			plugged: [],
+			name: '',
+		};
+		const text = describeRun(
+			v,
+			7,
+			[
+				{action: {type: 'plug', slot: 2, size: GiB, mode: 'hot-add'}, t: t0 + 2},
+				{action: {type: 'integrate'}, t: t0 + 3},
+			],
+			1,
+		);
 		assert.match(text, / {3}t0\+2s {2}plug slot 2 1G hot-add\n {2}> t0\+3s {2}integrate/);
 		assert.match(text, /seed 7/);
 	});
 
 	test('the machine helpers give clean machines', () => {
 		assert.deepEqual(stateProblems(machineWith()), []);
-		assert.deepEqual(stateProblems(createMachine(scenario({base: 'x86_64', scrub: undefined, wired: 'past-limit', firmware: true, vmalloc: undefined, initial: 'peak', driver: 'loaded', plugged: [], name: '\u001B[2J'}), 1, t0)), []);
+		assert.deepEqual(
+			stateProblems(
+				createMachine(
+					scenario({
+						base: 'x86_64',
+						scrub: undefined,
+						wired: 'past-limit',
+						firmware: true,
+						vmalloc: undefined,
+						initial: 'peak',
+						driver: 'loaded',
+						plugged: [],
+						name: '\u001B[2J',
+					}),
+					1,
+					t0,
+				),
+			),
+			[],
+		);
 	});
 });

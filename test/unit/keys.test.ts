@@ -24,12 +24,18 @@ test('every key of every binding that acts is on the ? screen, for either machin
 	}
 });
 
-test('a real machine\'s help and key bar leave out the keys that do nothing there, and say which', () => {
+test("a real machine's help and key bar leave out the keys that do nothing there, and say which", () => {
 	const help = helpRows(real);
 	assert.deepEqual(help.disabled, ['p', 'u', 'w', 'd']);
 	assert.ok(!help.rows.some(row => /plug a module|workload|ham/.test(row.does)));
-	assert.deepEqual(keyBar(real).map(entry => `${entry.key} ${entry.word}`), ['i online', 'r retry', '/ filter', 'Tab pane', '? help', 'q quit']);
-	assert.deepEqual(keyBar(simulated).map(entry => `${entry.key} ${entry.word}`), ['p plug', 'u unplug', 'i integrate', 'r retry', 'w workload', 'd driver', '/ filter', '? help', 'q quit']);
+	assert.deepEqual(
+		keyBar(real).map(entry => `${entry.key} ${entry.word}`),
+		['i online', 'r retry', '/ filter', 'Tab pane', '? help', 'q quit'],
+	);
+	assert.deepEqual(
+		keyBar(simulated).map(entry => `${entry.key} ${entry.word}`),
+		['p plug', 'u unplug', 'i integrate', 'r retry', 'w workload', 'd driver', '/ filter', '? help', 'q quit'],
+	);
 });
 
 test('a disabled key says why, in a notice, and changes nothing else', () => {
@@ -42,7 +48,7 @@ test('a disabled key says why, in a notice, and changes nothing else', () => {
 	}
 });
 
-test('the README\'s key table is the one made from the bindings', () => {
+test("the README's key table is the one made from the bindings", () => {
 	const readme = fs.readFileSync('README.md', 'utf8');
 	const between = /<!-- keys[^>]*-->\n([\s\S]*?)\n<!-- \/keys -->/.exec(readme);
 	assert.ok(between, 'README has the <!-- keys --> markers');

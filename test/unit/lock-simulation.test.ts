@@ -36,7 +36,17 @@ import path from 'node:path';
 import {test} from 'node:test';
 import fc from 'fast-check';
 import {LockTimeoutError, LockWait, lockWaitMs, type LockStep} from '../../source/store/lock.js';
-import {type CallRecord, type Distort, forkWait, heldTarget, LockWorld, type Owner, Random, SimProcess, type Turn} from '../helpers/lock-world.js';
+import {
+	type CallRecord,
+	type Distort,
+	forkWait,
+	heldTarget,
+	LockWorld,
+	type Owner,
+	Random,
+	SimProcess,
+	type Turn,
+} from '../helpers/lock-world.js';
 
 const runs = Number(process.env['HAM_TUI_LOCK_RUNS'] ?? 3000);
 const onlySeed = process.env['HAM_TUI_LOCK_SEED'];
@@ -86,9 +96,37 @@ type Config = {
 	abandonP: number;
 };
 
-type Totals = {schedules: number; turns: number; steps: number; changes: number; crashes: number; crashedHolding: number; unreported: number; crashedReleasing: number; crashedMidCall: number; timeouts: number; junk: number; oldFiles: number; abandons: number};
+type Totals = {
+	schedules: number;
+	turns: number;
+	steps: number;
+	changes: number;
+	crashes: number;
+	crashedHolding: number;
+	unreported: number;
+	crashedReleasing: number;
+	crashedMidCall: number;
+	timeouts: number;
+	junk: number;
+	oldFiles: number;
+	abandons: number;
+};
 
-const newTotals = (): Totals => ({schedules: 0, turns: 0, steps: 0, changes: 0, crashes: 0, crashedHolding: 0, unreported: 0, crashedReleasing: 0, crashedMidCall: 0, timeouts: 0, junk: 0, oldFiles: 0, abandons: 0});
+const newTotals = (): Totals => ({
+	schedules: 0,
+	turns: 0,
+	steps: 0,
+	changes: 0,
+	crashes: 0,
+	crashedHolding: 0,
+	unreported: 0,
+	crashedReleasing: 0,
+	crashedMidCall: 0,
+	timeouts: 0,
+	junk: 0,
+	oldFiles: 0,
+	abandons: 0,
+});
 
 function add(into: Totals, from: Totals): void {
 	for (const key of Object.keys(into) as Array<keyof Totals>) {
@@ -123,7 +161,15 @@ function describeCall(record: CallRecord | undefined): string {
 	}
 
 	const answer = record.ok
-		? (record.value === undefined ? 'ok' : typeof record.value === 'string' ? JSON.stringify(record.value) : Array.isArray(record.value) ? `[${(record.value as string[]).join(' ')}]` : typeof record.value === 'object' ? JSON.stringify(record.value) : String(record.value))
+		? record.value === undefined
+			? 'ok'
+			: typeof record.value === 'string'
+				? JSON.stringify(record.value)
+				: Array.isArray(record.value)
+					? `[${(record.value as string[]).join(' ')}]`
+					: typeof record.value === 'object'
+						? JSON.stringify(record.value)
+						: String(record.value)
 		: String((record.value as {code?: string}).code ?? record.value);
 	return `${record.call}(${record.args.replaceAll(`${lockDir}/`, '')}) → ${answer}`;
 }
@@ -153,15 +199,17 @@ function runSchedule(seed: number, {distort, trace: fullTrace = false}: {distort
 	};
 
 	const fail = (message: string): never => {
-		throw new Violation(`${message}\n  schedule seed ${seed}: ${JSON.stringify(config)}\n`
-			+ `  replay: HAM_TUI_LOCK_SEED=${seed} npx tsx --test test/lock-simulation.test.ts\n  last turns:\n${trace.slice(-50).join('\n')}`);
+		throw new Violation(
+			`${message}\n  schedule seed ${seed}: ${JSON.stringify(config)}\n` +
+				`  replay: HAM_TUI_LOCK_SEED=${seed} npx tsx --test test/lock-simulation.test.ts\n  last turns:\n${trace.slice(-50).join('\n')}`,
+		);
 	};
 
 	// The scene: the state file's directory, and sometimes an old lock file or odd things in the lock directory.
 	world.fs.mkdir('/state');
 	let nextPid = 1000 + random.int(20_000);
 	let nextStart = 5000 + random.int(100_000);
-	const startTime = () => String(nextStart += 1 + random.int(300));
+	const startTime = () => String((nextStart += 1 + random.int(300)));
 	const deadAt = new Map<number, number>();
 	const zombies: number[] = [];
 	const reusable: number[] = [];
@@ -179,7 +227,19 @@ function runSchedule(seed: number, {distort, trace: fullTrace = false}: {distort
 	const untouchable = new Map<string, string>();
 	const marker = (time: number, pid: number) => `want-${String(time).padStart(15, '0')}-${pid}`;
 	const placeJunk = (midRun: boolean) => {
-		const name = (generation: boolean) => generation && !midRun ? String(random.int(12)) : random.pick([marker(world.clock - random.int(100_000), junkPid), 'notes', 'write-77-0123456789abcdef', '007', '-1', ' 5', 'want-1-2', marker(world.clock, 1)]);
+		const name = (generation: boolean) =>
+			generation && !midRun
+				? String(random.int(12))
+				: random.pick([
+						marker(world.clock - random.int(100_000), junkPid),
+						'notes',
+						'write-77-0123456789abcdef',
+						'007',
+						'-1',
+						' 5',
+						'want-1-2',
+						marker(world.clock, 1),
+					]);
 		const file = (generation: boolean) => path.join(lockDir, name(generation));
 		const what = random.int(midRun ? 7 : 12);
 		try {
@@ -216,7 +276,10 @@ function runSchedule(seed: number, {distort, trace: fullTrace = false}: {distort
 				}
 
 				case 6: {
-					world.fs.symlink(heldTarget(world.owner(88, '1', 'another-host')), path.join(lockDir, random.pick(['007', 'notes-link', 'want-x']))); // A live foreign owner's link, under no generation's name.
+					world.fs.symlink(
+						heldTarget(world.owner(88, '1', 'another-host')),
+						path.join(lockDir, random.pick(['007', 'notes-link', 'want-x'])),
+					); // A live foreign owner's link, under no generation's name.
 					break;
 				}
 
@@ -248,7 +311,13 @@ function runSchedule(seed: number, {distort, trace: fullTrace = false}: {distort
 				default: {
 					const generation = random.chance(0.3) ? '98765432109876543210987654321' : name(true);
 					const at = path.join(lockDir, generation);
-					random.pick([() => world.fs.mkdir(at), () => world.fs.mkfifo(at), () => world.fs.mksocket(at), () => world.fs.writeFile(at, '4242'), () => world.fs.symlink('free', at)])();
+					random.pick([
+						() => world.fs.mkdir(at),
+						() => world.fs.mkfifo(at),
+						() => world.fs.mksocket(at),
+						() => world.fs.writeFile(at, '4242'),
+						() => world.fs.symlink('free', at),
+					])();
 				}
 			}
 
@@ -304,8 +373,20 @@ function runSchedule(seed: number, {distort, trace: fullTrace = false}: {distort
 		world.table.spawn(pid, start);
 		const owner = world.owner(pid, start);
 		const client: Client = {
-			name: `c${clients.length}/${pid}`, pid, owner, process: new SimProcess(world, owner, distort), weight: 0.2 + random.next(), phase: 'waiting',
-			wait: undefined as unknown as LockWait, waitStart: 0, holding: false, local: 0, changes: 0, target, sleepUntil: 0, stepStart: 0,
+			name: `c${clients.length}/${pid}`,
+			pid,
+			owner,
+			process: new SimProcess(world, owner, distort),
+			weight: 0.2 + random.next(),
+			phase: 'waiting',
+			wait: undefined as unknown as LockWait,
+			waitStart: 0,
+			holding: false,
+			local: 0,
+			changes: 0,
+			target,
+			sleepUntil: 0,
+			stepStart: 0,
 		};
 		newWait(client);
 		clients.push(client);
@@ -352,7 +433,9 @@ function runSchedule(seed: number, {distort, trace: fullTrace = false}: {distort
 	const check = () => {
 		const holders = clients.filter(client => client.phase !== 'dead' && client.holding);
 		if (holders.length > 1) {
-			fail(`mutual exclusion broken: ${holders.map(client => `${client.name} (generation ${client.wait.generation})`).join(' and ')} all hold the lock`);
+			fail(
+				`mutual exclusion broken: ${holders.map(client => `${client.name} (generation ${client.wait.generation})`).join(' and ')} all hold the lock`,
+			);
 		}
 
 		const top = topOf();
@@ -386,7 +469,9 @@ function runSchedule(seed: number, {distort, trace: fullTrace = false}: {distort
 		// A live holder between its write and its report has one change not yet reported.
 		const writing = holder?.phase === 'record' ? 1 : 0;
 		if (counter !== reported + unreported + writing || counter > reported + crashedHolding + writing) {
-			fail(`the counter is ${counter}, with ${reported} changes reported, ${unreported} made by clients killed before reporting them, ${crashedHolding} killed while holding, ${writing} being reported`);
+			fail(
+				`the counter is ${counter}, with ${reported} changes reported, ${unreported} made by clients killed before reporting them, ${crashedHolding} killed while holding, ${writing} being reported`,
+			);
 		}
 
 		// Liveness: a lock that no live client holds, with live waiters, is taken within two rounds.
@@ -412,7 +497,9 @@ function runSchedule(seed: number, {distort, trace: fullTrace = false}: {distort
 			if (round.past) {
 				idleRounds++;
 				if (idleRounds >= 2) {
-					fail(`the lock is free or held by the dead, and ${waiting.map(client => client.name).join(', ')} made ${idleRounds} rounds of steps without taking it (highest: ${top.generation}, ${top.target})`);
+					fail(
+						`the lock is free or held by the dead, and ${waiting.map(client => client.name).join(', ')} made ${idleRounds} rounds of steps without taking it (highest: ${top.generation}, ${top.target})`,
+					);
 				}
 			}
 		}
@@ -435,7 +522,9 @@ function runSchedule(seed: number, {distort, trace: fullTrace = false}: {distort
 
 		totals.crashedReleasing += client.phase === 'release' ? 1 : 0;
 		totals.crashedMidCall += client.process.busy ? 1 : 0;
-		note(`${client.name} is killed${zombie ? ' (a zombie)' : ''} in ${client.phase}${client.holding ? ', holding the lock' : ''}${client.process.busy ? `, ${client.process.log.length} calls into its operation` : ''}`);
+		note(
+			`${client.name} is killed${zombie ? ' (a zombie)' : ''} in ${client.phase}${client.holding ? ', holding the lock' : ''}${client.process.busy ? `, ${client.process.log.length} calls into its operation` : ''}`,
+		);
 		client.phase = 'dead';
 		client.holding = false;
 		round = undefined;
@@ -473,7 +562,12 @@ function runSchedule(seed: number, {distort, trace: fullTrace = false}: {distort
 			return;
 		}
 
-		fail(`${client.name} gave up (${error.message}), but no holder kept the lock for ${config.waitMs} ms: ${tops.slice(-6).map(top => `${top.generation} ${top.target} ${top.from - t0}-${top.to === undefined ? 'now' : top.to - t0}`).join('; ')}`);
+		fail(
+			`${client.name} gave up (${error.message}), but no holder kept the lock for ${config.waitMs} ms: ${tops
+				.slice(-6)
+				.map(top => `${top.generation} ${top.target} ${top.from - t0}-${top.to === undefined ? 'now' : top.to - t0}`)
+				.join('; ')}`,
+		);
 	};
 
 	const act = (client: Client) => {
@@ -629,7 +723,11 @@ function runSchedule(seed: number, {distort, trace: fullTrace = false}: {distort
 	check();
 	for (; ; tick++) {
 		if (tick > limit) {
-			fail(`the clients did not finish in ${limit} turns: ${live().map(client => `${client.name} ${client.phase}`).join(', ')}`);
+			fail(
+				`the clients did not finish in ${limit} turns: ${live()
+					.map(client => `${client.name} ${client.phase}`)
+					.join(', ')}`,
+			);
 		}
 
 		if (oldDies !== undefined && oldDied === undefined && world.clock >= oldDies) {
@@ -692,7 +790,9 @@ function runSchedule(seed: number, {distort, trace: fullTrace = false}: {distort
 	totals.turns += last.turns;
 	const took = last.turn.ok && last.turn.value.step.taken ? last.turn.value.wait : undefined;
 	if (took === undefined) {
-		return fail(`a newcomer after the schedule could not take the lock at once: ${last.turn.ok ? JSON.stringify(last.turn.value.step) : String(last.turn.error)} (highest: ${lastTop}, ${topOf().target})`);
+		return fail(
+			`a newcomer after the schedule could not take the lock at once: ${last.turn.ok ? JSON.stringify(last.turn.value.step) : String(last.turn.error)} (highest: ${lastTop}, ${topOf().target})`,
+		);
 	}
 
 	// It tidied away every link below its own and every dead waiter's place in the queue, and nothing else.
@@ -740,7 +840,8 @@ function stepAlone(simulated: SimProcess, from: LockWait): {turn: Turn<{wait: Lo
 /** A lock whose check after creating its link sees nothing above it: the re-check skipped. */
 const skipRecheck: Distort = (record, earlier) => {
 	const previous = earlier.findLast(call => call.call !== 'now');
-	const created = previous?.call === 'symlink' && previous.ok && previous.args.startsWith('held:') ? path.basename(previous.args) : undefined;
+	const created =
+		previous?.call === 'symlink' && previous.ok && previous.args.startsWith('held:') ? path.basename(previous.args) : undefined;
 	if (record.call !== 'readdir' || !record.ok || created === undefined || !generationName.test(created)) {
 		return record;
 	}
@@ -749,29 +850,43 @@ const skipRecheck: Distort = (record, earlier) => {
 };
 
 /** A lock that takes a zombie for a live process (as kill(pid, 0) would). */
-const zombiesLive: Distort = record => record.call === 'process' && record.ok && typeof record.value === 'object' ? {...record, value: {...(record.value as object), state: 'S'}} : record;
+const zombiesLive: Distort = record =>
+	record.call === 'process' && record.ok && typeof record.value === 'object'
+		? {...record, value: {...(record.value as object), state: 'S'}}
+		: record;
 
 test('the lock under simulation: mutual exclusion, no change lost or doubled, a dead holder stepped past, through crashes at every system call', t => {
 	const started = performance.now();
 	const totals = newTotals();
 	if (onlySeed === undefined) {
-		fc.assert(fc.property(fc.integer({min: 0, max: 0x7F_FF_FF_FF}), seed => {
-			add(totals, runSchedule(seed));
-		}), {numRuns: runs, endOnFailure: true, includeErrorInReport: true});
+		fc.assert(
+			fc.property(fc.integer({min: 0, max: 0x7f_ff_ff_ff}), seed => {
+				add(totals, runSchedule(seed));
+			}),
+			{numRuns: runs, endOnFailure: true, includeErrorInReport: true},
+		);
 	} else {
 		add(totals, runSchedule(Number(onlySeed), {trace: true}));
 	}
 
 	const seconds = ((performance.now() - started) / 1000).toFixed(1);
-	t.diagnostic(`lock simulation: ${totals.schedules} schedules, ${totals.turns} turns (system calls and state-file reads and writes), ${totals.steps} steps, `
-		+ `${totals.changes} changes; ${totals.crashes} crashes (${totals.crashedHolding} holding the lock, ${totals.unreported} between a write and its report, `
-		+ `${totals.crashedReleasing} while letting go, ${totals.crashedMidCall} inside a step/release); ${totals.timeouts} justified timeouts, ${totals.abandons} abandoned waits; `
-		+ `${totals.junk} odd entries, ${totals.oldFiles} old lock files; all invariants held (${seconds} s)`);
-	assert.ok(totals.crashedHolding > 0 && totals.unreported > 0 && totals.crashedMidCall > 0, 'the schedules crashed holders, writers before their report, and processes inside a step');
+	t.diagnostic(
+		`lock simulation: ${totals.schedules} schedules, ${totals.turns} turns (system calls and state-file reads and writes), ${totals.steps} steps, ` +
+			`${totals.changes} changes; ${totals.crashes} crashes (${totals.crashedHolding} holding the lock, ${totals.unreported} between a write and its report, ` +
+			`${totals.crashedReleasing} while letting go, ${totals.crashedMidCall} inside a step/release); ${totals.timeouts} justified timeouts, ${totals.abandons} abandoned waits; ` +
+			`${totals.junk} odd entries, ${totals.oldFiles} old lock files; all invariants held (${seconds} s)`,
+	);
+	assert.ok(
+		totals.crashedHolding > 0 && totals.unreported > 0 && totals.crashedMidCall > 0,
+		'the schedules crashed holders, writers before their report, and processes inside a step',
+	);
 });
 
 test('the simulation catches a broken lock: one that skips the re-check after creating its link, one that waits for zombies', t => {
-	for (const [name, distort, expected] of [['skipped re-check', skipRecheck, /mutual exclusion broken|holds generation|update was lost/], ['zombie taken for alive', zombiesLive, /waits for process \d+, dead since|rounds of steps|did not finish/]] as const) {
+	for (const [name, distort, expected] of [
+		['skipped re-check', skipRecheck, /mutual exclusion broken|holds generation|update was lost/],
+		['zombie taken for alive', zombiesLive, /waits for process \d+, dead since|rounds of steps|did not finish/],
+	] as const) {
 		let caught: Violation | undefined;
 		for (let seed = 1; seed <= 2000 && caught === undefined; seed++) {
 			try {
@@ -799,21 +914,30 @@ test('odd things in the lock directory are stepped past: one step takes the lock
 		['a regular file named as a generation', world => world.fs.writeFile(`${lockDir}/5`, '1')],
 		['a free link', world => world.fs.symlink('free', `${lockDir}/5`)],
 		['a link to a dead owner', world => world.fs.symlink(heldTarget(world.owner(4242, '77')), `${lockDir}/5`)],
-		['a link to a zombie', world => {
-			world.table.spawn(4242, '77');
-			world.table.kill(4242, {zombie: true});
-			world.fs.symlink(heldTarget(world.owner(4242, '77')), `${lockDir}/5`);
-		}],
-		['a link to a pid reused since', world => {
-			world.table.spawn(4242, '99');
-			world.fs.symlink(heldTarget(world.owner(4242, '77')), `${lockDir}/5`);
-		}],
+		[
+			'a link to a zombie',
+			world => {
+				world.table.spawn(4242, '77');
+				world.table.kill(4242, {zombie: true});
+				world.fs.symlink(heldTarget(world.owner(4242, '77')), `${lockDir}/5`);
+			},
+		],
+		[
+			'a link to a pid reused since',
+			world => {
+				world.table.spawn(4242, '99');
+				world.fs.symlink(heldTarget(world.owner(4242, '77')), `${lockDir}/5`);
+			},
+		],
 		['a link of no known form', world => world.fs.symlink('held:nonsense', `${lockDir}/5`)],
-		['a dead waiter\'s marker and a FIFO in the queue', world => {
-			world.fs.symlink('free', `${lockDir}/4`);
-			world.fs.symlink(heldTarget(world.owner(4242, '77')), `${lockDir}/want-${String(world.clock - 5).padStart(15, '0')}-4242`);
-			world.fs.mkfifo(`${lockDir}/want-${String(world.clock - 9).padStart(15, '0')}-4343`);
-		}],
+		[
+			"a dead waiter's marker and a FIFO in the queue",
+			world => {
+				world.fs.symlink('free', `${lockDir}/4`);
+				world.fs.symlink(heldTarget(world.owner(4242, '77')), `${lockDir}/want-${String(world.clock - 5).padStart(15, '0')}-4242`);
+				world.fs.mkfifo(`${lockDir}/want-${String(world.clock - 9).padStart(15, '0')}-4343`);
+			},
+		],
 	];
 	for (const [name, scene] of scenes) {
 		const world = new LockWorld();
@@ -825,7 +949,13 @@ test('odd things in the lock directory are stepped past: one step takes the lock
 		const {turn} = stepAlone(simulated, new LockWait(stateFile, {system: simulated.system}));
 		assert.ok(turn.ok && turn.value.step.taken, `${name}: ${turn.ok ? JSON.stringify(turn.value.step) : String(turn.error)}`);
 		const {wait} = turn.value;
-		assert.ok(wait.generation === 6n || (name.startsWith('a dead waiter') && wait.generation === 5n), `${name}: took generation ${wait.generation}`);
-		assert.ok(!world.fs.readdir(lockDir).some(entry => entry.startsWith('want-') && world.fs.kind(`${lockDir}/${entry}`) === 'link'), `${name}: the dead waiter's marker is tidied away`);
+		assert.ok(
+			wait.generation === 6n || (name.startsWith('a dead waiter') && wait.generation === 5n),
+			`${name}: took generation ${wait.generation}`,
+		);
+		assert.ok(
+			!world.fs.readdir(lockDir).some(entry => entry.startsWith('want-') && world.fs.kind(`${lockDir}/${entry}`) === 'link'),
+			`${name}: the dead waiter's marker is tidied away`,
+		);
 	}
 });

@@ -40,22 +40,32 @@ describe('nextAttempt', () => {
 	});
 
 	test('an attempt that could not be made: stop with its error', () => {
-		assert.deepEqual(nextAttempt({error: 'ham is not loaded: start it first'}, 1, 10, 5), {stop: 'error', error: 'ham is not loaded: start it first'});
+		assert.deepEqual(nextAttempt({error: 'ham is not loaded: start it first'}, 1, 10, 5), {
+			stop: 'error',
+			error: 'ham is not loaded: start it first',
+		});
 		assert.deepEqual(nextAttempt({error: 'needs root'}, 4, 10, 5), {stop: 'error', error: 'needs root'});
 	});
 
 	test('for any outcomes: a wait only while a retry can help and attempts are left; a count is of the failures', () => {
 		const outcome = fc.oneof(fc.constant(ok), fc.constant(busy), fc.constant(refused));
-		fc.assert(fc.property(fc.array(outcome, {maxLength: 12}), fc.integer({min: 1, max: 20}), fc.integer({min: 1, max: 20}), (outcomes, attempt, attempts) => {
-			const next = nextAttempt(outcomes, attempt, attempts, 7);
-			const failed = outcomes.filter(each => !each.ok);
-			const canRetry = failed.some(each => !each.ok && each.retry);
-			assert.equal('wait' in next, canRetry && attempt < attempts);
-			if ('wait' in next) {
-				assert.equal(next.wait, 7);
-			} else if (next.stop === 'no-retry' || next.stop === 'attempts') {
-				assert.equal(next.left, failed.length);
-			}
-		}));
+		fc.assert(
+			fc.property(
+				fc.array(outcome, {maxLength: 12}),
+				fc.integer({min: 1, max: 20}),
+				fc.integer({min: 1, max: 20}),
+				(outcomes, attempt, attempts) => {
+					const next = nextAttempt(outcomes, attempt, attempts, 7);
+					const failed = outcomes.filter(each => !each.ok);
+					const canRetry = failed.some(each => !each.ok && each.retry);
+					assert.equal('wait' in next, canRetry && attempt < attempts);
+					if ('wait' in next) {
+						assert.equal(next.wait, 7);
+					} else if (next.stop === 'no-retry' || next.stop === 'attempts') {
+						assert.equal(next.left, failed.length);
+					}
+				},
+			),
+		);
 	});
 });

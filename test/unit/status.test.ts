@@ -10,9 +10,10 @@ test('/proc/ham/status: one tab-separated line per region in ID order, no header
 		{type: 'plug', slot: 3, size: 2 * GiB, mode: 'hot-add'},
 		{type: 'plug', slot: 2, size: GiB, mode: 'mirror'},
 	]);
-	assert.equal(formatStatus(regionRows(machine.regions)),
-		'0\t0x120000000\t2147483648\tREAD/WRITE\tENABLED\n'
-		+ '1\t0x1a0000000\t1073741824\tREAD\tFAILED\n');
+	assert.equal(
+		formatStatus(regionRows(machine.regions)),
+		'0\t0x120000000\t2147483648\tREAD/WRITE\tENABLED\n' + '1\t0x1a0000000\t1073741824\tREAD\tFAILED\n',
+	);
 });
 
 test('parsing the status gives back the rows it was made from', () => {
@@ -23,10 +24,12 @@ test('parsing the status gives back the rows it was made from', () => {
 		flags: fc.constantFrom('READ/WRITE', 'READ', 'WRITE'),
 		status: fc.constantFrom('ENABLED', 'FAILED'),
 	});
-	fc.assert(fc.property(fc.uniqueArray(row, {selector: value => value.id}), rows => {
-		const sorted = rows.map(value => ({...value})).sort((a, b) => a.id - b.id);
-		assert.deepEqual(parseStatus(formatStatus(rows)), sorted);
-	}));
+	fc.assert(
+		fc.property(fc.uniqueArray(row, {selector: value => value.id}), rows => {
+			const sorted = rows.map(value => ({...value})).sort((a, b) => a.id - b.id);
+			assert.deepEqual(parseStatus(formatStatus(rows)), sorted);
+		}),
+	);
 });
 
 test('a line that is not a status line is refused', () => {

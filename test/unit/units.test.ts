@@ -3,7 +3,15 @@ import {test} from 'node:test';
 import {formatAddress, formatSize, GiB, MiB, parseSize, TiB} from '../../source/model/units.js';
 
 test('sizes use binary suffixes: 1G is 1073741824 bytes', () => {
-	const cases: Array<[string, number]> = [['512M', 512 * MiB], ['1G', GiB], ['1g', GiB], ['4GiB', 4 * GiB], ['2T', 2 * TiB], ['4096', 4096], ['64K', 65_536]];
+	const cases: Array<[string, number]> = [
+		['512M', 512 * MiB],
+		['1G', GiB],
+		['1g', GiB],
+		['4GiB', 4 * GiB],
+		['2T', 2 * TiB],
+		['4096', 4096],
+		['64K', 65_536],
+	];
 	for (const [text, bytes] of cases) {
 		assert.deepEqual(parseSize(text), {ok: true, bytes}, text);
 	}

@@ -10,6 +10,12 @@ test('a line wraps at spaces, and a word longer than a row is cut', () => {
 
 test('rows that do not fit are counted on the last row, never dropped silently', () => {
 	const rows = fitRows(['one two three four five six'], 6, 3);
-	assert.deepEqual(rows.map(row => row.text), ['one', 'two', '… +4 more rows']);
-	assert.deepEqual(fitRows(['a', 'b'], 10, 2).map(row => row.text), ['a', 'b']);
+	assert.deepEqual(
+		rows.map(row => row.text),
+		['one', 'two', '… +4 more rows'],
+	);
+	assert.deepEqual(
+		fitRows(['a', 'b'], 10, 2).map(row => row.text),
+		['a', 'b'],
+	);
 });

@@ -13,9 +13,13 @@ export function Header({snapshot, width}: Props) {
 	return (
 		<Box width={width} justifyContent="space-between">
 			<Text wrap="truncate">
-				<Text bold inverse>{' ham-tui '}</Text>
+				<Text bold inverse>
+					{' ham-tui '}
+				</Text>
 				{` ${name} · ${snapshot.kernel} · `}
-				<Text color={driver.loaded ? 'green' : 'red'} bold={!driver.loaded}>{ham}</Text>
+				<Text color={driver.loaded ? 'green' : 'red'} bold={!driver.loaded}>
+					{ham}
+				</Text>
 			</Text>
 			<Text>{right}</Text>
 		</Box>

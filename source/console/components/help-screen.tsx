@@ -11,9 +11,10 @@ export function HelpScreen({snapshot, width, height}: Props) {
 	const half = Math.ceil(rows.length / 2);
 	const left = rows.slice(0, half);
 	const right = rows.slice(half);
-	const hint = snapshot.kind === 'simulated'
-		? 'FAILED for lack of lowmem? Free lowmem with w, then i or r.'
-		: `A block the kernel refused? i tries again, r retries.${disabled.length > 0 ? ` ${disabled.join(' ')} say why a real machine has none.` : ''}`;
+	const hint =
+		snapshot.kind === 'simulated'
+			? 'FAILED for lack of lowmem? Free lowmem with w, then i or r.'
+			: `A block the kernel refused? i tries again, r retries.${disabled.length > 0 ? ` ${disabled.join(' ')} say why a real machine has none.` : ''}`;
 	return (
 		<Box flexDirection="column" width={width} height={height}>
 			<Text bold>Keys · ? or Esc closes</Text>
@@ -21,7 +22,9 @@ export function HelpScreen({snapshot, width, height}: Props) {
 				<Table data={left} />
 				<Table data={right} />
 			</Box>
-			<Text color="gray" wrap="truncate">{hint}</Text>
+			<Text color="gray" wrap="truncate">
+				{hint}
+			</Text>
 		</Box>
 	);
 }

@@ -14,13 +14,23 @@ export function KeyBar({ui, snapshot, width}: Props) {
 		}
 
 		case 'workload': {
-			return <Text wrap="truncate" bold>workload: d drop caches · i idle · n normal · h heavy · p peak · Esc cancels</Text>;
+			return (
+				<Text wrap="truncate" bold>
+					workload: d drop caches · i idle · n normal · h heavy · p peak · Esc cancels
+				</Text>
+			);
 		}
 
 		case 'confirm-unplug': {
 			const slot = snapshot.slots.find(candidate => candidate.slot === mode.slot);
 			const region = slot?.regionId === null || slot?.regionId === undefined ? '' : `, region ${slot.regionId}`;
-			return <Text wrap="truncate" bold color="yellow">{`Unplug slot ${mode.slot} (${slot?.size} ${slot?.mode}${region})? y unplugs, any other key keeps it [y/N]`}</Text>;
+			return (
+				<Text
+					wrap="truncate"
+					bold
+					color="yellow"
+				>{`Unplug slot ${mode.slot} (${slot?.size} ${slot?.mode}${region})? y unplugs, any other key keeps it [y/N]`}</Text>
+			);
 		}
 
 		case 'plug': {
@@ -38,7 +48,14 @@ export function KeyBar({ui, snapshot, width}: Props) {
 		case 'browse': {
 			return (
 				<Text wrap="truncate">
-					{keyBar(snapshot).map(({key, word}) => <Text key={key}><Text bold inverse>{key}</Text>{` ${word} `}</Text>)}
+					{keyBar(snapshot).map(({key, word}) => (
+						<Text key={key}>
+							<Text bold inverse>
+								{key}
+							</Text>
+							{` ${word} `}
+						</Text>
+					))}
 					{width > 90 && ui.loop && !ui.loop.ended ? <Text color="yellow">Esc stops loop</Text> : null}
 				</Text>
 			);

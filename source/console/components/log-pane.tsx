@@ -10,7 +10,9 @@ export function LogPane({log, offset, follow, focused, width, height}: Props) {
 	return (
 		<Pane title={`Log${follow ? '' : ` (line ${start + 1} of ${log.length}, G follows)`}`} focused={focused} width={width} height={height}>
 			{log.slice(start, start + rows).map((line, index) => (
-				<Text key={start + index} wrap="truncate" color={/failed|refused|NOT|no retry/.test(line) ? 'yellow' : undefined}>{line}</Text>
+				<Text key={start + index} wrap="truncate" color={/failed|refused|NOT|no retry/.test(line) ? 'yellow' : undefined}>
+					{line}
+				</Text>
 			))}
 		</Pane>
 	);

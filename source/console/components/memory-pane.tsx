@@ -20,15 +20,20 @@ export function MemoryPane({view, selected, width, height}: Props) {
 		<Text key="offline" wrap="truncate" color={view.offline.blocks > 0 ? 'yellow' : undefined}>
 			{`offline ${formatBytes(view.offline.bytes)} in ${view.offline.blocks} block${view.offline.blocks === 1 ? '' : 's'}${view.other.blocks > 0 ? `; ${view.other.blocks} going offline or unknown` : ''}`}
 		</Text>,
-		<Text key="blocks" wrap="truncate">{`blocks  ${view.blocks} of ${formatBytes(view.blockSizeBytes)} · auto_online ${view.autoOnline ?? 'none'}`}</Text>,
+		<Text
+			key="blocks"
+			wrap="truncate"
+		>{`blocks  ${view.blocks} of ${formatBytes(view.blockSizeBytes)} · auto_online ${view.autoOnline ?? 'none'}`}</Text>,
 		<Text key="write" wrap="truncate" color={view.writable === true ? undefined : 'red'}>
 			{view.writable === true ? `i, r    write ${view.onlineType} to each offline block` : `i, r    ${view.writable}`}
 		</Text>,
 		<Text key="read" wrap="truncate" color={view.problems > 0 ? 'yellow' : 'gray'}>
-			{`read    ${Math.round(view.readMs)} ms${view.problems > 0 ? `, ${view.problems} problem${view.problems === 1 ? '' : 's'} (log)` : ''}`
-				+ (view.sweepSeconds === null ? '' : `; re-read every ${view.sweepSeconds.toFixed(view.sweepSeconds < 10 ? 1 : 0)} s`)}
+			{`read    ${Math.round(view.readMs)} ms${view.problems > 0 ? `, ${view.problems} problem${view.problems === 1 ? '' : 's'} (log)` : ''}` +
+				(view.sweepSeconds === null ? '' : `; re-read every ${view.sweepSeconds.toFixed(view.sweepSeconds < 10 ? 1 : 0)} s`)}
 		</Text>,
-		<Text key="selected" wrap="truncate" color="gray">{selected?.detail ? `range   ${selected.detail}` : `sysfs   ${view.root}`}</Text>,
+		<Text key="selected" wrap="truncate" color="gray">
+			{selected?.detail ? `range   ${selected.detail}` : `sysfs   ${view.root}`}
+		</Text>,
 	];
 	return (
 		<Pane title="Memory blocks" width={width} height={height}>

@@ -25,10 +25,21 @@ export function Pane({title, focused = false, width, height, children}: Props) {
 		<Box flexDirection="column" width={width} height={height} flexShrink={0}>
 			<Text color={color} wrap="truncate">
 				{'╭─ '}
-				<Text bold={focused} color={focused ? 'cyan' : undefined}>{label}</Text>
+				<Text bold={focused} color={focused ? 'cyan' : undefined}>
+					{label}
+				</Text>
 				{` ${'─'.repeat(rule)}╮`}
 			</Text>
-			<Box borderStyle="round" borderTop={false} borderColor={color} flexDirection="column" width={width} height={height - 1} paddingX={1} overflow="hidden">
+			<Box
+				borderStyle="round"
+				borderTop={false}
+				borderColor={color}
+				flexDirection="column"
+				width={width}
+				height={height - 1}
+				paddingX={1}
+				overflow="hidden"
+			>
 				{children}
 			</Box>
 		</Box>

@@ -12,7 +12,10 @@ export function PlugForm({form, snapshot, width, height}: Props) {
 	const slotNote = slot?.state === 'empty' ? 'empty' : `${slot?.state ?? '?'}${slot?.size ? ` (${slot.size})` : ''}`;
 	const fields = [
 		['Slot', `‹ ${form.slot} ›  ${slotNote}`],
-		['Size', `‹ ${formatSize(snapshot.moduleSizes[form.sizeIndex] ?? 0)} ›  of ${snapshot.moduleSizes.map(size => formatSize(size)).join(' ')}`],
+		[
+			'Size',
+			`‹ ${formatSize(snapshot.moduleSizes[form.sizeIndex] ?? 0)} ›  of ${snapshot.moduleSizes.map(size => formatSize(size)).join(' ')}`,
+		],
 		['Mode', `‹ ${form.mode} ›  ${form.mode === 'mirror' ? 'Hot-Mirror: never given to the OS' : 'given to the kernel when scrubbed'}`],
 	] as const;
 	return (
@@ -22,7 +25,9 @@ export function PlugForm({form, snapshot, width, height}: Props) {
 					{`${form.field === index ? '›' : ' '} ${name.padEnd(5)} ${value}`}
 				</Text>
 			))}
-			<Text wrap="truncate" color="red">{form.error ? `refused: ${form.error}` : ' '}</Text>
+			<Text wrap="truncate" color="red">
+				{form.error ? `refused: ${form.error}` : ' '}
+			</Text>
 		</Pane>
 	);
 }

@@ -17,7 +17,7 @@ type Props = {
 	height: number;
 };
 
-const statusColor = (status: string) => status === 'ENABLED' ? 'green' : status === 'FAILED' ? 'red' : 'yellow';
+const statusColor = (status: string) => (status === 'ENABLED' ? 'green' : status === 'FAILED' ? 'red' : 'yellow');
 
 /**
  * The /proc/ham/status columns. Our own small table rather than ink-table: it needs a cursor row
@@ -26,7 +26,11 @@ const statusColor = (status: string) => status === 'ENABLED' ? 'green' : status 
 export function RegionsPane({regions, total, filter, driverLoaded, source, cursor, offset, focused, width, height}: Props) {
 	const inner = width - 4;
 	const rows = Math.max(1, height - 4);
-	const columns = regionColumns(inner - 1, regions.reduce((max, region) => Math.max(max, region.id), 0), regions.reduce((max, region) => Math.max(max, region.start.length), 0));
+	const columns = regionColumns(
+		inner - 1,
+		regions.reduce((max, region) => Math.max(max, region.id), 0),
+		regions.reduce((max, region) => Math.max(max, region.start.length), 0),
+	);
 	const selected = regions[cursor];
 	const title = `${source ? 'Ranges' : 'Regions'} ${filter ? `${regions.length} of ${total}, filter "${filter}"` : total} · ${source ? 'memory blocks as lsmem groups them' : '/proc/ham/status'}`;
 	if (!driverLoaded) {
@@ -41,15 +45,29 @@ export function RegionsPane({regions, total, filter, driverLoaded, source, curso
 	if (regions.length === 0) {
 		return (
 			<Pane title={title} focused={focused} width={width} height={height}>
-				<Text wrap="truncate-end">{total === 0 ? source ? `No memory block in ${source}.` : 'No region yet: nothing has been hot-added since boot.' : `No ${source ? 'range' : 'region'} matches "${filter}".`}</Text>
-				<Text color="gray">{total === 0 ? source ? 'The log says what was read.' : 'Press p to plug a module into an empty slot.' : 'Esc clears the filter.'}</Text>
+				<Text wrap="truncate-end">
+					{total === 0
+						? source
+							? `No memory block in ${source}.`
+							: 'No region yet: nothing has been hot-added since boot.'
+						: `No ${source ? 'range' : 'region'} matches "${filter}".`}
+				</Text>
+				<Text color="gray">
+					{total === 0
+						? source
+							? 'The log says what was read.'
+							: 'Press p to plug a module into an empty slot.'
+						: 'Esc clears the filter.'}
+				</Text>
 			</Pane>
 		);
 	}
 
 	return (
 		<Pane title={title} focused={focused} width={width} height={height}>
-			<Text bold wrap="truncate">{' ' + regionHeader(columns)}</Text>
+			<Text bold wrap="truncate">
+				{' ' + regionHeader(columns)}
+			</Text>
 			{regions.slice(offset, offset + rows).map((region, index) => {
 				const isSelected = offset + index === cursor;
 				return (
@@ -58,11 +76,20 @@ export function RegionsPane({regions, total, filter, driverLoaded, source, curso
 					</Text>
 				);
 			})}
-			{Array.from({length: Math.max(0, rows - (regions.length - offset))}, (_, index) => <Text key={`blank-${index}`}> </Text>)}
+			{Array.from({length: Math.max(0, rows - (regions.length - offset))}, (_, index) => (
+				<Text key={`blank-${index}`}> </Text>
+			))}
 			<Text wrap="truncate" color={selected?.reason ? (selected.retry ? 'yellow' : 'red') : 'gray'}>
-				{fit(selected?.reason
-					? `${source ? 'range' : 'region'} ${selected.id}: ${selected.reason}`
-					: selected ? source ? `range ${selected.id}: ${selected.status}, ${selected.detail ?? ''}` : `region ${selected.id}: ENABLED (slot ${selected.slot})` : '', inner)}
+				{fit(
+					selected?.reason
+						? `${source ? 'range' : 'region'} ${selected.id}: ${selected.reason}`
+						: selected
+							? source
+								? `range ${selected.id}: ${selected.status}, ${selected.detail ?? ''}`
+								: `region ${selected.id}: ENABLED (slot ${selected.slot})`
+							: '',
+					inner,
+				)}
 			</Text>
 		</Pane>
 	);

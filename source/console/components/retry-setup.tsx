@@ -11,17 +11,21 @@ export function RetrySetup({setup, failed, real = false, width, height}: Props) 
 	] as const;
 	return (
 		<Pane title="Integrate retry loop" focused width={width} height={height}>
-			<Text wrap="truncate">{real
-				? `Onlines every offline block (${failed} now) on each attempt; stops early when none is left or no retry can help.`
-				: `Tries every FAILED region (${failed} now) on each attempt; stops early when none is left or no retry can help.`}</Text>
+			<Text wrap="truncate">
+				{real
+					? `Onlines every offline block (${failed} now) on each attempt; stops early when none is left or no retry can help.`
+					: `Tries every FAILED region (${failed} now) on each attempt; stops early when none is left or no retry can help.`}
+			</Text>
 			{fields.map(([name, value], index) => (
 				<Text key={name} inverse={setup.field === index} bold={setup.field === index}>
 					{`${setup.field === index ? '›' : ' '} ${name.padEnd(9)} ${value}`}
 				</Text>
 			))}
-			<Text color="gray" wrap="truncate">{real
-				? 'EBUSY and ENOMEM can pass; EINVAL (a zone the block cannot join) will not.'
-				: 'While it runs, w still works: free lowmem and the next attempt sees it.'}</Text>
+			<Text color="gray" wrap="truncate">
+				{real
+					? 'EBUSY and ENOMEM can pass; EINVAL (a zone the block cannot join) will not.'
+					: 'While it runs, w still works: free lowmem and the next attempt sees it.'}
+			</Text>
 		</Pane>
 	);
 }

@@ -5,13 +5,24 @@ import {Pane} from './pane.js';
 
 type Props = {slots: SlotRow[]; cursor: number; offset: number; focused: boolean; width: number; height: number};
 
-const stateColor: Record<SlotRow['state'], string | undefined> = {boot: 'gray', empty: 'gray', scrubbing: 'yellow', ready: undefined, mirror: 'magenta'};
+const stateColor: Record<SlotRow['state'], string | undefined> = {
+	boot: 'gray',
+	empty: 'gray',
+	scrubbing: 'yellow',
+	ready: undefined,
+	mirror: 'magenta',
+};
 
 export function SlotsPane({slots, cursor, offset, focused, width, height}: Props) {
 	const rows = height - 2;
 	const visible = slots.slice(offset, offset + rows);
 	return (
-		<Pane title={`Slots ${slots.filter(slot => slot.state !== 'empty').length}/${slots.length}`} focused={focused} width={width} height={height}>
+		<Pane
+			title={`Slots ${slots.filter(slot => slot.state !== 'empty').length}/${slots.length}`}
+			focused={focused}
+			width={width}
+			height={height}
+		>
 			{visible.map((slot, index) => {
 				const selected = offset + index === cursor;
 				return (
