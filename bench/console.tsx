@@ -12,7 +12,7 @@ import {machineWithRegions} from '../test/helpers/big.js';
 import {keyToFrame, sleep} from './key-to-frame.js';
 import {median, ms, percentile} from './stats.js';
 
-const presses = Number(process.env['BENCH_PRESSES'] ?? 60);
+const presses = Number(process.env.BENCH_PRESSES ?? 60);
 
 async function latencies(count: number): Promise<number[]> {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ham-bench-console-'));

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {median, percentile} from './stats.js';
 
-const runs = Number(process.env['BENCH_RUNS'] ?? 40);
+const runs = Number(process.env.BENCH_RUNS ?? 40);
 const cli = path.resolve('dist/cli.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ham-bench-'));
 const state = path.join(dir, 'machine.json');

@@ -15,9 +15,9 @@ import {makeMemoryTree, run, tempSysroot} from '../test/helpers/sysfs-tree.js';
 import {keyToFrame, sleep} from './key-to-frame.js';
 import {median, ms, percentile} from './stats.js';
 
-const blocks = Number(process.env['BENCH_SYSFS_BLOCKS'] ?? 100_000);
-const runs = Number(process.env['BENCH_SYSFS_RUNS'] ?? 7);
-const presses = Number(process.env['BENCH_SYSFS_PRESSES'] ?? 40);
+const blocks = Number(process.env.BENCH_SYSFS_BLOCKS ?? 100_000);
+const runs = Number(process.env.BENCH_SYSFS_RUNS ?? 7);
+const presses = Number(process.env.BENCH_SYSFS_PRESSES ?? 40);
 const cli = path.resolve('dist/cli.js');
 const lsmem = ['/usr/bin/lsmem', '/bin/lsmem'].find(file => existsSync(file));
 
@@ -81,7 +81,7 @@ async function consoleLatency(sysroot: string) {
 	return {firstRead, timings};
 }
 
-const given = process.env['BENCH_SYSFS_TREE'];
+const given = process.env.BENCH_SYSFS_TREE;
 const scratch = given ? undefined : tempSysroot('ham-bench-sysfs-');
 const sysroot = given ?? scratch!.sysroot;
 try {

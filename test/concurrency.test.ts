@@ -9,10 +9,10 @@ import {describe, test} from 'node:test';
 import {createMachine} from '../source/model/machine.js';
 import {parseScenario} from '../source/model/schema.js';
 import type {Machine} from '../source/model/state.js';
-import {readMachine, stateVersion, writeMachine} from '../source/store/store.js';
-import {simulatedSource, type ConsoleAction} from '../source/view/source.js';
-import {cliPath, runProcess, tempDir} from './helpers/cli.js';
 import {GiB, MiB} from '../source/model/units.js';
+import {readMachine, stateVersion, writeMachine} from '../source/store/store.js';
+import {type ConsoleAction, simulatedSource} from '../source/view/source.js';
+import {cliPath, runProcess, tempDir} from './helpers/cli.js';
 
 const now = 1_000_000;
 const writerPath = path.resolve('test/helpers/writer.ts');

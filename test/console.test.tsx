@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
 import {afterEach, describe, test} from 'node:test';
-import {GiB} from '../source/model/units.js';
 import {step} from '../source/model/machine.js';
+import {GiB} from '../source/model/units.js';
 import {cliPath} from './helpers/cli.js';
 import {keys, startConsole} from './helpers/console.js';
 import {machineWith} from './helpers/machine.js';

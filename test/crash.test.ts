@@ -17,7 +17,7 @@ import {FileProblem, readMachine, updateMachine, writeMachine} from '../source/s
 import {cliPath, tempDir} from './helpers/cli.js';
 
 const now = 1_000_000;
-const minimumKills = Number(process.env['HAM_TUI_CRASH_KILLS'] ?? 210);
+const minimumKills = Number(process.env.HAM_TUI_CRASH_KILLS ?? 210);
 
 /** A DL760 with a 4G module in slot 2 that stays scrubbing (fixed clock): a region every integrate tries. */
 function machine(): Machine {

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import {describe, test, type TestContext} from 'node:test';
-import {cliPath, runProcess, tempDir, type CliResult} from './helpers/cli.js';
-import {makeMemoryTree, run as blocks} from './helpers/sysfs-tree.js';
+import {describe, type TestContext, test} from 'node:test';
+import {type CliResult, cliPath, runProcess, tempDir} from './helpers/cli.js';
+import {run as blocks, makeMemoryTree} from './helpers/sysfs-tree.js';
 
 const now = 1_000_000;
 const hint = 'ham-tui: see ham-tui --help';

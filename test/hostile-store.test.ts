@@ -11,7 +11,7 @@ import {describe, test} from 'node:test';
 import {createMachine} from '../source/model/machine.js';
 import {presets} from '../source/model/presets.js';
 import {maxSeconds} from '../source/model/units.js';
-import {holding, LockWait, lockDirectory, type LockSystem, realLockSystem, withLock} from '../source/store/lock.js';
+import {holding, type LockSystem, LockWait, lockDirectory, realLockSystem, withLock} from '../source/store/lock.js';
 import {readMachine, writeMachine} from '../source/store/store.js';
 import {cliPath, runProcess, tempDir} from './helpers/cli.js';
 

@@ -30,7 +30,7 @@ import {sysfsSource} from '../source/view/sysfs.js';
 import {cliPath} from './helpers/cli.js';
 import {renderConsole, testClock} from './helpers/console.js';
 import type {ChildRead} from './helpers/sysfs-read-child.js';
-import {makeMemoryTree, run, tempSysroot, type TreeSpec} from './helpers/sysfs-tree.js';
+import {makeMemoryTree, run, type TreeSpec, tempSysroot} from './helpers/sysfs-tree.js';
 
 const scratch = tempSysroot('ham-hs-');
 const held: number[] = [];

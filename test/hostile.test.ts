@@ -383,7 +383,7 @@ const badStates: BadState[] = [
 	},
 	{
 		what: 'under a path that is not a directory',
-		make: (state, dir) => fs.writeFileSync(path.join(dir, 'file'), 'x'),
+		make: (_state, dir) => fs.writeFileSync(path.join(dir, 'file'), 'x'),
 		message: /not a directory/,
 		resetFails: true,
 	},

@@ -9,7 +9,7 @@ import path from 'node:path';
 import {after, describe, test} from 'node:test';
 import {parseStatus} from '../source/model/status.js';
 import {cliPath, runCli} from './helpers/cli.js';
-import {makeMemoryTree, randomTreeSpec, run, tempSysroot, type TreeSpec} from './helpers/sysfs-tree.js';
+import {makeMemoryTree, randomTreeSpec, run, type TreeSpec, tempSysroot} from './helpers/sysfs-tree.js';
 
 const scratch = tempSysroot('ham-sysfs-cli-');
 after(scratch.remove);

@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import {mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {afterEach, after, describe, test} from 'node:test';
+import {after, afterEach, describe, test} from 'node:test';
 import {type AccessCheck, type SysfsWriter, writeSysfs} from '../source/sysfs/online.js';
 import {sysfsSource} from '../source/view/sysfs.js';
 import {keys, renderConsole, testClock} from './helpers/console.js';
-import {makeMemoryTree, run, tempSysroot, type TreeSpec} from './helpers/sysfs-tree.js';
+import {makeMemoryTree, run, type TreeSpec, tempSysroot} from './helpers/sysfs-tree.js';
 
 const scratch = tempSysroot('ham-sysfs-console-');
 after(scratch.remove);

@@ -19,9 +19,9 @@ import {
 } from '../source/sysfs/integrate.js';
 import {canWrite, needsRoot, type SysfsWriter, writeSysfs} from '../source/sysfs/online.js';
 import {readMemoryTree} from '../source/sysfs/read.js';
-import {sysfsSource} from '../source/view/sysfs.js';
 import {blockStatus, formatStatusRows, memoryTotals, statusRows} from '../source/sysfs/status.js';
-import {makeMemoryTree, run, tempSysroot, type TreeSpec} from './helpers/sysfs-tree.js';
+import {sysfsSource} from '../source/view/sysfs.js';
+import {makeMemoryTree, run, type TreeSpec, tempSysroot} from './helpers/sysfs-tree.js';
 
 const scratch = tempSysroot('ham-sysfs-integrate-');
 after(scratch.remove);

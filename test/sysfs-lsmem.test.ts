@@ -5,9 +5,9 @@ import {execFileSync} from 'node:child_process';
 import {existsSync, mkdirSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
-import {groupRanges, toLsmemJson, type SplitColumn} from '../source/sysfs/ranges.js';
+import {groupRanges, type SplitColumn, toLsmemJson} from '../source/sysfs/ranges.js';
 import {memoryDirectory, readMemoryTree} from '../source/sysfs/read.js';
-import {makeMemoryTree, randomTreeSpec, run, tempSysroot, type BlockSpec, type TreeSpec} from './helpers/sysfs-tree.js';
+import {type BlockSpec, makeMemoryTree, randomTreeSpec, run, type TreeSpec, tempSysroot} from './helpers/sysfs-tree.js';
 
 const lsmemPath = '/usr/bin/lsmem';
 const skip = !existsSync(lsmemPath) && `${lsmemPath} is not installed (util-linux), so there is nothing to compare with`;

@@ -14,7 +14,7 @@ import {
 	readZones,
 	rereadBlock,
 } from '../source/sysfs/read.js';
-import {makeMemoryTree, run, tempSysroot, type TreeSpec} from './helpers/sysfs-tree.js';
+import {makeMemoryTree, run, type TreeSpec, tempSysroot} from './helpers/sysfs-tree.js';
 
 const isRoot = process.getuid?.() === 0;
 const scratch = tempSysroot('ham-sysfs-read-');
@@ -25,10 +25,6 @@ let treeCount = 0;
 function fakeTree(spec: TreeSpec): {sysroot: string; memory: string} {
 	const sysroot = path.join(scratch.sysroot, `tree${treeCount++}`);
 	return {sysroot, memory: makeMemoryTree(sysroot, spec)};
-}
-
-function problemsAbout(problems: string[], fragment: string): string[] {
-	return problems.filter(problem => problem.includes(fragment));
 }
 
 describe('readMemoryTree on well-formed trees', () => {

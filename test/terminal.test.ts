@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
 import {EventEmitter} from 'node:events';
-import {fileURLToPath} from 'node:url';
 import {describe, test} from 'node:test';
+import {fileURLToPath} from 'node:url';
 import xtermHeadless from '@xterm/headless';
 import {Text} from 'ink';
 import {render} from 'ink-testing-library';
 import {createElement} from 'react';
 import {applyNoColor, checkTerminal, enterFullScreen, ignoreCiEnvironment, signalExitCode} from '../source/console/terminal.js';
 import {readSize, useTerminalSize} from '../source/console/use-terminal-size.js';
-import {keys, startInPty, type PtySession} from './helpers/pty.js';
+import {keys, type PtySession, startInPty} from './helpers/pty.js';
 import {escapeXml, paletteColour, screenToSvg} from './helpers/svg.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -37,7 +37,7 @@ describe('environment', () => {
 	test('NO_COLOR, when set and not empty, becomes FORCE_COLOR=0', () => {
 		const env: NodeJS.ProcessEnv = {NO_COLOR: '1'};
 		applyNoColor(env);
-		assert.equal(env['FORCE_COLOR'], '0');
+		assert.equal(env.FORCE_COLOR, '0');
 
 		const empty: NodeJS.ProcessEnv = {NO_COLOR: ''};
 		applyNoColor(empty);
@@ -105,12 +105,12 @@ describe('enterFullScreen (in process)', () => {
 	});
 });
 
-describe('useTerminalSize', () => {
-	function Size() {
-		const {columns, rows} = useTerminalSize();
-		return createElement(Text, null, `${columns}x${rows}`);
-	}
+function Size() {
+	const {columns, rows} = useTerminalSize();
+	return createElement(Text, null, `${columns}x${rows}`);
+}
 
+describe('useTerminalSize', () => {
 	test('falls back to 24 rows where the stream reports none (ink-testing-library: 100 columns)', () => {
 		const {lastFrame, unmount} = render(createElement(Size));
 		assert.equal(lastFrame(), '100x24');

@@ -9,8 +9,9 @@
 //   start with "-" only as a negative number (so --attempts -1 is told the range); anything else
 //   starting with "-" is the next flag (so --state --status never names a file "--status").
 // meow is still what renders --help (cli.tsx), and only then is it loaded.
-import {type FlagSpec, flagTable, type Flags, needsValue, shortFlags} from './options.js';
+
 import {safeText} from '../model/sanitize.js';
+import {type FlagSpec, type Flags, flagTable, needsValue, shortFlags} from './options.js';
 import {quote} from './usage.js';
 
 export type Argv = {kind: 'help'} | {kind: 'version'} | {kind: 'flags'; flags: Flags; input: string[]} | {kind: 'error'; error: string};

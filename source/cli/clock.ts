@@ -9,7 +9,7 @@ const latestNow = maxSeconds - 1_000_000_000;
 export type Clock = {now: () => number; fixed: boolean} | {error: string};
 
 export function clockFrom(env: NodeJS.ProcessEnv): Clock {
-	const fixed = env['HAM_TUI_NOW'];
+	const fixed = env.HAM_TUI_NOW;
 	if (fixed === undefined || fixed === '') {
 		return {now: () => Date.now() / 1000, fixed: false};
 	}

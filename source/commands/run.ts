@@ -1,15 +1,15 @@
 // The one-shot commands. They never import Ink or React: start-up time is what scripts pay.
 import {setTimeout as sleep} from 'node:timers/promises';
 import type {Command} from '../cli/command.js';
-import {advance, createMachine, defaultMachine, step, type Action, type StepResult} from '../model/machine.js';
-import {presets, defaultPreset} from '../model/presets.js';
-import type {TargetOutcome} from '../model/retry.js';
+import type {RegionOutcome} from '../model/driver.js';
+import {type Action, advance, createMachine, defaultMachine, type StepResult, step} from '../model/machine.js';
+import {defaultPreset, presets} from '../model/presets.js';
 import {machineReport} from '../model/report.js';
+import type {TargetOutcome} from '../model/retry.js';
 import {safeText} from '../model/sanitize.js';
 import type {Machine} from '../model/state.js';
 import {formatStatus, regionRows} from '../model/status.js';
 import {formatAddress, formatSize} from '../model/units.js';
-import type {RegionOutcome} from '../model/driver.js';
 import {ChangeRefused, FileProblem, readMachine, readScenario, replaceMachine, updateMachine} from '../store/store.js';
 
 export const exit = {ok: 0, failed: 1, usage: 2, file: 3, partial: 64} as const;
@@ -81,7 +81,7 @@ async function run(command: Command, statePath: string, io: Io): Promise<number>
 		case 'json': {
 			const machine = observe(statePath, t);
 			if (command.kind === 'json') {
-				io.out(JSON.stringify(machineReport(machine, machine.now), null, 2) + '\n');
+				io.out(`${JSON.stringify(machineReport(machine, machine.now), null, 2)}\n`);
 				return exit.ok;
 			}
 

@@ -3,9 +3,9 @@
 // run.ts: no Ink, no React, and of the model only its text rules and the retry rule; no state store.
 import {setTimeout as sleep} from 'node:timers/promises';
 import type {Command, SysfsTarget} from '../cli/command.js';
+import type {TargetOutcome} from '../model/retry.js';
 import {safeText} from '../model/sanitize.js';
 import {formatAddress, formatSize} from '../model/units.js';
-import type {TargetOutcome} from '../model/retry.js';
 import {
 	type BlockResult,
 	blockList,
@@ -17,8 +17,8 @@ import {
 	type ResultGroup,
 	writerFor,
 } from '../sysfs/integrate.js';
-import {type AccessCheck, canWrite, type OnlineMode, statePath, type SysfsWriter} from '../sysfs/online.js';
-import {type MemoryTree, readAutoOnline, readMemoryTree, type ReadOptions} from '../sysfs/read.js';
+import {type AccessCheck, canWrite, type OnlineMode, type SysfsWriter, statePath} from '../sysfs/online.js';
+import {type MemoryTree, type ReadOptions, readAutoOnline, readMemoryTree} from '../sysfs/read.js';
 import {formatStatusRows, statusRows, sysfsReport} from '../sysfs/status.js';
 
 export type SysfsIo = {
@@ -54,7 +54,7 @@ export async function runSysfsCommand(command: Command, target: SysfsTarget, io:
 			const autoOnline = readAutoOnline(tree.root, problems);
 			report(io, problems);
 			tree.problems.push(...problems);
-			io.out(JSON.stringify(sysfsReport(tree, {sysroot: target.sysroot, autoOnline, all: target.all}), null, 2) + '\n');
+			io.out(`${JSON.stringify(sysfsReport(tree, {sysroot: target.sysroot, autoOnline, all: target.all}), null, 2)}\n`);
 			return sysfsExit.ok;
 		}
 
@@ -152,7 +152,9 @@ async function retryLoop(
 				io,
 				tree.problems.filter(problem => !reported.has(problem)),
 			);
-			tree.problems.forEach(problem => reported.add(problem));
+			for (const problem of tree.problems) {
+				reported.add(problem);
+			}
 		}
 
 		for (const result of once.results) {

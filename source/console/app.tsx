@@ -2,12 +2,6 @@ import {Box, useApp, useInput} from 'ink';
 import {useCallback, useMemo, useRef, useState} from 'react';
 import {filterRegions} from '../view/rows.js';
 import {LockBusy, type MachineSource} from '../view/source.js';
-import {handleKey, tickLoop, type Context} from './controller.js';
-import {keyNames} from './keys.js';
-import {layout} from './layout.js';
-import {initialUi, type UiState} from './ui-state.js';
-import {type ConsoleClock, useMachine} from './use-machine.js';
-import {useTerminalSize} from './use-terminal-size.js';
 import {Header} from './components/header.js';
 import {HelpScreen} from './components/help-screen.js';
 import {KeyBar} from './components/key-bar.js';
@@ -22,6 +16,12 @@ import {ResourcesPane} from './components/resources-pane.js';
 import {RetrySetup} from './components/retry-setup.js';
 import {SlotsPane} from './components/slots-pane.js';
 import {TooSmall} from './components/too-small.js';
+import {type Context, handleKey, tickLoop} from './controller.js';
+import {keyNames} from './keys.js';
+import {layout} from './layout.js';
+import {initialUi, type UiState} from './ui-state.js';
+import {type ConsoleClock, useMachine} from './use-machine.js';
+import {useTerminalSize} from './use-terminal-size.js';
 
 type Props = {source: MachineSource; clock: ConsoleClock};
 

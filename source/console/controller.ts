@@ -2,11 +2,11 @@
 // source for actions. Bindings come from keys.ts; rendering knows nothing of this.
 import {nextAttempt, type StopReason, type TargetOutcome} from '../model/retry.js';
 import type {LoadLevel} from '../model/spec.js';
-import type {ConsoleAction} from '../view/source.js';
 import {filterRegions} from '../view/rows.js';
 import type {ActResult, OutcomeRow, Snapshot} from '../view/snapshot.js';
+import type {ConsoleAction} from '../view/source.js';
 import {bindingFor} from './keys.js';
-import {type Pane, panes, type PlugForm, type RetrySetup, type UiState} from './ui-state.js';
+import {type Pane, type PlugForm, panes, type RetrySetup, type UiState} from './ui-state.js';
 
 export type Context = {
 	snapshot: Snapshot;
@@ -231,7 +231,7 @@ function plugForm(ui: UiState, snapshot: Snapshot): PlugForm {
 	const empty = snapshot.slots.find(slot => slot.state === 'empty');
 	const slot = selected?.state === 'empty' ? selected.slot : (empty?.slot ?? 2);
 	const oneGiB = snapshot.moduleSizes.indexOf(1024 ** 3);
-	return {kind: 'plug', field: 0, slot, sizeIndex: oneGiB >= 0 ? oneGiB : 0, mode: 'hot-add', error: null};
+	return {kind: 'plug', field: 0, slot, sizeIndex: Math.max(oneGiB, 0), mode: 'hot-add', error: null};
 }
 
 function plugKey(ui: UiState, form: PlugForm, key: string, context: Context): UiState {

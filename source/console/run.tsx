@@ -4,7 +4,7 @@ import type {Clock} from '../cli/clock.js';
 import type {SysfsTarget} from '../cli/command.js';
 import {FileProblem} from '../store/store.js';
 import {type MachineSource, simulatedSource} from '../view/source.js';
-import {applyNoColor, checkTerminal, enterFullScreen, EXIT_NO_TERMINAL, ignoreCiEnvironment} from './terminal.js';
+import {applyNoColor, checkTerminal, EXIT_NO_TERMINAL, enterFullScreen, ignoreCiEnvironment} from './terminal.js';
 
 type Options = {statePath: string; clock: Exclude<Clock, {error: string}>; sysfs?: SysfsTarget};
 

@@ -175,8 +175,8 @@ export function checkTerminal(stdin: {isTTY?: boolean}, stdout: {isTTY?: boolean
  * that imports it) with a dynamic import() after this call.
  */
 export function applyNoColor(env: NodeJS.ProcessEnv): void {
-	if (env['NO_COLOR']) {
-		env['FORCE_COLOR'] = '0';
+	if (env.NO_COLOR) {
+		env.FORCE_COLOR = '0';
 	}
 }
 
@@ -186,8 +186,8 @@ export function applyNoColor(env: NodeJS.ProcessEnv): void {
  * terminal those variables are wrong for us, so drop them before Ink is imported, like applyNoColor().
  */
 export function ignoreCiEnvironment(env: NodeJS.ProcessEnv): void {
-	delete env['CI'];
-	delete env['CONTINUOUS_INTEGRATION'];
+	delete env.CI;
+	delete env.CONTINUOUS_INTEGRATION;
 }
 
 function describeError(error: unknown): string {

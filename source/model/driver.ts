@@ -2,12 +2,12 @@
 // that /proc/ham/status prints, hands each new module's range to the kernel (add_memory), and
 // ham_integrate tries every FAILED region again.
 import {whyRegionFails} from './failure.js';
+import {formatBytes} from './format-bytes.js';
 import {memmapBytes} from './kernel.js';
 import {log} from './log.js';
 import {nextRandom} from './rng.js';
 import type {Machine, Region, Status} from './state.js';
 import {formatAddress, formatSize} from './units.js';
-import {formatBytes} from './format-bytes.js';
 
 export type RegionOutcome = {id: number; slot: number; before: Status; after: Status; failure: Region['failure']};
 

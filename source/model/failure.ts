@@ -1,10 +1,11 @@
 // Why a region fails to hot-add: every rule in one place, checked in this order. The first rule
 // that holds is the reason the operator reads. Each rule says whether running ham_integrate again
 // can ever help. Sources for each rule are in docs/MODEL.md ("Why a hot-add fails").
+
+import {formatBytes} from './format-bytes.js';
 import {conflictingResource, memmapBytes, resourcesAt} from './kernel.js';
 import type {Failure, Machine, Region} from './state.js';
 import {formatAddress, formatSize} from './units.js';
-import {formatBytes} from './format-bytes.js';
 
 export function whyRegionFails(machine: Machine, region: Region, t: number): Failure | null {
 	const module = machine.slots.find(slot => slot.slot === region.slot)?.module;

@@ -6,9 +6,9 @@
 // Each check returns one line per violation, naming what was expected and what was found.
 import {installedBytes} from './controller.js';
 import {memmapBytes, resourcesAt} from './kernel.js';
-import {advance, type Action, type StepResult} from './machine.js';
+import {type Action, advance, type StepResult} from './machine.js';
+import {type Failure, logLimit, type Machine, type Region} from './state.js';
 import {formatStatus, parseStatus, regionRows} from './status.js';
-import {type Failure, type Machine, logLimit, type Region} from './state.js';
 import {formatAddress, formatSize, overlaps} from './units.js';
 
 const retryable: Record<Failure['code'], boolean> = {

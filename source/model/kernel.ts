@@ -3,8 +3,8 @@
 // region's mem_map is counted exactly once, by construction.
 import type {Range, ResourceSpec} from './spec.js';
 import type {Machine} from './state.js';
-import {workloadDemand} from './workload.js';
 import {MiB, overlaps} from './units.js';
+import {workloadDemand} from './workload.js';
 
 export type Zone = {name: string; start: number; end: number; presentBytes: number};
 

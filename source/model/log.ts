@@ -1,4 +1,4 @@
-import {logLimit, type LogLine, type LogSource, type Machine} from './state.js';
+import {type LogLine, type LogSource, logLimit, type Machine} from './state.js';
 
 /** Appends a dmesg-like line at time t, keeping the newest logLimit lines. */
 export function log(machine: Machine, t: number, source: LogSource, text: string): void {

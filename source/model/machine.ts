@@ -2,7 +2,8 @@
 // and what happened. Time is an input; randomness is the seeded generator kept in the state.
 // Nothing here reads a clock, a file or Math.random.
 import {decodeModule} from './controller.js';
-import {integrate, loadDriver, registerModule, type RegionOutcome, unloadDriver, attemptRegion} from './driver.js';
+import {attemptRegion, integrate, loadDriver, type RegionOutcome, registerModule, unloadDriver} from './driver.js';
+import {formatBytes} from './format-bytes.js';
 import {resourcesAt} from './kernel.js';
 import {log} from './log.js';
 import {defaultPreset, defaultSeed, presets} from './presets.js';
@@ -10,7 +11,6 @@ import {seedRng} from './rng.js';
 import type {LoadLevel, MachineSpec, ModuleMode} from './spec.js';
 import {type Machine, stateFormat} from './state.js';
 import {formatAddress, formatSize} from './units.js';
-import {formatBytes} from './format-bytes.js';
 import {reclaimableBytes} from './workload.js';
 
 export type Action =

@@ -2,17 +2,13 @@
 // only ever get added; a change of meaning bumps "format".
 import {iomemResources, memmapBytes, resourcesAt} from './kernel.js';
 import {formatLogLine} from './log.js';
-import type {Machine, Region} from './state.js';
 import {safeText} from './sanitize.js';
+import type {Machine, Region} from './state.js';
 import {formatAddress, formatSize} from './units.js';
 
 export const reportFormat = 1;
 
-export function slotState(
-	machine: Machine,
-	slot: Machine['slots'][number],
-	t: number,
-): 'boot' | 'empty' | 'scrubbing' | 'mirror' | 'ready' {
+export function slotState(slot: Machine['slots'][number], t: number): 'boot' | 'empty' | 'scrubbing' | 'mirror' | 'ready' {
 	if (slot.boot) {
 		return 'boot';
 	}
@@ -67,7 +63,7 @@ export function machineReport(machine: Machine, t: number) {
 		regions: machine.driver.loaded ? machine.regions.map(region => regionReport(machine, region)) : null,
 		slots: machine.slots.map(slot => ({
 			slot: slot.slot,
-			state: slotState(machine, slot, t),
+			state: slotState(slot, t),
 			size: slot.boot ? machine.spec.boot.moduleBytes : (slot.module?.size ?? null),
 			mode: slot.boot ? 'boot' : (slot.module?.mode ?? null),
 			start: slot.module ? formatAddress(slot.module.start) : null,

@@ -2,9 +2,9 @@
 // hand-written checker: it names the field and the reason, and it loads in ~10 ms (zod: ~90 ms),
 // which matters because every one-shot command validates the state file.
 import * as v from 'valibot';
+import {stateProblems} from './invariants.js';
 import {presets} from './presets.js';
 import {loadLevels, type MachineSpec, moduleModes} from './spec.js';
-import {stateProblems} from './invariants.js';
 import {type Machine, stateFormat} from './state.js';
 import {maxSeconds, toBytes} from './units.js';
 

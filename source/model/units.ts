@@ -54,7 +54,7 @@ export function formatSize(bytes: number): string {
 
 /** Addresses as /proc/ham/status prints START: 0x, lower-case hex, at least 8 digits. */
 export function formatAddress(address: number): string {
-	return '0x' + address.toString(16).padStart(8, '0');
+	return `0x${address.toString(16).padStart(8, '0')}`;
 }
 
 export function parseAddress(text: string): number | undefined {

@@ -2,8 +2,9 @@
 // under a lock, and reading scenario files. (The real machine's sysfs is read and written by
 // source/sysfs/; nothing else in source/ touches files.)
 // What survives what, and why, is in docs/STATE.md.
-import fs from 'node:fs';
+
 import {randomBytes} from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import {xdgState} from 'xdg-basedir';
 import {errnoName, errnoText} from '../errno.js';
@@ -11,7 +12,7 @@ import {safeText} from '../model/sanitize.js';
 import {parseMachine, parseScenario} from '../model/schema.js';
 import type {MachineSpec} from '../model/spec.js';
 import type {Machine} from '../model/state.js';
-import {holding, lockDirectory, lockGeneration, LockPathProblem, LockTimeoutError, LockWait, withLock} from './lock.js';
+import {holding, LockPathProblem, LockTimeoutError, LockWait, lockDirectory, lockGeneration, withLock} from './lock.js';
 
 /**
  * A file ham-tui cannot use, named with the reason. The file itself is left as it is. `regular`:
@@ -220,7 +221,7 @@ const temporaryName = /^write-\d+-[\da-f]{16}$/;
  * a user's own file can have, so a crash's leftover could be neither told apart nor safely removed.
  */
 function writeLocked(file: string, machine: Machine): void {
-	const text = JSON.stringify(machine) + '\n';
+	const text = `${JSON.stringify(machine)}\n`;
 	const check = parseMachine(JSON.parse(text));
 	if (!check.ok) {
 		throw new ChangeRefused(check.error);

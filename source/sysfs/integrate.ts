@@ -6,8 +6,8 @@
 import {realpathSync} from 'node:fs';
 import path from 'node:path';
 import {errnoText} from '../errno.js';
-import {type AccessCheck, canWrite, type OnlineMode, statePath, type SysfsWriter, writeSysfs} from './online.js';
-import {entryAt, errorCode, type MemoryTree, readAgainIfChanged, type ReadOptions, rereadBlock} from './read.js';
+import {type AccessCheck, canWrite, type OnlineMode, type SysfsWriter, statePath, writeSysfs} from './online.js';
+import {entryAt, errorCode, type MemoryTree, type ReadOptions, readAgainIfChanged, rereadBlock} from './read.js';
 
 export type BlockResult = {
 	block: number;

@@ -22,7 +22,7 @@ export function fit(text: string, width: number): string {
 		return '';
 	}
 
-	return text.length > width ? text.slice(0, Math.max(0, width - 1)) + '…' : text.padEnd(width);
+	return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text.padEnd(width);
 }
 
 export type RegionColumns = {id: number; bytes: boolean; why: number; start?: number};

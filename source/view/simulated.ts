@@ -1,7 +1,8 @@
 // The embedded model, seen as a Snapshot.
-import {advance, unplugRefusal} from '../model/machine.js';
+
 import {resourcesAt} from '../model/kernel.js';
 import {formatLogLine} from '../model/log.js';
+import {advance, unplugRefusal} from '../model/machine.js';
 import {regionReport, slotState} from '../model/report.js';
 import {safeText} from '../model/sanitize.js';
 import type {Machine} from '../model/state.js';
@@ -19,7 +20,7 @@ export function simulatedSnapshot(stored: Machine, t: number): Snapshot {
 		time: machine.now,
 		uptimeSeconds: machine.now - machine.kernel.bootedAt,
 		slots: machine.slots.map(slot => {
-			const state = slotState(machine, slot, machine.now);
+			const state = slotState(slot, machine.now);
 			const size = slot.boot ? machine.spec.boot.moduleBytes : slot.module?.size;
 			return {
 				slot: slot.slot,

@@ -1,7 +1,7 @@
 // The console's one interface to a machine: read a snapshot, notice changes made elsewhere, act.
 // The embedded model implements it here; a real machine's sysfs implements it too.
 import type {Action} from '../model/machine.js';
-import {defaultMachine, step, type StepResult} from '../model/machine.js';
+import {defaultMachine, type StepResult, step} from '../model/machine.js';
 import {safeText} from '../model/sanitize.js';
 import type {Machine} from '../model/state.js';
 import {ChangeRefused, FileProblem, PendingChange, readMachine, stateVersion} from '../store/store.js';

@@ -12,7 +12,7 @@ const made: string[] = [];
 // Every temporary directory a test makes goes when its test process ends, passed or failed
 // (HAM_TUI_KEEP_TEMP=1 keeps them, to look at after a failure).
 process.on('exit', () => {
-	if (process.env['HAM_TUI_KEEP_TEMP'] !== '1') {
+	if (process.env.HAM_TUI_KEEP_TEMP !== '1') {
 		for (const directory of made) {
 			try {
 				fs.rmSync(directory, {recursive: true, force: true});

@@ -1,6 +1,6 @@
 // Starts the built console (dist/cli.js) in a pseudo-terminal and waits until it reads keys.
 import {cliPath} from './cli.js';
-import {keys, startInPty, type PtyOptions, type PtySession} from './pty.js';
+import {keys, type PtyOptions, type PtySession, startInPty} from './pty.js';
 
 export async function openConsole(state: string, options: PtyOptions = {}): Promise<PtySession> {
 	const session = startInPty(process.execPath, [cliPath, '--state', state], {cols: 80, rows: 24, ...options});

@@ -20,8 +20,7 @@
 // crossing; and a sentinel thrown through lock.ts to stop it part-way would be caught by its
 // `catch {}`s and leave a half-done object behind. Replay throws the half-done copy away.)
 import type fs from 'node:fs';
-import type {LockSystem} from '../../source/store/lock.js';
-import {LockWait} from '../../source/store/lock.js';
+import type {LockSystem, LockWait} from '../../source/store/lock.js';
 
 /** A small seeded generator (mulberry32): the same seed, the same schedule. */
 export class Random {

@@ -1,4 +1,4 @@
-import {createMachine, step, type Action} from '../../source/model/machine.js';
+import {type Action, createMachine, step} from '../../source/model/machine.js';
 import {mergeDeep, parseScenario} from '../../source/model/schema.js';
 import type {Machine} from '../../source/model/state.js';
 

@@ -1,7 +1,7 @@
 // A real terminal for tests: the program runs in a pseudo-terminal (node-pty) and everything it
 // writes goes through a headless xterm of the same size, so tests assert on what a user would see.
 import xtermHeadless, {type IModes, type Terminal as XtermTerminal} from '@xterm/headless';
-import {spawn, type IPty} from 'node-pty';
+import {type IPty, spawn} from 'node-pty';
 
 // @xterm/headless is CommonJS without named-export hints: only the default import works from ESM.
 const {Terminal} = xtermHeadless;

@@ -43,5 +43,5 @@ function readOne(sysroot: string): ChildRead {
 }
 
 for (const sysroot of process.argv.slice(2)) {
-	process.stdout.write(JSON.stringify(readOne(sysroot)) + '\n');
+	process.stdout.write(`${JSON.stringify(readOne(sysroot))}\n`);
 }

@@ -2,7 +2,7 @@
 // console's own MachineSource (simulatedSource), as key presses would, and prints one JSON line per
 // change with what the source answered.
 //   node --import tsx test/helpers/writer.ts STATE NOW ACTIONS_JSON [MAX_PAUSE_MS]
-import {LockBusy, simulatedSource, type ConsoleAction} from '../../source/view/source.js';
+import {type ConsoleAction, LockBusy, simulatedSource} from '../../source/view/source.js';
 
 const [state, now, plan, pause = '0'] = process.argv.slice(2);
 const actions = JSON.parse(plan!) as ConsoleAction[];
@@ -33,7 +33,7 @@ for (const action of actions) {
 	// As the console does: look at the machine, then act (the act reads the file afresh under the lock).
 	source.snapshot(t);
 	const result = actWhenFree(action);
-	process.stdout.write(JSON.stringify({action, ...result}) + '\n');
+	process.stdout.write(`${JSON.stringify({action, ...result})}\n`);
 	if (maxPause > 0) {
 		sleep(Math.random() * maxPause);
 	}

@@ -2,8 +2,8 @@
 // and the nearest case where it does not.
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
-import {step} from '../../source/model/machine.js';
 import {resourcesAt} from '../../source/model/kernel.js';
+import {step} from '../../source/model/machine.js';
 import {GiB, MiB} from '../../source/model/units.js';
 import {machineWith, quietMachine, region, run} from '../helpers/machine.js';
 

@@ -16,9 +16,9 @@ import type {Machine} from '../../source/model/state.js';
 import {formatSize, GiB, MiB} from '../../source/model/units.js';
 import {machineWith, quietMachine, t0} from '../helpers/machine.js';
 
-const runs = Number(process.env['HAM_TUI_FC_RUNS'] ?? 1000);
-const seed = process.env['HAM_TUI_FC_SEED'] === undefined ? undefined : Number(process.env['HAM_TUI_FC_SEED']);
-const replayPath = process.env['HAM_TUI_FC_PATH'];
+const runs = Number(process.env.HAM_TUI_FC_RUNS ?? 1000);
+const seed = process.env.HAM_TUI_FC_SEED === undefined ? undefined : Number(process.env.HAM_TUI_FC_SEED);
+const replayPath = process.env.HAM_TUI_FC_PATH;
 
 /** Text with the things a hostile scenario puts in names: CSI, OSC, C1 controls, DEL, newlines. */
 const hostileText = fc.constantFrom(
@@ -88,7 +88,7 @@ function scenario(v: Variation): MachineSpec {
 		plugged: v.plugged.filter(module => !slotBases[String(module.slot)]).map(module => ({...module, size: String(module.size)})),
 	};
 	if (v.name !== '') {
-		changes['name'] = v.name;
+		changes.name = v.name;
 	}
 
 	if (v.firmware) {
@@ -101,11 +101,11 @@ function scenario(v: Variation): MachineSpec {
 					{name: 'Video ROM / BIOS', start: '0xa0000', size: '384K'},
 					{name: 'PCI Bus', start: '0xc0000000', size: '1G'},
 				];
-		changes['boot'] = {resources: [...resources, {name: 'ACPI NVS \u001B[5m', start: dl760 ? '6G' : '5G', size: '16M'}]};
+		changes.boot = {resources: [...resources, {name: 'ACPI NVS \u001B[5m', start: dl760 ? '6G' : '5G', size: '16M'}]};
 	}
 
 	if (v.vmalloc !== undefined && dl760) {
-		changes['kernel'] = {vmallocBytes: v.vmalloc};
+		changes.kernel = {vmallocBytes: v.vmalloc};
 	}
 
 	const parsed = parseScenario(changes);

@@ -35,7 +35,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import {test} from 'node:test';
 import fc from 'fast-check';
-import {LockTimeoutError, LockWait, lockWaitMs, type LockStep} from '../../source/store/lock.js';
+import {type LockStep, LockTimeoutError, LockWait, lockWaitMs} from '../../source/store/lock.js';
 import {
 	type CallRecord,
 	type Distort,
@@ -48,8 +48,8 @@ import {
 	type Turn,
 } from '../helpers/lock-world.js';
 
-const runs = Number(process.env['HAM_TUI_LOCK_RUNS'] ?? 3000);
-const onlySeed = process.env['HAM_TUI_LOCK_SEED'];
+const runs = Number(process.env.HAM_TUI_LOCK_RUNS ?? 3000);
+const onlySeed = process.env.HAM_TUI_LOCK_SEED;
 
 const stateFile = '/state/machine.json';
 const lockDir = `${stateFile}.lock`;
@@ -209,7 +209,10 @@ function runSchedule(seed: number, {distort, trace: fullTrace = false}: {distort
 	world.fs.mkdir('/state');
 	let nextPid = 1000 + random.int(20_000);
 	let nextStart = 5000 + random.int(100_000);
-	const startTime = () => String((nextStart += 1 + random.int(300)));
+	const startTime = () => {
+		nextStart += 1 + random.int(300);
+		return String(nextStart);
+	};
 	const deadAt = new Map<number, number>();
 	const zombies: number[] = [];
 	const reusable: number[] = [];
@@ -754,8 +757,14 @@ function runSchedule(seed: number, {distort, trace: fullTrace = false}: {distort
 			if (ready.length === 0) {
 				world.clock = Math.min(...running.map(client => client.sleepUntil));
 			} else {
-				let pick = random.next() * ready.reduce((sum, client) => sum + client.weight, 0);
-				const client = ready.find(candidate => (pick -= candidate.weight) < 0) ?? ready.at(-1)!;
+				// A client is picked with odds in proportion to its weight.
+				const pick = random.next() * ready.reduce((sum, client) => sum + client.weight, 0);
+				let below = 0;
+				const client =
+					ready.find(candidate => {
+						below += candidate.weight;
+						return pick < below;
+					}) ?? ready.at(-1)!;
 				act(client);
 			}
 		}

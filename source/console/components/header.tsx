@@ -36,5 +36,5 @@ function uptime(seconds: number): string {
 
 /** UTC, so that every operator on every host reads the same time as the log. */
 function clock(time: number): string {
-	return new Date(time * 1000).toISOString().slice(11, 19) + 'Z';
+	return `${new Date(time * 1000).toISOString().slice(11, 19)}Z`;
 }

@@ -1,6 +1,6 @@
 import {Text} from 'ink';
-import {keyBar} from '../keys.js';
 import type {Snapshot} from '../../view/snapshot.js';
+import {keyBar} from '../keys.js';
 import type {UiState} from '../ui-state.js';
 
 type Props = {ui: UiState; snapshot: Snapshot; width: number};

@@ -66,7 +66,7 @@ export function RegionsPane({regions, total, filter, driverLoaded, source, curso
 	return (
 		<Pane title={title} focused={focused} width={width} height={height}>
 			<Text bold wrap="truncate">
-				{' ' + regionHeader(columns)}
+				{` ${regionHeader(columns)}`}
 			</Text>
 			{regions.slice(offset, offset + rows).map((region, index) => {
 				const isSelected = offset + index === cursor;
