@@ -10,7 +10,7 @@ import path from 'node:path';
 import {render} from 'ink-testing-library';
 import {createElement} from 'react';
 import {App} from '../source/console/app.js';
-import {sysfsSource} from '../source/view/sysfs.js';
+import {sysfsSource} from '../source/machine/sysfs.js';
 import {makeMemoryTree, run, tempSysroot} from '../test/helpers/sysfs-tree.js';
 import {keyToFrame, sleep} from './key-to-frame.js';
 import {median, ms, percentile} from './stats.js';

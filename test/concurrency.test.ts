@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {describe, test} from 'node:test';
+import {type ConsoleAction, simulatedSource} from '../source/machine/source.js';
 import {createMachine} from '../source/model/machine.js';
 import {parseScenario} from '../source/model/schema.js';
 import type {Machine} from '../source/model/state.js';
 import {GiB, MiB} from '../source/model/units.js';
 import {readMachine, stateVersion, writeMachine} from '../source/store/store.js';
-import {type ConsoleAction, simulatedSource} from '../source/view/source.js';
 import {cliPath, runProcess, tempDir} from './helpers/cli.js';
 
 const now = 1_000_000;

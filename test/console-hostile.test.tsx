@@ -147,7 +147,7 @@ describe('the console survives its state file going wrong', () => {
 		fs.copyFileSync(ui.state, state);
 		current!.unmount();
 		const {renderConsole, testClock} = await import('./helpers/console.js');
-		const {simulatedSource} = await import('../source/view/source.js');
+		const {simulatedSource} = await import('../source/machine/source.js');
 		const clock = testClock(machineWith().now);
 		const full = renderConsole(simulatedSource(state), clock);
 		cleanups.unshift(() => {

@@ -24,9 +24,9 @@ import {
 import net from 'node:net';
 import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
+import {sysfsSource} from '../source/machine/sysfs.js';
 import {writeSysfs} from '../source/sysfs/online.js';
 import {readAutoOnline, readMemoryTree} from '../source/sysfs/read.js';
-import {sysfsSource} from '../source/view/sysfs.js';
 import {cliPath} from './helpers/cli.js';
 import {renderConsole, testClock} from './helpers/console.js';
 import type {ChildRead} from './helpers/sysfs-read-child.js';

@@ -8,14 +8,14 @@ import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {describe, test} from 'node:test';
+import {simulatedSnapshot} from '../source/machine/simulated.js';
+import {simulatedSource} from '../source/machine/source.js';
 import {createMachine, step} from '../source/model/machine.js';
 import {presets} from '../source/model/presets.js';
 import {machineReport} from '../source/model/report.js';
 import type {MachineSpec} from '../source/model/spec.js';
 import {GiB} from '../source/model/units.js';
 import {FileProblem, writeMachine} from '../source/store/store.js';
-import {simulatedSnapshot} from '../source/view/simulated.js';
-import {simulatedSource} from '../source/view/source.js';
 import {cliPath, runProcess, tempDir} from './helpers/cli.js';
 import {startConsole} from './helpers/console.js';
 

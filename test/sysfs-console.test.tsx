@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import {mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, afterEach, describe, test} from 'node:test';
+import {sysfsSource} from '../source/machine/sysfs.js';
 import {type AccessCheck, type SysfsWriter, writeSysfs} from '../source/sysfs/online.js';
-import {sysfsSource} from '../source/view/sysfs.js';
 import {keys, renderConsole, testClock} from './helpers/console.js';
 import {makeMemoryTree, run, type TreeSpec, tempSysroot} from './helpers/sysfs-tree.js';
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import {after, describe, test} from 'node:test';
 import type {Command, SysfsTarget} from '../source/cli/command.js';
 import {runSysfsCommand} from '../source/commands/sysfs.js';
+import {sysfsSource} from '../source/machine/sysfs.js';
 import {
 	attemptOnline,
 	blockList,
@@ -20,7 +21,6 @@ import {
 import {canWrite, needsRoot, type SysfsWriter, writeSysfs} from '../source/sysfs/online.js';
 import {readMemoryTree} from '../source/sysfs/read.js';
 import {blockStatus, formatStatusRows, memoryTotals, statusRows} from '../source/sysfs/status.js';
-import {sysfsSource} from '../source/view/sysfs.js';
 import {makeMemoryTree, run, type TreeSpec, tempSysroot} from './helpers/sysfs-tree.js';
 
 const scratch = tempSysroot('ham-sysfs-integrate-');

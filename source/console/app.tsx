@@ -1,7 +1,6 @@
 import {Box, useApp, useInput} from 'ink';
 import {useCallback, useMemo, useRef, useState} from 'react';
-import {filterRegions} from '../view/rows.js';
-import {LockBusy, type MachineSource} from '../view/source.js';
+import {LockBusy, type MachineSource} from '../machine/source.js';
 import {Header} from './components/header.js';
 import {HelpScreen} from './components/help-screen.js';
 import {KeyBar} from './components/key-bar.js';
@@ -19,6 +18,7 @@ import {TooSmall} from './components/too-small.js';
 import {type Context, handleKey, tickLoop} from './controller.js';
 import {keyNames} from './keys.js';
 import {layout} from './layout.js';
+import {filterRegions} from './rows.js';
 import {initialUi, type UiState} from './ui-state.js';
 import {type ConsoleClock, useMachine} from './use-machine.js';
 import {useTerminalSize} from './use-terminal-size.js';

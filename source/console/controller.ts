@@ -1,11 +1,12 @@
 // What each key does: turns (console state, key) into the next console state, calling the machine
 // source for actions. Bindings come from keys.ts; rendering knows nothing of this.
+
+import type {ActResult, OutcomeRow, Snapshot} from '../machine/snapshot.js';
+import type {ConsoleAction} from '../machine/source.js';
 import {nextAttempt, type StopReason, type TargetOutcome} from '../model/retry.js';
 import type {LoadLevel} from '../model/spec.js';
-import {filterRegions} from '../view/rows.js';
-import type {ActResult, OutcomeRow, Snapshot} from '../view/snapshot.js';
-import type {ConsoleAction} from '../view/source.js';
 import {bindingFor} from './keys.js';
+import {filterRegions} from './rows.js';
 import {type Pane, type PlugForm, panes, type RetrySetup, type UiState} from './ui-state.js';
 
 export type Context = {

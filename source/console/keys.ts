@@ -1,7 +1,7 @@
 // Every key binding of the console's main view, in one table (as lazygit keeps them): what a key
 // does, what the key bar and the ? screen call it, and when it does nothing here, why.
 import type {Key} from 'ink';
-import type {Snapshot as FullSnapshot} from '../view/snapshot.js';
+import type {Snapshot as FullSnapshot} from '../machine/snapshot.js';
 
 /** What the bindings look at: only which kind of machine is in front of the console. */
 type Snapshot = Pick<FullSnapshot, 'kind'>;

@@ -2,8 +2,8 @@
 // after NO_COLOR/CI are settled: chalk reads the environment when it loads.
 import type {Clock} from '../cli/clock.js';
 import type {SysfsTarget} from '../cli/command.js';
+import {type MachineSource, simulatedSource} from '../machine/source.js';
 import {FileProblem} from '../store/store.js';
-import {type MachineSource, simulatedSource} from '../view/source.js';
 import {applyNoColor, checkTerminal, EXIT_NO_TERMINAL, enterFullScreen, ignoreCiEnvironment} from './terminal.js';
 
 type Options = {statePath: string; clock: Exclude<Clock, {error: string}>; sysfs?: SysfsTarget};
@@ -24,7 +24,7 @@ export async function runConsole({statePath, clock, sysfs}: Options): Promise<nu
 	let source: MachineSource;
 	if (sysfs) {
 		// A real machine: the first read of its memory blocks, before the screen is taken.
-		const [{sysfsSource}, {writerFor}] = await Promise.all([import('../view/sysfs.js'), import('../sysfs/integrate.js')]);
+		const [{sysfsSource}, {writerFor}] = await Promise.all([import('../machine/sysfs.js'), import('../sysfs/integrate.js')]);
 		const writer = writerFor(sysfs.sysroot, process.env);
 		try {
 			if (typeof writer === 'string') {

@@ -1,6 +1,6 @@
 import {useEffect, useRef, useState} from 'react';
-import type {Snapshot} from '../view/snapshot.js';
-import type {MachineSource} from '../view/source.js';
+import type {Snapshot} from '../machine/snapshot.js';
+import type {MachineSource} from '../machine/source.js';
 
 export type ConsoleClock = {now: () => number};
 

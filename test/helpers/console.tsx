@@ -4,9 +4,9 @@ import path from 'node:path';
 import {render} from 'ink-testing-library';
 import {App} from '../../source/console/app.js';
 import {pollMs} from '../../source/console/use-machine.js';
+import {type MachineSource, simulatedSource} from '../../source/machine/source.js';
 import type {Machine} from '../../source/model/state.js';
 import {writeMachine} from '../../source/store/store.js';
-import {type MachineSource, simulatedSource} from '../../source/view/source.js';
 import {tempDir} from './cli.js';
 import {t0} from './machine.js';
 

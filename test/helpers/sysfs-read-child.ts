@@ -2,8 +2,9 @@
 // node, zones and physical attributes, auto_online_blocks, the console's source with one poll),
 // printing one JSON line per sysroot as it finishes. Run as a child process (readInChildren, in
 // test/hostile-sysfs.test.ts) so that a read that hangs fails its case instead of the whole suite.
+
+import {sysfsSource} from '../../source/machine/sysfs.js';
 import {readAutoOnline, readMemoryTree} from '../../source/sysfs/read.js';
-import {sysfsSource} from '../../source/view/sysfs.js';
 
 export type ChildRead = {
 	sysroot: string;

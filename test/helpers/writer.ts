@@ -2,7 +2,7 @@
 // console's own MachineSource (simulatedSource), as key presses would, and prints one JSON line per
 // change with what the source answered.
 //   node --import tsx test/helpers/writer.ts STATE NOW ACTIONS_JSON [MAX_PAUSE_MS]
-import {type ConsoleAction, LockBusy, simulatedSource} from '../../source/view/source.js';
+import {type ConsoleAction, LockBusy, simulatedSource} from '../../source/machine/source.js';
 
 const [state, now, plan, pause = '0'] = process.argv.slice(2);
 const actions = JSON.parse(plan!) as ConsoleAction[];

@@ -39,14 +39,14 @@ const rules: Array<{room: string; files: string[]; forbidden: (to: string) => bo
 	{
 		room: 'source/store',
 		files: filesUnder('source/store'),
-		forbidden: to => ui.includes(to) || ['source/commands', 'source/cli', 'source/view', 'source/sysfs'].includes(to),
+		forbidden: to => ui.includes(to) || ['source/commands', 'source/cli', 'source/machine', 'source/sysfs'].includes(to),
 		why: 'the store knows files and the model, nothing above them',
 	},
 	{room: 'source/errno.ts', files: ['source/errno.ts'], forbidden: () => true, why: 'the errno table is plain data: it imports nothing'},
 	{
 		room: 'source/sysfs',
 		files: filesUnder('source/sysfs'),
-		forbidden: to => ui.includes(to) || ['source/store', 'source/commands', 'source/cli', 'source/view'].includes(to),
+		forbidden: to => ui.includes(to) || ['source/store', 'source/commands', 'source/cli', 'source/machine'].includes(to),
 		why: "the real machine's reader and writer know sysfs and the model's text rules only",
 	},
 	{
@@ -58,12 +58,12 @@ const rules: Array<{room: string; files: string[]; forbidden: (to: string) => bo
 	{
 		room: 'source/cli',
 		files: filesUnder('source/cli'),
-		forbidden: to => ui.includes(to) || ['source/store', 'source/commands', 'source/view', 'source/sysfs'].includes(to),
+		forbidden: to => ui.includes(to) || ['source/store', 'source/commands', 'source/machine', 'source/sysfs'].includes(to),
 		why: 'flag parsing reads and changes nothing',
 	},
 	{
-		room: 'source/view',
-		files: filesUnder('source/view'),
+		room: 'source/machine',
+		files: filesUnder('source/machine'),
 		forbidden: to => ui.includes(to),
 		why: 'machine sources and snapshots are UI-free',
 	},

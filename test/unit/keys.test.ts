@@ -6,8 +6,8 @@ import {test} from 'node:test';
 import {handleKey} from '../../source/console/controller.js';
 import {bindings, helpRows, keyBar, keyLabel, keyTable} from '../../source/console/keys.js';
 import {initialUi} from '../../source/console/ui-state.js';
-import {simulatedSnapshot} from '../../source/view/simulated.js';
-import type {Snapshot} from '../../source/view/snapshot.js';
+import {simulatedSnapshot} from '../../source/machine/simulated.js';
+import type {Snapshot} from '../../source/machine/snapshot.js';
 import {machineWith} from '../helpers/machine.js';
 
 const simulated = simulatedSnapshot(machineWith(), 1_000_000);

@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import type {Snapshot} from '../../view/snapshot.js';
+import type {Snapshot} from '../../machine/snapshot.js';
 
 type Props = {snapshot: Snapshot; width: number};
 

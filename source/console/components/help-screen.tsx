@@ -1,6 +1,6 @@
 import {Table} from '@alcalzone/ink-table';
 import {Box, Text} from 'ink';
-import type {Snapshot} from '../../view/snapshot.js';
+import type {Snapshot} from '../../machine/snapshot.js';
 import {helpRows} from '../keys.js';
 
 type Props = {snapshot: Snapshot; width: number; height: number};

@@ -1,5 +1,5 @@
 import {Text} from 'ink';
-import type {Snapshot} from '../../view/snapshot.js';
+import type {Snapshot} from '../../machine/snapshot.js';
 import {keyBar} from '../keys.js';
 import type {UiState} from '../ui-state.js';
 

@@ -1,6 +1,6 @@
 import {Text} from 'ink';
-import {bar, formatBytes} from '../../view/rows.js';
-import type {RegionRow, SysfsView} from '../../view/snapshot.js';
+import type {RegionRow, SysfsView} from '../../machine/snapshot.js';
+import {bar, formatBytes} from '../rows.js';
 import {Pane} from './pane.js';
 
 type Props = {view: SysfsView; selected: RegionRow | undefined; width: number; height: number};

@@ -1,6 +1,6 @@
 import {Text} from 'ink';
-import {fit, formatBytes} from '../../view/rows.js';
-import type {SysfsView} from '../../view/snapshot.js';
+import type {SysfsView} from '../../machine/snapshot.js';
+import {fit, formatBytes} from '../rows.js';
 import {Pane} from './pane.js';
 
 type Props = {view: SysfsView; cursor: number; offset: number; focused: boolean; width: number; height: number};

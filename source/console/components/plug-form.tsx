@@ -1,6 +1,6 @@
 import {Text} from 'ink';
+import type {Snapshot} from '../../machine/snapshot.js';
 import {formatSize} from '../../model/units.js';
-import type {Snapshot} from '../../view/snapshot.js';
 import type {PlugForm as Form} from '../ui-state.js';
 import {Pane} from './pane.js';
 

@@ -1,6 +1,6 @@
 import {Text} from 'ink';
-import {fit, regionColumns, regionHeader, regionLine} from '../../view/rows.js';
-import type {RegionRow} from '../../view/snapshot.js';
+import type {RegionRow} from '../../machine/snapshot.js';
+import {fit, regionColumns, regionHeader, regionLine} from '../rows.js';
 import {Pane} from './pane.js';
 
 type Props = {

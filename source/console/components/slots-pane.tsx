@@ -1,6 +1,6 @@
 import {Text} from 'ink';
-import {slotLine} from '../../view/rows.js';
-import type {SlotRow} from '../../view/snapshot.js';
+import type {SlotRow} from '../../machine/snapshot.js';
+import {slotLine} from '../rows.js';
 import {Pane} from './pane.js';
 
 type Props = {slots: SlotRow[]; cursor: number; offset: number; focused: boolean; width: number; height: number};

@@ -1,7 +1,8 @@
 // Presentation: turns snapshot rows into the text of table rows, fitted to a width.
+
+import type {RegionRow, SlotRow} from '../machine/snapshot.js';
 import {formatBytes} from '../model/format-bytes.js';
 import {formatSize} from '../model/units.js';
-import type {RegionRow, SlotRow} from './snapshot.js';
 
 /** Regions whose text contains the filter (case-insensitive): id, start, size, flags, status, reason. */
 export function filterRegions(regions: RegionRow[], filter: string): RegionRow[] {
