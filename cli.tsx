@@ -6,6 +6,8 @@ import {type Argv, parseArgv} from './source/cli/argv.js';
 import {clockFrom} from './source/cli/clock.js';
 import {parseCommand} from './source/cli/command.js';
 import {usageLines} from './source/cli/usage.js';
+import {exit} from './source/exit.js';
+import {fail} from './source/result.js';
 import {defaultStatePath} from './source/store/store.js';
 
 process.exitCode = await main(parseArgv(process.argv.slice(2)));
@@ -16,33 +18,39 @@ async function main(line: Argv): Promise<number> {
 	}
 
 	// Nothing is read or written before the whole command line, and the clock, are valid.
-	const parsed = line.kind === 'error' ? {ok: false as const, error: line.error} : parseCommand(line.flags, line.input);
+	const parsed = line.kind === 'error' ? fail(line.error) : parseCommand(line.flags, line.input);
 	const clock = clockFrom(process.env);
-	if (!parsed.ok || 'error' in clock) {
-		process.stderr.write(usageLines(parsed.ok ? (clock as {error: string}).error : parsed.error));
-		return 2;
+	if (!parsed.ok) {
+		process.stderr.write(usageLines(parsed.error));
+		return exit.usage;
+	}
+
+	if ('error' in clock) {
+		process.stderr.write(usageLines(clock.error));
+		return exit.usage;
 	}
 
 	// A real machine (--sysroot, --sysfs) has no state file.
-	const statePath = parsed.sysfs ? '' : (parsed.statePath ?? defaultStatePath());
+	const {command, sysfs} = parsed.value;
+	const statePath = sysfs ? '' : (parsed.value.statePath ?? defaultStatePath());
 	const io = {
 		out: (text: string) => process.stdout.write(text),
 		err: (text: string) => process.stderr.write(text),
 		now: clock.now,
 		fixedClock: clock.fixed,
 	};
-	if (parsed.command.kind === 'console') {
+	if (command.kind === 'console') {
 		const {runConsole} = await import('./source/console/run.js');
-		return runConsole(parsed.sysfs ? {statePath, clock, sysfs: parsed.sysfs} : {statePath, clock});
+		return runConsole(sysfs ? {statePath, clock, sysfs} : {statePath, clock});
 	}
 
-	if (parsed.sysfs) {
+	if (sysfs) {
 		const {runSysfsCommand} = await import('./source/commands/sysfs.js');
-		return runSysfsCommand(parsed.command, parsed.sysfs, io);
+		return runSysfsCommand(command, sysfs, io);
 	}
 
 	const {runOneShot} = await import('./source/commands/run.js');
-	return runOneShot(parsed.command, statePath, io);
+	return runOneShot(command, statePath, io);
 }
 
 /** meow renders the help as before (package.json's description, the text indented) and knows the version; it parses nothing here. */
@@ -50,5 +58,5 @@ async function helpOrVersion(kind: 'help' | 'version'): Promise<number> {
 	const [{default: meow}, {helpText}] = await Promise.all([import('meow'), import('./source/cli/options.js')]);
 	const cli = meow(helpText, {importMeta: import.meta, argv: [], autoHelp: false, autoVersion: false});
 	process.stdout.write(`${kind === 'help' ? cli.help : (cli.pkg.version ?? '')}\n`);
-	return 0;
+	return exit.ok;
 }

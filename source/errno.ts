@@ -159,7 +159,10 @@ function lookup(): NonNullable<typeof tables> {
 	if (!tables) {
 		const meanings = new Map(linuxErrnos.map(([, name, meaning]) => [name, meaning]));
 		for (const [alias, name] of aliases) {
-			meanings.set(alias, meanings.get(name)!);
+			const meaning = meanings.get(name);
+			if (meaning !== undefined) {
+				meanings.set(alias, meaning);
+			}
 		}
 
 		tables = {names: new Map(linuxErrnos.map(([number, name]) => [number, name])), meanings};
@@ -174,7 +177,9 @@ function lookup(): NonNullable<typeof tables> {
  * no errno (an OddFile's reason) is passed on as it is. Undefined when the error carries neither.
  */
 export function errnoName(error: unknown): string | undefined {
-	const {code, errno} = (typeof error === 'object' && error !== null ? error : {}) as {code?: unknown; errno?: unknown};
+	const object = typeof error === 'object' && error !== null ? error : undefined;
+	const code = object && 'code' in object ? object.code : undefined;
+	const errno = object && 'errno' in object ? object.errno : undefined;
 	const known = typeof code === 'string' && code !== '' && code !== 'UNKNOWN' ? code : undefined;
 	const named = typeof errno === 'number' ? lookup().names.get(Math.abs(errno)) : undefined;
 	return known ?? named ?? (typeof code === 'string' && code !== '' ? code : undefined);

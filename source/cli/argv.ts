@@ -52,8 +52,9 @@ export function parseArgv(argv: readonly string[]): Argv {
 function tokenize(argv: readonly string[]): {tokens: Token[]; input: string[]} {
 	const tokens: Token[] = [];
 	const input: string[] = [];
-	for (let index = 0; index < argv.length; index++) {
-		const argument = argv[index]!;
+	// Walks to the first index past the end (argv has no holes); a flag's value after a space moves it on by one more.
+	let index = 0;
+	for (let argument = argv[index]; argument !== undefined; argument = argv[++index]) {
 		if (argument === '--') {
 			input.push(...argv.slice(index + 1));
 			break;
@@ -69,8 +70,10 @@ function tokenize(argv: readonly string[]): {tokens: Token[]; input: string[]} {
 		const name = flag.startsWith('--') ? flag.slice(2) : shortFlags.get(flag);
 		const spec = name === undefined ? undefined : flagTable.get(name);
 		let value = equals === -1 ? undefined : argument.slice(equals + 1);
-		if (spec?.kind === 'value' && value === undefined && index + 1 < argv.length && !isFlag(argv[index + 1]!)) {
-			value = argv[++index];
+		const following = argv[index + 1];
+		if (spec?.kind === 'value' && value === undefined && following !== undefined && !isFlag(following)) {
+			value = following;
+			index++;
 		}
 
 		const previous = tokens.at(-1);

@@ -1,8 +1,9 @@
 // Turns parsed flags into one command, or one clear usage error. Nothing is read or changed here,
 // so bad input never touches the machine.
-import {defaultSeed, presets} from '../model/presets.js';
+import {defaultSeed, isPresetName, type PresetName, presets} from '../model/presets.js';
 import {type LoadLevel, loadLevels, type ModuleMode} from '../model/spec.js';
 import {parseSize} from '../model/units.js';
+import {fail, ok, type Result} from '../result.js';
 import {parseNumber} from './number.js';
 import {type Flags, needsValue} from './options.js';
 import {quote} from './usage.js';
@@ -17,7 +18,7 @@ export type Command =
 	| {kind: 'driver'; op: 'start' | 'stop' | 'reinstall'}
 	| {kind: 'workload'; op: 'drop-caches' | LoadLevel}
 	| {kind: 'boot'; version: string}
-	| {kind: 'reset'; seed: number; preset: string | undefined; scenario: string | undefined};
+	| {kind: 'reset'; seed: number; preset: PresetName | undefined; scenario: string | undefined};
 
 /** A real machine's memory blocks (--sysroot DIR or --sysfs) instead of the simulated machine. */
 export type SysfsTarget = {
@@ -29,9 +30,15 @@ export type SysfsTarget = {
 	dryRun: boolean;
 };
 
-export type Parsed = {ok: true; command: Command; statePath: string | undefined; sysfs?: SysfsTarget} | {ok: false; error: string};
+/** What the command line asks for: the command, and the simulated machine's file or the real machine. */
+export type ParsedCommand = {command: Command; statePath: string | undefined; sysfs?: SysfsTarget};
 
 const actions = ['status', 'json', 'integrate', 'plug', 'unplug', 'driver', 'workload', 'boot', 'reset'] as const;
+type ActionName = (typeof actions)[number];
+/** An action flag given: a switch (--status), or a flag with its value (--plug 2:1G). */
+type ActionFlag =
+	| {name: 'status' | 'json' | 'integrate' | 'reset'}
+	| {name: 'plug' | 'unplug' | 'driver' | 'workload' | 'boot'; value: string};
 // Names from the command line are looked up in Maps: a plain object would also find
 // "constructor" or "__proto__" (Object.prototype's) and let them through as a mode.
 const modeNames: ReadonlyMap<string, ModuleMode> = new Map([
@@ -45,17 +52,17 @@ const driverOps = ['start', 'stop', 'reinstall'] as const;
 /** A slot's real bound is the machine's slot count, checked when the state is read. */
 const slotNumber = {what: 'SLOT', min: 1, max: 65_536, looseBound: true};
 
-export function parseCommand(flags: Flags, input: readonly string[]): Parsed {
-	if (input.length > 0) {
-		return {ok: false, error: `unexpected argument ${quote(input[0]!)}`};
+export function parseCommand(flags: Flags, input: readonly string[]): Result<ParsedCommand> {
+	const [unexpected] = input;
+	if (unexpected !== undefined) {
+		return fail(`unexpected argument ${quote(unexpected)}`);
 	}
 
-	const given = actions.filter(name => flags[name] !== undefined && flags[name] !== false);
-	if (given.length > 1) {
-		return {ok: false, error: `--${given[0]} and --${given[1]} cannot be used together: one action at a time`};
+	const [action, second] = actionFlags(flags);
+	if (action && second) {
+		return fail(`--${action.name} and --${second.name} cannot be used together: one action at a time`);
 	}
 
-	const action = given[0];
 	const modifiers: Array<[keyof Flags, string]> = [
 		['attempts', 'integrate'],
 		['interval', 'integrate'],
@@ -64,28 +71,49 @@ export function parseCommand(flags: Flags, input: readonly string[]): Parsed {
 		['scenario', 'reset'],
 	];
 	for (const [flag, owner] of modifiers) {
-		if (flags[flag] !== undefined && action !== owner) {
-			return {ok: false, error: `--${flag} goes with --${owner}`};
+		if (flags[flag] !== undefined && action?.name !== owner) {
+			return fail(`--${flag} goes with --${owner}`);
 		}
 	}
 
 	for (const flag of ['state', 'scenario'] as const) {
 		if (flags[flag] === '') {
-			return {ok: false, error: needsValue(flag)};
+			return fail(needsValue(flag));
 		}
 	}
 
-	const sysfs = sysfsTarget(action, flags);
-	if (typeof sysfs === 'string') {
-		return {ok: false, error: sysfs};
+	const sysfs = sysfsTarget(action?.name, flags);
+	if (!sysfs.ok) {
+		return sysfs;
 	}
 
 	const command = toCommand(action, flags);
-	if (typeof command === 'string') {
-		return {ok: false, error: command};
+	if (!command.ok) {
+		return command;
 	}
 
-	return sysfs ? {ok: true, command, statePath: undefined, sysfs} : {ok: true, command, statePath: flags.state};
+	return ok(
+		sysfs.value ? {command: command.value, statePath: undefined, sysfs: sysfs.value} : {command: command.value, statePath: flags.state},
+	);
+}
+
+/** The action flags given, in the order of `actions` (the order a "cannot be used together" names them). */
+function actionFlags(flags: Flags): ActionFlag[] {
+	return actions.flatMap((name): ActionFlag[] => {
+		switch (name) {
+			case 'status':
+			case 'json':
+			case 'integrate':
+			case 'reset': {
+				return flags[name] ? [{name}] : [];
+			}
+
+			default: {
+				const value = flags[name];
+				return value === undefined ? [] : [{name, value}];
+			}
+		}
+	});
 }
 
 const onlineTypes: ReadonlyMap<string, SysfsTarget['onlineType']> = new Map([
@@ -97,138 +125,141 @@ const onlineTypes: ReadonlyMap<string, SysfsTarget['onlineType']> = new Map([
 ]);
 
 /** The real machine's flags: checked together, so that none is silently ignored. */
-function sysfsTarget(action: (typeof actions)[number] | undefined, flags: Flags): SysfsTarget | undefined | string {
+function sysfsTarget(action: ActionName | undefined, flags: Flags): Result<SysfsTarget | undefined> {
 	const real = flags.sysroot === undefined ? (flags.sysfs ? '--sysfs' : undefined) : '--sysroot';
 	if (flags.sysroot !== undefined && flags.sysfs) {
-		return '--sysroot and --sysfs cannot be used together (--sysfs is --sysroot /)';
+		return fail('--sysroot and --sysfs cannot be used together (--sysfs is --sysroot /)');
 	}
 
 	if (real === undefined) {
 		for (const flag of ['all', 'dryRun', 'onlineType'] as const) {
 			if (flags[flag] !== undefined && flags[flag] !== false) {
-				return `--${flag === 'dryRun' ? 'dry-run' : flag === 'onlineType' ? 'online-type' : flag} works on a real machine: add --sysroot DIR or --sysfs`;
+				return fail(
+					`--${flag === 'dryRun' ? 'dry-run' : flag === 'onlineType' ? 'online-type' : flag} works on a real machine: add --sysroot DIR or --sysfs`,
+				);
 			}
 		}
 
-		return undefined;
+		return ok(undefined);
 	}
 
 	if (flags.sysroot !== undefined && flags.sysroot.trim() === '') {
-		return needsValue('sysroot');
+		return fail(needsValue('sysroot'));
 	}
 
 	if (action !== undefined && action !== 'status' && action !== 'json' && action !== 'integrate') {
-		return `--${action} works on the simulated machine only, not with ${real}: a real machine's memory is added by its hardware or hypervisor`;
+		return fail(
+			`--${action} works on the simulated machine only, not with ${real}: a real machine's memory is added by its hardware or hypervisor`,
+		);
 	}
 
 	if (flags.state !== undefined) {
-		return `--state is the simulated machine's file; it does not go with ${real}`;
+		return fail(`--state is the simulated machine's file; it does not go with ${real}`);
 	}
 
 	if (flags.all && action !== 'status' && action !== 'json') {
-		return '--all goes with --status or --json';
+		return fail('--all goes with --status or --json');
 	}
 
 	if (flags.dryRun && action !== 'integrate') {
-		return '--dry-run goes with --integrate';
+		return fail('--dry-run goes with --integrate');
 	}
 
 	const onlineType = onlineTypes.get(flags.onlineType ?? 'online');
 	if (!onlineType) {
-		return `--online-type takes online, online_movable or online_kernel, not ${quote(flags.onlineType ?? '')}`;
+		return fail(`--online-type takes online, online_movable or online_kernel, not ${quote(flags.onlineType ?? '')}`);
 	}
 
 	if (flags.onlineType !== undefined && action !== 'integrate' && action !== undefined) {
-		return '--online-type goes with --integrate or the console';
+		return fail('--online-type goes with --integrate or the console');
 	}
 
-	return {sysroot: flags.sysroot ?? '/', all: flags.all === true, onlineType, dryRun: flags.dryRun === true};
+	return ok({sysroot: flags.sysroot ?? '/', all: flags.all === true, onlineType, dryRun: flags.dryRun === true});
 }
 
-function toCommand(action: (typeof actions)[number] | undefined, flags: Flags): Command | string {
-	switch (action) {
-		case undefined: {
-			return {kind: 'console'};
-		}
+function toCommand(action: ActionFlag | undefined, flags: Flags): Result<Command> {
+	if (action === undefined) {
+		return ok({kind: 'console'});
+	}
 
+	switch (action.name) {
 		case 'status':
 		case 'json': {
-			return {kind: action};
+			return ok({kind: action.name});
 		}
 
 		case 'integrate': {
 			const attempts = parseNumber(flags.attempts ?? '1', {what: '--attempts', min: 1, max: 1000});
 			const interval = parseNumber(flags.interval ?? '10', {what: '--interval', min: 0, max: 86_400, unit: 'seconds'});
-			if (typeof attempts === 'string') {
+			if (!attempts.ok) {
 				return attempts;
 			}
 
-			return typeof interval === 'string' ? interval : {kind: 'integrate', attempts, interval};
+			return interval.ok ? ok({kind: 'integrate', attempts: attempts.value, interval: interval.value}) : interval;
 		}
 
 		case 'plug': {
-			return plugCommand(flags.plug!);
+			return plugCommand(action.value);
 		}
 
 		case 'unplug': {
-			const slot = parseNumber(flags.unplug!, slotNumber);
-			return typeof slot === 'string' ? slot : {kind: 'unplug', slot};
+			const slot = parseNumber(action.value, slotNumber);
+			return slot.ok ? ok({kind: 'unplug', slot: slot.value}) : slot;
 		}
 
 		case 'driver': {
-			const op = driverOps.find(name => name === flags.driver);
-			return op ? {kind: 'driver', op} : `--driver takes start, stop or reinstall, not ${quote(flags.driver!)}`;
+			const op = driverOps.find(name => name === action.value);
+			return op ? ok({kind: 'driver', op}) : fail(`--driver takes start, stop or reinstall, not ${quote(action.value)}`);
 		}
 
 		case 'workload': {
-			const op = flags.workload!;
-			return op === 'drop-caches' || (loadLevels as readonly string[]).includes(op)
-				? {kind: 'workload', op: op as LoadLevel | 'drop-caches'}
-				: `--workload takes drop-caches, ${loadLevels.join(', ')}; not ${quote(op)}`;
+			const op = action.value === 'drop-caches' ? 'drop-caches' : loadLevels.find(level => level === action.value);
+			return op ? ok({kind: 'workload', op}) : fail(`--workload takes drop-caches, ${loadLevels.join(', ')}; not ${quote(action.value)}`);
 		}
 
 		case 'boot': {
-			const version = flags.boot!.trim();
+			const version = action.value.trim();
 			return /^[\w.+-]{1,64}$/.test(version)
-				? {kind: 'boot', version}
-				: `--boot needs a kernel version such as 2.4.9-e.10, not ${quote(flags.boot!)}`;
+				? ok({kind: 'boot', version})
+				: fail(`--boot needs a kernel version such as 2.4.9-e.10, not ${quote(action.value)}`);
 		}
 
 		case 'reset': {
-			if (flags.preset !== undefined && flags.scenario !== undefined) {
-				return '--preset and --scenario cannot be used together';
+			const {preset, scenario} = flags;
+			if (preset !== undefined && scenario !== undefined) {
+				return fail('--preset and --scenario cannot be used together');
 			}
 
-			if (flags.preset !== undefined && !Object.hasOwn(presets, flags.preset)) {
-				return `unknown preset ${quote(flags.preset)} (presets: ${Object.keys(presets).join(', ')})`;
+			if (preset !== undefined && !isPresetName(preset)) {
+				return fail(`unknown preset ${quote(preset)} (presets: ${Object.keys(presets).join(', ')})`);
 			}
 
 			const seed = parseNumber(flags.seed ?? String(defaultSeed), {what: '--seed', min: 0, max: 4_294_967_295});
-			return typeof seed === 'string' ? seed : {kind: 'reset', seed, preset: flags.preset, scenario: flags.scenario};
+			return seed.ok ? ok({kind: 'reset', seed: seed.value, preset, scenario}) : seed;
 		}
 	}
 }
 
-function plugCommand(text: string): Command | string {
-	const parts = text.split(':');
-	if (parts.length < 2 || parts.length > 3) {
-		return `--plug takes SLOT:SIZE[:MODE], e.g. 2:1G or 3:512M:mirror, not ${quote(text)}`;
+function plugCommand(text: string): Result<Command> {
+	const [slotText, sizeText, modeText, ...rest] = text.split(':');
+	if (slotText === undefined || sizeText === undefined || rest.length > 0) {
+		return fail(`--plug takes SLOT:SIZE[:MODE], e.g. 2:1G or 3:512M:mirror, not ${quote(text)}`);
 	}
 
-	const slot = parseNumber(parts[0]!, slotNumber);
-	if (typeof slot === 'string') {
+	const slot = parseNumber(slotText, slotNumber);
+	if (!slot.ok) {
 		return slot;
 	}
 
-	const size = parseSize(parts[1]!);
+	const size = parseSize(sizeText);
 	if (!size.ok) {
-		return size.error;
+		return size;
 	}
 
-	const mode = modeNames.get((parts[2] ?? 'hot-add').toLowerCase());
+	const mode = modeNames.get((modeText ?? 'hot-add').toLowerCase());
 	if (!mode) {
-		return `unknown module mode ${quote(parts[2] ?? '')}: hot-add or mirror`;
+		return fail(`unknown module mode ${quote(modeText ?? '')}: hot-add or mirror`);
 	}
 
-	return {kind: 'plug', slot, size: size.bytes, mode};
+	return ok({kind: 'plug', slot: slot.value, size: size.value, mode});
 }

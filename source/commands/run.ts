@@ -1,6 +1,7 @@
 // The one-shot commands. They never import Ink or React: start-up time is what scripts pay.
 import {setTimeout as sleep} from 'node:timers/promises';
 import type {Command} from '../cli/command.js';
+import {exit} from '../exit.js';
 import type {RegionOutcome} from '../model/driver.js';
 import {type Action, advance, createMachine, defaultMachine, type StepResult, step} from '../model/machine.js';
 import {defaultPreset, presets} from '../model/presets.js';
@@ -10,9 +11,8 @@ import {safeText} from '../model/sanitize.js';
 import type {Machine} from '../model/state.js';
 import {formatStatus, regionRows} from '../model/status.js';
 import {formatAddress, formatSize} from '../model/units.js';
+import {fail, ok, type Result} from '../result.js';
 import {ChangeRefused, FileProblem, readMachine, readScenario, replaceMachine, updateMachine} from '../store/store.js';
-
-export const exit = {ok: 0, failed: 1, usage: 2, file: 3, partial: 64} as const;
 
 export type Io = {
 	out: (text: string) => void;
@@ -38,16 +38,27 @@ function observe(statePath: string, t: number): Machine {
 }
 
 /** One action under the lock: read, step, write. Returns the step's result. */
-function apply(statePath: string, action: Action, t: number, check?: (machine: Machine) => string | undefined): StepResult | string {
-	return updateMachine<StepResult | string>(statePath, stored => {
+function apply(statePath: string, action: Action, t: number): StepResult {
+	return updateMachine<StepResult>(statePath, stored => {
+		const result = step(current(stored, t), action, t);
+		return {machine: result.machine, result};
+	});
+}
+
+/**
+ * apply, with a check of the machine read under the lock first: the check's message (a usage
+ * error) writes nothing and is the error; otherwise the step's result.
+ */
+function applyChecked(statePath: string, action: Action, t: number, check: (machine: Machine) => string | undefined): Result<StepResult> {
+	return updateMachine<Result<StepResult>>(statePath, stored => {
 		const machine = current(stored, t);
-		const problem = check?.(machine);
+		const problem = check(machine);
 		if (problem) {
-			return {machine: undefined, result: problem}; // A usage error writes nothing.
+			return {machine: undefined, result: fail(problem)}; // A usage error writes nothing.
 		}
 
 		const result = step(machine, action, t);
-		return {machine: result.machine, result};
+		return {machine: result.machine, result: ok(result)};
 	});
 }
 
@@ -95,37 +106,29 @@ async function run(command: Command, statePath: string, io: Io): Promise<number>
 		}
 
 		case 'plug': {
-			const result = apply(statePath, {type: 'plug', slot: command.slot, size: command.size, mode: command.mode}, t, machine =>
+			const result = applyChecked(statePath, {type: 'plug', slot: command.slot, size: command.size, mode: command.mode}, t, machine =>
 				command.slot > machine.slots.length ? `no such slot: ${command.slot} (slots are 1-${machine.slots.length})` : undefined,
 			);
-			if (typeof result === 'string') {
-				return usage(io, result);
-			}
-
-			return report(io, result);
+			return result.ok ? report(io, result.value) : usage(io, result.error);
 		}
 
 		case 'unplug': {
-			const result = apply(statePath, {type: 'unplug', slot: command.slot}, t, machine =>
+			const result = applyChecked(statePath, {type: 'unplug', slot: command.slot}, t, machine =>
 				command.slot > machine.slots.length ? `no such slot: ${command.slot} (slots are 1-${machine.slots.length})` : undefined,
 			);
-			if (typeof result === 'string') {
-				return usage(io, result);
-			}
-
-			return report(io, result);
+			return result.ok ? report(io, result.value) : usage(io, result.error);
 		}
 
 		case 'driver': {
-			return report(io, apply(statePath, {type: 'driver', op: command.op}, t) as StepResult);
+			return report(io, apply(statePath, {type: 'driver', op: command.op}, t));
 		}
 
 		case 'workload': {
-			return report(io, apply(statePath, {type: 'workload', op: command.op}, t) as StepResult);
+			return report(io, apply(statePath, {type: 'workload', op: command.op}, t));
 		}
 
 		case 'boot': {
-			return report(io, apply(statePath, {type: 'boot', version: command.version}, t) as StepResult);
+			return report(io, apply(statePath, {type: 'boot', version: command.version}, t));
 		}
 
 		case 'reset': {
@@ -163,12 +166,16 @@ export function outcomeLine(outcome: RegionOutcome): string {
 		return `region ${outcome.id} (slot ${outcome.slot}): ENABLED`;
 	}
 
-	const failure = outcome.failure!;
+	const {failure} = outcome;
+	if (!failure) {
+		throw new Error(`region ${outcome.id} is FAILED with no failure: the invariants refuse such a machine`);
+	}
+
 	return `region ${outcome.id} (slot ${outcome.slot}): FAILED: ${safeText(failure.text)} [${failure.retry ? 'retry can help' : 'no retry can help'}]`;
 }
 
 function reset(command: Extract<Command, {kind: 'reset'}>, statePath: string, io: Io, t: number): number {
-	const spec = command.scenario === undefined ? presets[command.preset ?? defaultPreset]! : readScenario(command.scenario);
+	const spec = command.scenario === undefined ? presets[command.preset ?? defaultPreset] : readScenario(command.scenario);
 	const machine = createMachine(spec, command.seed, t);
 	const aside = replaceMachine(statePath, machine, new Date(t * 1000).toISOString().replaceAll(':', '-'));
 	if (aside) {
@@ -192,7 +199,7 @@ async function integrateLoop(attempts: number, interval: number, statePath: stri
 	let t = io.now();
 	let enabled = 0;
 	for (let attempt = 1; ; attempt++) {
-		const result = apply(statePath, {type: 'integrate'}, t) as StepResult;
+		const result = apply(statePath, {type: 'integrate'}, t);
 		const tried = result.ok ? lastPerRegion(result.outcomes).filter(outcome => outcome.before === 'FAILED') : [];
 		const next = nextAttempt(result.ok ? tried.map(regionOutcome) : {error: result.message}, attempt, attempts, interval);
 		if ('stop' in next && next.stop === 'error') {

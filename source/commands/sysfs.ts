@@ -3,6 +3,7 @@
 // run.ts: no Ink, no React, and of the model only its text rules and the retry rule; no state store.
 import {setTimeout as sleep} from 'node:timers/promises';
 import type {Command, SysfsTarget} from '../cli/command.js';
+import {exit} from '../exit.js';
 import type {TargetOutcome} from '../model/retry.js';
 import {safeText} from '../model/sanitize.js';
 import {formatAddress, formatSize} from '../model/units.js';
@@ -32,8 +33,6 @@ export type SysfsIo = {
 /** Stand-ins for the kernel, for tests: the write and the permission check. */
 export type SysfsDeps = {writer?: SysfsWriter; access?: AccessCheck; env?: NodeJS.ProcessEnv};
 
-export const sysfsExit = {ok: 0, failed: 1, usage: 2, partial: 64} as const;
-
 export async function runSysfsCommand(command: Command, target: SysfsTarget, io: SysfsIo, deps: SysfsDeps = {}): Promise<number> {
 	switch (command.kind) {
 		case 'status':
@@ -42,12 +41,12 @@ export async function runSysfsCommand(command: Command, target: SysfsTarget, io:
 			const json = command.kind === 'json';
 			const tree = read(target, io, {zones: json, nodes: json});
 			if (!tree) {
-				return sysfsExit.failed;
+				return exit.failed;
 			}
 
 			if (!json) {
 				io.out(formatStatusRows(statusRows(tree, {all: target.all})));
-				return sysfsExit.ok;
+				return exit.ok;
 			}
 
 			const problems: string[] = [];
@@ -55,22 +54,22 @@ export async function runSysfsCommand(command: Command, target: SysfsTarget, io:
 			report(io, problems);
 			tree.problems.push(...problems);
 			io.out(`${JSON.stringify(sysfsReport(tree, {sysroot: target.sysroot, autoOnline, all: target.all}), null, 2)}\n`);
-			return sysfsExit.ok;
+			return exit.ok;
 		}
 
 		case 'integrate': {
 			const writer = writerFor(target.sysroot, deps.env ?? process.env, deps.writer);
-			if (typeof writer === 'string') {
-				io.err(`ham-tui: ${safeText(writer)}\n`);
-				return sysfsExit.usage;
+			if (!writer.ok) {
+				io.err(`ham-tui: ${safeText(writer.error)}\n`);
+				return exit.usage;
 			}
 
-			return integrate(command, target, io, writer, deps.access);
+			return integrate(command, target, io, writer.value, deps.access);
 		}
 
 		default: {
 			io.err(`ham-tui: --${command.kind} works on the simulated machine only\n`);
-			return sysfsExit.usage;
+			return exit.usage;
 		}
 	}
 }
@@ -81,7 +80,7 @@ function read(target: SysfsTarget, io: SysfsIo, options: ReadOptions): MemoryTre
 	try {
 		tree = readMemoryTree(target.sysroot, options);
 	} catch (error) {
-		io.err(`ham-tui: ${safeText((error as Error).message)}\n`);
+		io.err(`ham-tui: ${safeText(error instanceof Error ? error.message : String(error))}\n`);
 		return undefined;
 	}
 
@@ -117,12 +116,12 @@ async function integrate(
 ): Promise<number> {
 	const tree = read(target, io, integrateRead);
 	if (!tree) {
-		return sysfsExit.failed;
+		return exit.failed;
 	}
 
 	if (offlineBlocks(tree).length === 0) {
 		io.out(nothingToDo);
-		return sysfsExit.ok;
+		return exit.ok;
 	}
 
 	return target.dryRun ? dryRun(tree, target.onlineType, io, access) : retryLoop(tree, command, target.onlineType, io, {writer, access});
@@ -190,14 +189,14 @@ async function retryLoop(
 		switch (next.stop) {
 			case 'nothing': {
 				io.out(nothingToDo);
-				return sysfsExit.ok;
+				return exit.ok;
 			}
 
 			case 'error': {
 				io.err(`ham-tui: ${safeText(next.error)}\n`);
 				// Refused before the first write: that one line, and exit 1.
 				if (attempt === 1) {
-					return sysfsExit.failed;
+					return exit.failed;
 				}
 
 				break;
@@ -234,7 +233,7 @@ function dryRun(tree: MemoryTree, mode: OnlineMode, io: SysfsIo, access: AccessC
 		io.err(`ham-tui: ${safeText(permission)}\n`);
 	}
 
-	return sysfsExit.ok;
+	return exit.ok;
 }
 
 /** The last line: onlined of all tried, those gone, those still offline with their errnos; the exit code. */
@@ -253,10 +252,10 @@ function summary(io: SysfsIo, blockSize: number, answers: readonly BlockResult[]
 			'\n',
 	);
 	if (left.length === 0) {
-		return sysfsExit.ok;
+		return exit.ok;
 	}
 
-	return onlined > 0 ? sysfsExit.partial : sysfsExit.failed;
+	return onlined > 0 ? exit.partial : exit.failed;
 }
 
 /** chmem's "Memory Block N (0x...-0x...)", then what the kernel said. */

@@ -1,10 +1,10 @@
 // Full-screen lifecycle for the console under Ink 6, which has no alternate-screen option of its own.
 //
 // Exit codes of the console:
-//   q (quit key)            0
+//   q (quit key)            0    exit.ok (source/exit.ts: the one table)
 //   Ctrl-C                  0    Ink's exitOnCtrlC: the key arrives as a byte in raw mode, not as SIGINT
-//   no terminal             2    checkTerminal() refused; the caller prints its line and exits
-//   uncaught error          1    also an unhandled promise rejection
+//   no terminal             2    exit.usage: checkTerminal() refused; the caller prints its line and exits
+//   uncaught error          1    exit.failed; also an unhandled promise rejection
 //   SIGTERM                 143  128 + signal number, what a shell reports for a killed job
 //   SIGHUP                  129  dropped SSH link, closed terminal window, tmux kill-session; also an
 //                                error from writing to a terminal that has hung up (EIO), which often
@@ -16,10 +16,7 @@ import {constants} from 'node:os';
 import {isatty} from 'node:tty';
 import {inspect} from 'node:util';
 import {onExit} from 'signal-exit';
-
-export const EXIT_OK = 0;
-export const EXIT_CRASH = 1;
-export const EXIT_NO_TERMINAL = 2;
+import {exit, signalExit} from '../exit.js';
 
 const ENTER_ALTERNATE_SCREEN = '\u001B[?1049h';
 const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
@@ -46,7 +43,7 @@ export interface FullScreenOptions {
 
 /** 128 + the signal's number, as shells report a job killed by it. */
 export function signalExitCode(signal: NodeJS.Signals): number {
-	return 128 + (constants.signals[signal] ?? 0);
+	return signalExit(constants.signals[signal] ?? 0);
 }
 
 /**
@@ -93,7 +90,7 @@ export function enterFullScreen(stdout: Output, options: FullScreenOptions = {})
 		restore();
 		attempt(() => stderr.write(`${describeError(error)}\n`));
 		// A hung-up terminal often shows up first as an EIO from a write to it, before the SIGHUP.
-		process.exit(terminalHungUp() ? signalExitCode('SIGHUP') : EXIT_CRASH);
+		process.exit(terminalHungUp() ? signalExitCode('SIGHUP') : exit.failed);
 	}
 
 	// signal-exit rather than process.on(signal): it is what Ink uses, and it also covers process.exit().
@@ -155,7 +152,7 @@ function terminalHungUp(): boolean {
 
 /**
  * Null when the full-screen console can run, else the one line to print before exiting with
- * EXIT_NO_TERMINAL. Ink needs raw mode on stdin and cursor control on stdout.
+ * exit.usage. Ink needs raw mode on stdin and cursor control on stdout.
  */
 export function checkTerminal(stdin: {isTTY?: boolean}, stdout: {isTTY?: boolean}): string | null {
 	const missing = [stdin.isTTY ? undefined : 'stdin', stdout.isTTY ? undefined : 'stdout'].filter(

@@ -1,60 +1,48 @@
 // The memory hot-plug controller: slots, modules, and decoding a module to a physical range.
 // Its refusals are the ones real controllers give (ProLiant ROM messages, QEMU's pc-dimm checks).
+import {fail, ok, type Result} from '../result.js';
 import type {ModuleMode} from './spec.js';
 import type {Machine, Module} from './state.js';
 import {alignUp, formatAddress, formatSize, GiB, overlaps} from './units.js';
-
-export type PlugRefusal = {ok: false; error: string};
 
 export function installedBytes(machine: Machine): number {
 	return machine.slots.reduce((sum, slot) => sum + (slot.boot ? machine.spec.boot.moduleBytes : (slot.module?.size ?? 0)), 0);
 }
 
-/** Checks a plug the way the controller does, and returns the module it would decode. */
-export function decodeModule(
-	machine: Machine,
-	slot: number,
-	size: number,
-	mode: ModuleMode,
-	t: number,
-	label: string,
-): {ok: true; module: Module} | PlugRefusal {
+/** Checks a plug the way the controller does, and returns the module it would decode, or the controller's refusal. */
+export function decodeModule(machine: Machine, slot: number, size: number, mode: ModuleMode, t: number, label: string): Result<Module> {
 	const {controller} = machine.spec;
 	const target = machine.slots.find(candidate => candidate.slot === slot);
 	if (!target) {
-		return {ok: false, error: `no such slot: ${slot} (slots are 1-${controller.slots})`};
+		return fail(`no such slot: ${slot} (slots are 1-${controller.slots})`);
 	}
 
-	if (target.boot || target.module) {
-		const holds = target.boot ? 'the boot memory' : `a ${formatSize(target.module!.size)} ${target.module!.mode} module`;
-		return {ok: false, error: `slot ${slot} is busy: it holds ${holds}`};
+	if (target.boot) {
+		return fail(`slot ${slot} is busy: it holds the boot memory`);
+	}
+
+	if (target.module) {
+		return fail(`slot ${slot} is busy: it holds a ${formatSize(target.module.size)} ${target.module.mode} module`);
 	}
 
 	if (!controller.moduleSizes.includes(size)) {
-		return {
-			ok: false,
-			error: `size ${formatSize(size)} not supported: modules of ${controller.moduleSizes.map(bytes => formatSize(bytes)).join(', ')}`,
-		};
+		return fail(`size ${formatSize(size)} not supported: modules of ${controller.moduleSizes.map(bytes => formatSize(bytes)).join(', ')}`);
 	}
 
 	const installed = installedBytes(machine);
 	if (installed + size > controller.maxMemoryBytes) {
-		return {
-			ok: false,
-			error: `maximum memory exhausted: ${formatSize(installed)} installed + ${formatSize(size)} > ${formatSize(controller.maxMemoryBytes)}`,
-		};
+		return fail(
+			`maximum memory exhausted: ${formatSize(installed)} installed + ${formatSize(size)} > ${formatSize(controller.maxMemoryBytes)}`,
+		);
 	}
 
 	const start = decodeAddress(machine, slot, size);
 	if (start === undefined) {
-		return {
-			ok: false,
-			error: `address space exhausted: no free ${formatSize(size)} window below ${formatAddress(controller.addressLimitBytes)}`,
-		};
+		return fail(`address space exhausted: no free ${formatSize(size)} window below ${formatAddress(controller.addressLimitBytes)}`);
 	}
 
 	const scrubSeconds = (controller.scrubSecondsPerGiB * size) / GiB;
-	return {ok: true, module: {size, mode, start, pluggedAt: t, scrubbedAt: t + scrubSeconds, label}};
+	return ok({size, mode, start, pluggedAt: t, scrubbedAt: t + scrubSeconds, label});
 }
 
 /** A slot wired to a fixed window decodes there; others take the lowest free aligned window. */

@@ -21,7 +21,6 @@ const retryable: Record<Failure['code'], boolean> = {
 	'lowmem-short': true,
 };
 
-// eslint-disable-next-line no-control-regex
 const controlCharacter = /[\u0000-\u001F\u007F-\u009F]/;
 
 function range(start: number, size: number): string {
@@ -67,8 +66,8 @@ function controlAt(value: unknown): string | undefined {
 		return undefined;
 	}
 
-	for (const key in value) {
-		const inner = controlCharacter.test(key) ? ' (a name)' : controlAt((value as Record<string, unknown>)[key]);
+	for (const [key, field] of Object.entries(value)) {
+		const inner = controlCharacter.test(key) ? ' (a name)' : controlAt(field);
 		if (inner !== undefined) {
 			return `.${key}${inner}`;
 		}
@@ -231,8 +230,9 @@ export function stateProblems(machine: Machine): string[] {
 		problems.push(`${machine.log.length} log lines, more than ${logLimit}`);
 	}
 
-	for (let index = 1; index < machine.log.length; index++) {
-		if (machine.log[index]!.t < machine.log[index - 1]!.t) {
+	for (const [index, line] of machine.log.entries()) {
+		const before = machine.log[index - 1];
+		if (before && line.t < before.t) {
 			problems.push(`log line ${index} goes back in time`);
 			break;
 		}
@@ -250,7 +250,7 @@ export function stateProblems(machine: Machine): string[] {
 			problems.push(`/proc/ham/status does not parse back to its regions: ${JSON.stringify(parsed)}`);
 		}
 	} catch (error) {
-		problems.push(`/proc/ham/status does not parse: ${(error as Error).message}`);
+		problems.push(`/proc/ham/status does not parse: ${error instanceof Error ? error.message : String(error)}`);
 	}
 
 	// No text the machine holds may carry a control character to a terminal.

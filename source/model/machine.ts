@@ -9,7 +9,7 @@ import {log} from './log.js';
 import {defaultPreset, defaultSeed, presets} from './presets.js';
 import {seedRng} from './rng.js';
 import type {LoadLevel, MachineSpec, ModuleMode} from './spec.js';
-import {type Machine, stateFormat} from './state.js';
+import {type Machine, type Slot, stateFormat} from './state.js';
 import {formatAddress, formatSize} from './units.js';
 import {reclaimableBytes} from './workload.js';
 
@@ -33,7 +33,7 @@ export type StepResult = {
 
 /** The machine of a state file not made yet: the default preset, booted at t. */
 export function defaultMachine(t: number): Machine {
-	return createMachine(presets[defaultPreset]!, defaultSeed, t);
+	return createMachine(presets[defaultPreset], defaultSeed, t);
 }
 
 export function createMachine(spec: MachineSpec, seed: number, t: number): Machine {
@@ -87,14 +87,14 @@ function advanceInPlace(machine: Machine, t: number): RegionOutcome[] {
 	const target = Math.max(t, machine.now);
 	const outcomes: RegionOutcome[] = [];
 	const due = machine.slots
-		.filter(slot => slot.module && slot.module.scrubbedAt > machine.now && slot.module.scrubbedAt <= target)
-		.sort((a, b) => a.module!.scrubbedAt - b.module!.scrubbedAt || a.slot - b.slot);
-	for (const slot of due) {
-		const at = slot.module!.scrubbedAt;
+		.flatMap(({slot, module}) => (module && module.scrubbedAt > machine.now && module.scrubbedAt <= target ? [{slot, module}] : []))
+		.sort((a, b) => a.module.scrubbedAt - b.module.scrubbedAt || a.slot - b.slot);
+	for (const {slot, module} of due) {
+		const at = module.scrubbedAt;
 		machine.now = at;
-		log(machine, at, 'controller', `slot ${slot.slot}: scrub complete, ${formatSize(slot.module!.size)} ready`);
-		const region = machine.regions.find(candidate => candidate.slot === slot.slot);
-		if (region && slot.module!.mode !== 'mirror') {
+		log(machine, at, 'controller', `slot ${slot}: scrub complete, ${formatSize(module.size)} ready`);
+		const region = machine.regions.find(candidate => candidate.slot === slot);
+		if (region && module.mode !== 'mirror') {
 			region.flags = 'READ/WRITE';
 			if (region.status === 'FAILED' && region.failure?.code === 'scrubbing' && machine.driver.loaded) {
 				outcomes.push(attemptRegion(machine, region, at));
@@ -214,8 +214,8 @@ function plug(
 		return {ok: false, message: decoded.error};
 	}
 
-	machine.slots[slot - 1]!.module = decoded.module;
-	const {module} = decoded;
+	const module = decoded.value;
+	slotEntry(machine, slot).module = module;
 	const range = `${formatAddress(module.start)}-${formatAddress(module.start + module.size - 1)}`;
 	log(
 		machine,
@@ -230,7 +230,11 @@ function plug(
 		};
 	}
 
-	const outcome = registerModule(machine, slot, t)!;
+	const outcome = registerModule(machine, slot, t);
+	if (!outcome) {
+		throw new Error(`slot ${slot}: ham did not register the module just plugged (loaded, and the slot had no region)`);
+	}
+
 	const state = outcome.after === 'ENABLED' ? 'ENABLED' : `FAILED: ${outcome.failure?.text ?? ''}`;
 	return {
 		ok: true,
@@ -268,12 +272,22 @@ function unplug(machine: Machine, slot: number, t: number): {ok: boolean; messag
 		return {ok: false, message: refusal};
 	}
 
-	const target = machine.slots[slot - 1]!;
+	const target = slotEntry(machine, slot);
 	const region = machine.regions.find(candidate => candidate.slot === slot);
 	target.module = null;
 	machine.regions = machine.regions.filter(candidate => candidate.slot !== slot);
 	log(machine, t, 'controller', `slot ${slot}: module removed${region ? `, region ${region.id} dropped` : ''}`);
 	return {ok: true, message: `slot ${slot}: module removed${region ? `, region ${region.id} dropped` : ''}`};
+}
+
+/** Slot `slot`'s entry (slots[i] is slot i + 1, as the invariants hold), for a slot a check has found. */
+function slotEntry(machine: Machine, slot: number): Slot {
+	const entry = machine.slots[slot - 1];
+	if (entry?.slot !== slot) {
+		throw new Error(`slot ${slot} was checked, but is not the machine's slot entry ${slot - 1}`);
+	}
+
+	return entry;
 }
 
 function workload(machine: Machine, op: 'drop-caches' | LoadLevel, t: number): string {

@@ -110,8 +110,16 @@ const modern: MachineSpec = {
 	plugged: [],
 };
 
-export const presets: Readonly<Record<string, MachineSpec>> = {[dl760.name]: dl760, [modern.name]: modern};
-export const defaultPreset = dl760.name;
+/** The presets' names: each is its spec's `name`. */
+export type PresetName = 'dl760-g2' | 'x86_64';
+
+export const presets: Readonly<Record<PresetName, MachineSpec>> = {'dl760-g2': dl760, x86_64: modern};
+export const defaultPreset: PresetName = 'dl760-g2';
+
+/** Whether `name` is a preset's (an own key: "constructor" and "__proto__" are not). */
+export function isPresetName(name: string): name is PresetName {
+	return Object.hasOwn(presets, name);
+}
 
 /** The seed of a machine nobody chose one for: the year of ham 1.0. */
 export const defaultSeed = 2003;

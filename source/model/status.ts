@@ -24,16 +24,20 @@ export function parseStatus(text: string): StatusRow[] {
 			const parsedStart = parseAddress(start ?? '');
 			if (
 				fields.length !== 5 ||
-				!/^\d+$/.test(id ?? '') ||
+				id === undefined ||
+				!/^\d+$/.test(id) ||
 				parsedStart === undefined ||
-				!/^\d+$/.test(size ?? '') ||
-				!/^(READ\/WRITE|READ|WRITE)$/.test(flags ?? '') ||
-				!/^[A-Z]+$/.test(status ?? '')
+				size === undefined ||
+				!/^\d+$/.test(size) ||
+				flags === undefined ||
+				!/^(READ\/WRITE|READ|WRITE)$/.test(flags) ||
+				status === undefined ||
+				!/^[A-Z]+$/.test(status)
 			) {
 				throw new Error(`line ${index + 1} is not a /proc/ham/status line: ${JSON.stringify(line)}`);
 			}
 
-			return {id: Number(id), start: parsedStart, size: Number(size), flags: flags!, status: status!};
+			return {id: Number(id), start: parsedStart, size: Number(size), flags, status};
 		});
 }
 

@@ -1,5 +1,7 @@
 // Sizes and addresses. Every size is a whole number of bytes (a JS number: exact up to 2^53,
 // which is 8 PiB, far past any physical limit the model knows).
+import {fail, ok, type Result} from '../result.js';
+
 export const KiB = 1024;
 export const MiB = 1024 * KiB;
 export const GiB = 1024 * MiB;
@@ -10,30 +12,28 @@ export const maxSeconds = 253_402_300_799;
 
 const suffixes: Record<string, number> = {'': 1, K: KiB, M: MiB, G: GiB, T: TiB};
 
-export type SizeResult = {ok: true; bytes: number} | {ok: false; error: string};
-
 /**
  * Parses a size as operators write it: a whole number with an optional binary suffix
  * K, M, G or T (KiB/MiB/... and a trailing B are accepted too): `512M`, `1G`, `4GiB`.
  * Fractions, signs, zero and sizes past 2^53 bytes are refused with the reason.
  */
-export function parseSize(text: string): SizeResult {
+export function parseSize(text: string): Result<number> {
 	const match = /^(\d+)\s*([KMGT]?)(?:i?B)?$/i.exec(text.trim());
 	if (!match) {
-		return {ok: false, error: `"${text}" is not a size: write a whole number with K, M, G or T (e.g. 512M, 1G)`};
+		return fail(`"${text}" is not a size: write a whole number with K, M, G or T (e.g. 512M, 1G)`);
 	}
 
 	const [, digits = '', suffix = ''] = match;
 	const bytes = Number(digits) * (suffixes[suffix.toUpperCase()] ?? 1);
 	if (bytes === 0) {
-		return {ok: false, error: `size "${text}" is zero`};
+		return fail(`size "${text}" is zero`);
 	}
 
 	if (!Number.isSafeInteger(bytes)) {
-		return {ok: false, error: `size "${text}" is too large`};
+		return fail(`size "${text}" is too large`);
 	}
 
-	return {ok: true, bytes};
+	return ok(bytes);
 }
 
 /** The shortest exact form of a size: 1073741824 -> "1G", 1536 MiB -> "1536M". */
@@ -82,7 +82,7 @@ export function toBytes(value: number | string): number | undefined {
 	}
 
 	const parsed = parseSize(value);
-	return parsed.ok ? parsed.bytes : undefined;
+	return parsed.ok ? parsed.value : undefined;
 }
 
 export function alignUp(value: number, alignment: number): number {

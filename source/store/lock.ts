@@ -161,8 +161,16 @@ function formatOwner(owner: Owner): string {
 }
 
 function parseOwner(target: string): Owner | undefined {
-	const match = /^held:(\d{1,10})\.([^.@]+)\.([^.@]+)@(.*)$/.exec(target);
-	return match ? {pid: Number(match[1]), start: match[2]!, pidns: match[3]!, host: match[4]!} : undefined;
+	const [, pid, start, pidns, host] = /^held:(\d{1,10})\.([^.@]+)\.([^.@]+)@(.*)$/.exec(target) ?? [];
+	return pid === undefined || start === undefined || pidns === undefined || host === undefined
+		? undefined
+		: {pid: Number(pid), start, pidns, host};
+}
+
+/** A queue marker's name, `want-<since, 15 digits>-<pid>`: when its waiter came, and who it is. */
+function parseWaiter(name: string): {since: string; pid: number} | undefined {
+	const [, since, pid] = wantName.exec(name) ?? [];
+	return since === undefined || pid === undefined ? undefined : {since, pid: Number(pid)};
 }
 
 function describe(owner: Owner, me: Owner): string {
@@ -428,18 +436,18 @@ export class LockWait {
 	 * waiters are removed on the way: they are advice, not the lock.
 	 */
 	private earlierWaiter(names: readonly string[]): boolean {
-		const ours = this.marker === undefined ? undefined : wantName.exec(this.marker);
+		const ours = this.marker === undefined ? undefined : parseWaiter(this.marker);
 		for (const name of names) {
-			const match = wantName.exec(name);
+			const waiter = parseWaiter(name);
 			if (
-				!match ||
+				!waiter ||
 				name === this.marker ||
-				(ours && (match[1]! > ours[1]! || (match[1] === ours[1] && Number(match[2]) > Number(ours[2]))))
+				(ours && (waiter.since > ours.since || (waiter.since === ours.since && waiter.pid > ours.pid)))
 			) {
 				continue;
 			}
 
-			if (this.liveWaiter(name, match[1]!)) {
+			if (this.liveWaiter(name, waiter.since)) {
 				return true;
 			}
 		}
@@ -490,9 +498,9 @@ export class LockWait {
 			if (generationName.test(name) && BigInt(name) < mine) {
 				this.remove(path.join(this.lockDir, name));
 			} else if (name !== this.marker) {
-				const match = wantName.exec(name);
-				if (match) {
-					this.liveWaiter(name, match[1]!);
+				const waiter = parseWaiter(name);
+				if (waiter) {
+					this.liveWaiter(name, waiter.since);
 				}
 			}
 		}

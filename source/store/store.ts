@@ -45,7 +45,8 @@ export function defaultStatePath(): string {
 /** "permission denied (EACCES)": what an errno means, for a one-line message. */
 export function errorText(error: unknown): string {
 	const code = errnoName(error);
-	return code ? `${errnoText(code) ?? (error as Error).message} (${code})` : (error as Error).message;
+	const message = error instanceof Error ? error.message : String(error);
+	return code ? `${errnoText(code) ?? message} (${code})` : message;
 }
 
 /** Opens without following a link and without blocking (a FIFO would hang a plain open). */
@@ -168,7 +169,9 @@ function parseJson(file: string, text: string, what: string): unknown {
 	try {
 		return JSON.parse(text);
 	} catch (error) {
-		throw new FileProblem(file, `the ${what} is not valid JSON (${(error as Error).message}); truncated or damaged?`, {regular: true});
+		// JSON.parse throws only SyntaxError.
+		const message = error instanceof Error ? error.message : String(error);
+		throw new FileProblem(file, `the ${what} is not valid JSON (${message}); truncated or damaged?`, {regular: true});
 	}
 }
 

@@ -6,6 +6,7 @@
 import {realpathSync} from 'node:fs';
 import path from 'node:path';
 import {errnoText} from '../errno.js';
+import {fail, ok, type Result} from '../result.js';
 import {type AccessCheck, canWrite, type OnlineMode, type SysfsWriter, statePath, writeSysfs} from './online.js';
 import {entryAt, errorCode, type MemoryTree, type ReadOptions, readAgainIfChanged, rereadBlock} from './read.js';
 
@@ -205,8 +206,7 @@ export function blockSpan(first: number, last: number): string {
 export function blockList(blocks: readonly number[], limit = 8): string {
 	const spans: string[] = [];
 	let start = blocks[0];
-	for (let i = 0; i < blocks.length; i++) {
-		const block = blocks[i]!;
+	for (const [i, block] of blocks.entries()) {
 		const next = blocks[i + 1];
 		if (next !== block + 1) {
 			spans.push(start === block ? `${block}` : `${start}-${block}`);
@@ -220,31 +220,31 @@ export function blockList(blocks: readonly number[], limit = 8): string {
 /**
  * A test double for the kernel's refusals, from text such as `50003-50005=EBUSY*2,50010=EINVAL`:
  * a write to a listed block fails with that errno the first COUNT times (every time without
- * `*COUNT`), then goes through to `writer`. Returns an error message for text it cannot parse.
+ * `*COUNT`), then goes through to `writer`. Refused with a message for text it cannot parse.
  */
-export function faultyWriter(spec: string, writer: SysfsWriter = writeSysfs): SysfsWriter | string {
+export function faultyWriter(spec: string, writer: SysfsWriter = writeSysfs): Result<SysfsWriter> {
 	const faults = new Map<number, {code: string; left: number}>();
 	for (const part of spec
 		.split(',')
 		.map(text => text.trim())
 		.filter(text => text !== '')) {
-		const match = /^(\d+)(?:-(\d+))?=(E[A-Z]+)(?:\*(\d+))?$/.exec(part);
-		if (!match) {
-			return `"${part}" is not BLOCK[-BLOCK]=ECODE[*COUNT]`;
+		const [, firstText, lastText, code, count] = /^(\d+)(?:-(\d+))?=(E[A-Z]+)(?:\*(\d+))?$/.exec(part) ?? [];
+		if (firstText === undefined || code === undefined) {
+			return fail(`"${part}" is not BLOCK[-BLOCK]=ECODE[*COUNT]`);
 		}
 
-		const first = Number(match[1]);
-		const last = match[2] === undefined ? first : Number(match[2]);
+		const first = Number(firstText);
+		const last = lastText === undefined ? first : Number(lastText);
 		if (last < first || last - first > 1_000_000) {
-			return `"${part}": the block range is backwards or too large`;
+			return fail(`"${part}": the block range is backwards or too large`);
 		}
 
 		for (let block = first; block <= last; block++) {
-			faults.set(block, {code: match[3]!, left: match[4] === undefined ? Number.POSITIVE_INFINITY : Number(match[4])});
+			faults.set(block, {code, left: count === undefined ? Number.POSITIVE_INFINITY : Number(count)});
 		}
 	}
 
-	return (file, value) => {
+	return ok((file, value) => {
 		const block = /memory(\d+)\/state$/.exec(file)?.[1];
 		const fault = block === undefined ? undefined : faults.get(Number(block));
 		if (fault && fault.left > 0) {
@@ -253,7 +253,7 @@ export function faultyWriter(spec: string, writer: SysfsWriter = writeSysfs): Sy
 		}
 
 		writer(file, value);
-	};
+	});
 }
 
 /**
@@ -264,14 +264,14 @@ export function faultyWriter(spec: string, writer: SysfsWriter = writeSysfs): Sy
 export const writeErrorsVariable = 'HAM_TUI_TEST_WRITE_ERRORS';
 
 /** The writer to use for `sysroot`: `writer`, or the test double the environment asks for. */
-export function writerFor(sysroot: string, env: NodeJS.ProcessEnv, writer: SysfsWriter = writeSysfs): SysfsWriter | string {
+export function writerFor(sysroot: string, env: NodeJS.ProcessEnv, writer: SysfsWriter = writeSysfs): Result<SysfsWriter> {
 	const spec = env[writeErrorsVariable];
 	if (spec === undefined || spec === '' || isThisMachine(sysroot)) {
-		return writer;
+		return ok(writer);
 	}
 
 	const faulty = faultyWriter(spec, writer);
-	return typeof faulty === 'string' ? `${writeErrorsVariable}: ${faulty}` : faulty;
+	return faulty.ok ? faulty : fail(`${writeErrorsVariable}: ${faulty.error}`);
 }
 
 /** True when `sysroot` is this machine's root (`/`, or a path or link that leads there). */

@@ -10,6 +10,7 @@ import {describe, test} from 'node:test';
 import fc from 'fast-check';
 import {checkInvariants, stateProblems} from '../../source/model/invariants.js';
 import {type Action, createMachine, replay, step} from '../../source/model/machine.js';
+import {defaultPreset, presets} from '../../source/model/presets.js';
 import {parseMachine, parseScenario} from '../../source/model/schema.js';
 import type {MachineSpec} from '../../source/model/spec.js';
 import type {Machine} from '../../source/model/state.js';
@@ -449,4 +450,13 @@ describe('the checks catch what they name', () => {
 			[],
 		);
 	});
+});
+
+test("each preset is found by its spec's own name, the default among them", () => {
+	for (const [name, spec] of Object.entries(presets)) {
+		assert.equal(spec.name, name);
+		assert.ok(parseScenario(spec).ok, name);
+	}
+
+	assert.ok(Object.hasOwn(presets, defaultPreset));
 });

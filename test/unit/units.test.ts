@@ -13,7 +13,7 @@ test('sizes use binary suffixes: 1G is 1073741824 bytes', () => {
 		['64K', 65_536],
 	];
 	for (const [text, bytes] of cases) {
-		assert.deepEqual(parseSize(text), {ok: true, bytes}, text);
+		assert.deepEqual(parseSize(text), {ok: true, value: bytes}, text);
 	}
 });
 
