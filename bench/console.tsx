@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {render} from 'ink-testing-library';
 import {App} from '../source/console/app.js';
+import {wallClock} from '../source/console/use-machine.js';
 import {simulatedSource} from '../source/machine/source.js';
 import {writeMachine} from '../source/store/store.js';
 import {machineWithRegions} from '../test/helpers/big.js';
@@ -19,7 +20,9 @@ async function latencies(count: number): Promise<number[]> {
 	const state = path.join(dir, 'machine.json');
 	const machine = machineWithRegions(count);
 	writeMachine(state, machine);
-	const app = render(<App source={simulatedSource(state)} clock={{now: () => machine.now}} />);
+	const source = simulatedSource(state);
+	source.poll(machine.now);
+	const app = render(<App source={source} clock={wallClock(() => machine.now)} />);
 	await sleep(300);
 	const timings = await keyToFrame(app, {presses, pauseMs: 40, timeoutMs: 2000, what: `at ${count} regions`});
 	app.unmount();

@@ -10,6 +10,7 @@ import path from 'node:path';
 import {render} from 'ink-testing-library';
 import {createElement} from 'react';
 import {App} from '../source/console/app.js';
+import {wallClock} from '../source/console/use-machine.js';
 import {sysfsSource} from '../source/machine/sysfs.js';
 import {makeMemoryTree, run, tempSysroot} from '../test/helpers/sysfs-tree.js';
 import {keyToFrame, sleep} from './key-to-frame.js';
@@ -72,7 +73,8 @@ async function consoleLatency(sysroot: string) {
 	const started = performance.now();
 	const source = sysfsSource(sysroot);
 	const firstRead = performance.now() - started;
-	const app = render(createElement(App, {source, clock: {now: () => Date.now() / 1000}}));
+	source.poll(Date.now() / 1000);
+	const app = render(createElement(App, {source, clock: wallClock(() => Date.now() / 1000)}));
 	await sleep(500);
 	// A longer pause: now and then a poll re-reads blocks meanwhile, as in use.
 	const timings = await keyToFrame(app, {presses, pauseMs: 60, timeoutMs: 3000, what: 'on the sysfs tree'});

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {describe, test} from 'node:test';
+import type {Snapshot} from '../source/machine/snapshot.js';
 import {type ConsoleAction, simulatedSource} from '../source/machine/source.js';
 import {createMachine} from '../source/model/machine.js';
 import {parseScenario} from '../source/model/schema.js';
@@ -185,23 +186,27 @@ describe('a console acts on the machine as it is now', () => {
 		writeMachine(state, machine());
 		const a = simulatedSource(state);
 		const b = simulatedSource(state);
-		assert.equal(a.snapshot(now).slots[1]!.state, 'empty');
-		assert.equal(b.snapshot(now).slots[1]!.state, 'empty');
-		assert.equal(a.changed(), false);
+		const slot2 = (snapshot: Snapshot) => (snapshot.kind === 'simulated' ? snapshot.slots[1] : undefined);
+		const seenByA = a.poll(now);
+		assert.equal(slot2(seenByA)?.state, 'empty');
+		assert.equal(slot2(b.poll(now))?.state, 'empty');
+		assert.equal(a.poll(now), seenByA, 'nothing changed: the same snapshot');
 
 		// B fills slot 2. A has not looked since, yet its plug into slot 2 is refused: it acts on the file.
 		assert.equal(b.act({type: 'plug', slot: 2, size: GiB, mode: 'hot-add'}, now).ok, true);
-		assert.equal(a.changed(), true, 'A notices the change without acting');
+		assert.equal(a.latest(), seenByA, 'latest() reads nothing');
+		assert.notEqual(a.poll(now), seenByA, 'A notices the change at its next poll, without acting');
 		const refused = a.act({type: 'plug', slot: 2, size: 2 * GiB, mode: 'hot-add'}, now);
 		assert.equal(refused.ok, false);
 		assert.match(refused.message, /slot 2 is busy: it holds a 1G hot-add module/);
-		assert.equal(a.snapshot(now).slots[1]!.size, '1G', "A shows B's module");
+		assert.equal(slot2(a.latest())?.size, '1G', "A shows B's module");
 
 		// A unplugs it; B sees the slot empty at its next look.
 		assert.equal(a.act({type: 'unplug', slot: 2}, now).ok, true);
-		assert.equal(b.changed(), true);
-		assert.equal(b.snapshot(now).slots[1]!.state, 'empty');
-		assert.equal(b.changed(), false);
+		assert.equal(slot2(a.latest())?.state, 'empty', 'the action refreshed A at once');
+		const seenByB = b.poll(now);
+		assert.equal(slot2(seenByB)?.state, 'empty');
+		assert.equal(b.poll(now), seenByB);
 		const again = b.act({type: 'unplug', slot: 2}, now);
 		assert.equal(again.ok, false);
 		assert.match(again.message, /slot 2 is empty/);

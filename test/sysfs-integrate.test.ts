@@ -212,7 +212,7 @@ describe('blocks that come and go between attempts, as virtio-mem adds and remov
 			result.outcomes.map(outcome => `${outcome.label}: ${outcome.status}`),
 			['blocks 4-9: ENABLED', 'block 12: ENABLED', 'block 13: GONE', 'block 20: ENABLED'],
 		);
-		const log = source.snapshot(1000).log.join('\n');
+		const log = source.latest().log.join('\n');
 		assert.match(
 			log,
 			/blocks came or went: re-read 12 block\(s\) of 128M in 3 range\(s\): /,
@@ -227,8 +227,8 @@ describe('the kernel test double from the environment', () => {
 	test('BLOCK[-BLOCK]=ECODE[*COUNT]: refuses that many times, then writes', () => {
 		const writes: string[] = [];
 		const writer = faultyWriter('3-4=EBUSY*2, 9=EINVAL', (file, value) => writes.push(`${file}=${value}`));
-		assert.equal(typeof writer, 'function');
-		const write = writer as SysfsWriter;
+		assert.ok(writer.ok);
+		const write = writer.value;
 		const attempt = (block: number) => {
 			try {
 				write(`/x/memory${block}/state`, 'online');
@@ -243,8 +243,10 @@ describe('the kernel test double from the environment', () => {
 			['EBUSY', 'EBUSY', 'ok', 'EBUSY', 'EINVAL', 'EINVAL', 'ok'],
 		);
 		assert.deepEqual(writes, ['/x/memory3/state=online', '/x/memory5/state=online']);
-		assert.match(faultyWriter('x=EBUSY') as string, /"x=EBUSY" is not BLOCK\[-BLOCK\]=ECODE\[\*COUNT\]/);
-		assert.match(faultyWriter('9-3=EBUSY') as string, /backwards/);
+		assert.deepEqual(faultyWriter('x=EBUSY'), {ok: false, error: '"x=EBUSY" is not BLOCK[-BLOCK]=ECODE[*COUNT]'});
+		const backwards = faultyWriter('9-3=EBUSY');
+		assert.ok(!backwards.ok);
+		assert.match(backwards.error, /backwards/);
 	});
 
 	test("never for this machine's own /sys", () => {
@@ -252,10 +254,19 @@ describe('the kernel test double from the environment', () => {
 		assert.equal(isThisMachine('/'), true);
 		assert.equal(isThisMachine('/tmp/..'), true);
 		assert.equal(isThisMachine(scratch.sysroot), false);
-		assert.equal(writerFor('/', env), writeSysfs);
-		assert.equal(writerFor('/tmp/..', env), writeSysfs);
-		assert.notEqual(writerFor(scratch.sysroot, env), writeSysfs);
-		assert.equal(writerFor(scratch.sysroot, {}), writeSysfs);
+		const writer = (sysroot: string, environment: NodeJS.ProcessEnv) => {
+			const chosen = writerFor(sysroot, environment);
+			assert.ok(chosen.ok);
+			return chosen.value;
+		};
+		assert.equal(writer('/', env), writeSysfs);
+		assert.equal(writer('/tmp/..', env), writeSysfs);
+		assert.notEqual(writer(scratch.sysroot, env), writeSysfs);
+		assert.equal(writer(scratch.sysroot, {}), writeSysfs);
+		assert.deepEqual(writerFor(scratch.sysroot, {HAM_TUI_TEST_WRITE_ERRORS: 'x'}), {
+			ok: false,
+			error: 'HAM_TUI_TEST_WRITE_ERRORS: "x" is not BLOCK[-BLOCK]=ECODE[*COUNT]',
+		});
 	});
 });
 

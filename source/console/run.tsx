@@ -2,9 +2,11 @@
 // after NO_COLOR/CI are settled: chalk reads the environment when it loads.
 import type {Clock} from '../cli/clock.js';
 import type {SysfsTarget} from '../cli/command.js';
+import {exit} from '../exit.js';
 import {type MachineSource, simulatedSource} from '../machine/source.js';
 import {FileProblem} from '../store/store.js';
-import {applyNoColor, checkTerminal, EXIT_NO_TERMINAL, enterFullScreen, ignoreCiEnvironment} from './terminal.js';
+import {applyNoColor, checkTerminal, enterFullScreen, ignoreCiEnvironment} from './terminal.js';
+import {wallClock} from './use-machine.js';
 
 type Options = {statePath: string; clock: Exclude<Clock, {error: string}>; sysfs?: SysfsTarget};
 
@@ -12,7 +14,7 @@ export async function runConsole({statePath, clock, sysfs}: Options): Promise<nu
 	const problem = checkTerminal(process.stdin, process.stdout);
 	if (problem) {
 		process.stderr.write(`${problem}\n`);
-		return EXIT_NO_TERMINAL;
+		return exit.usage;
 	}
 
 	applyNoColor(process.env);
@@ -20,34 +22,35 @@ export async function runConsole({statePath, clock, sysfs}: Options): Promise<nu
 	// HAM_TUI_NOW sets where the console's clock starts; from there it runs with the wall clock.
 	const started = Date.now();
 	const start = clock.now();
-	const consoleClock = clock.fixed ? {now: () => start + (Date.now() - started) / 1000} : {now: clock.now};
+	const consoleClock = wallClock(clock.fixed ? () => start + (Date.now() - started) / 1000 : clock.now);
 	let source: MachineSource;
 	if (sysfs) {
 		// A real machine: the first read of its memory blocks, before the screen is taken.
 		const [{sysfsSource}, {writerFor}] = await Promise.all([import('../machine/sysfs.js'), import('../sysfs/integrate.js')]);
 		const writer = writerFor(sysfs.sysroot, process.env);
-		try {
-			if (typeof writer === 'string') {
-				throw new TypeError(writer);
-			}
+		if (!writer.ok) {
+			process.stderr.write(`ham-tui: ${writer.error}\n`);
+			return exit.failed;
+		}
 
-			source = sysfsSource(sysfs.sysroot, {onlineType: sysfs.onlineType, writer});
+		try {
+			source = sysfsSource(sysfs.sysroot, {onlineType: sysfs.onlineType, writer: writer.value});
 		} catch (error) {
-			process.stderr.write(`ham-tui: ${(error as Error).message}\n`);
-			return 1;
+			process.stderr.write(`ham-tui: ${error instanceof Error ? error.message : String(error)}\n`);
+			return exit.failed;
 		}
 	} else {
 		source = simulatedSource(statePath);
 	}
 
 	try {
-		source.snapshot(consoleClock.now());
+		source.poll(consoleClock.now());
 	} catch (error) {
 		if (error instanceof FileProblem) {
 			process.stderr.write(
 				`ham-tui: ${error.message}\n${error.regular ? 'ham-tui: the file is left as it is; --reset keeps it aside and starts a new machine\n' : ''}`,
 			);
-			return 3;
+			return exit.file;
 		}
 
 		throw error;
@@ -59,5 +62,5 @@ export async function runConsole({statePath, clock, sysfs}: Options): Promise<nu
 	restore.attach(instance);
 	await instance.waitUntilExit();
 	restore();
-	return 0;
+	return exit.ok;
 }

@@ -1,14 +1,18 @@
 // What the console remembers besides the machine: focus, cursors, the open form or prompt, the
-// filter, the retry loop, the last message. Plain data, changed only by controller.ts.
+// filter, the retry loop, the last message. Plain data, changed only by the mode controllers
+// (modes/) and the results of their actions (controller.ts).
 export type Pane = 'slots' | 'regions' | 'log';
 export const panes: Pane[] = ['slots', 'regions', 'log'];
 
 export type PlugForm = {kind: 'plug'; field: 0 | 1 | 2; slot: number; sizeIndex: number; mode: 'hot-add' | 'mirror'; error: string | null};
 export type RetrySetup = {kind: 'retry-setup'; field: 0 | 1; attempts: number; interval: number};
 
+/** The help screen, for the mode it was opened from (Esc goes back to it). */
+export type Help = {kind: 'help'; back: Exclude<Mode, Help>};
+
 export type Mode =
 	| {kind: 'browse'}
-	| {kind: 'help'}
+	| Help
 	| PlugForm
 	| {kind: 'confirm-unplug'; slot: number}
 	| {kind: 'workload'}

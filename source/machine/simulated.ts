@@ -7,9 +7,9 @@ import {regionReport, slotState} from '../model/report.js';
 import {safeText} from '../model/sanitize.js';
 import type {Machine} from '../model/state.js';
 import {formatSize} from '../model/units.js';
-import type {Snapshot} from './snapshot.js';
+import type {SimulatedSnapshot} from './snapshot.js';
 
-export function simulatedSnapshot(stored: Machine, t: number): Snapshot {
+export function simulatedSnapshot(stored: Machine, t: number): SimulatedSnapshot {
 	const machine = advance(stored, t).machine;
 	const resources = resourcesAt(machine, machine.now);
 	return {
@@ -27,7 +27,7 @@ export function simulatedSnapshot(stored: Machine, t: number): Snapshot {
 				size: size === undefined ? '' : formatSize(size),
 				mode: slot.boot ? 'boot' : (slot.module?.mode ?? ''),
 				state,
-				scrubLeft: state === 'scrubbing' ? Math.ceil(slot.module!.scrubbedAt - machine.now) : null,
+				scrubLeft: state === 'scrubbing' && slot.module ? Math.ceil(slot.module.scrubbedAt - machine.now) : null,
 				regionId: machine.regions.find(region => region.slot === slot.slot)?.id ?? null,
 				label: safeText(slot.module?.label ?? ''),
 				unplugRefusal: unplugRefusal(machine, slot.slot) ?? null,

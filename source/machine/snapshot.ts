@@ -39,22 +39,30 @@ export type ResourcesView = {
 	load: string;
 };
 
-export type Snapshot = {
-	kind: 'simulated' | 'sysfs';
+/** What every machine shows: who it is, its clock, its regions (a real machine's: ranges of blocks), its log. */
+type SnapshotBase = {
 	name: string;
 	kernel: string;
-	driver: {loaded: boolean; major: number | null; builtFor: string};
 	time: number;
 	uptimeSeconds: number;
-	slots: SlotRow[];
 	regions: RegionRow[];
-	resources: ResourcesView;
 	log: string[];
+};
+
+/** The embedded 2003 machine: slots, the ham driver, lowmem and vmalloc. */
+export type SimulatedSnapshot = SnapshotBase & {
+	kind: 'simulated';
+	driver: {loaded: boolean; major: number | null; builtFor: string};
+	slots: SlotRow[];
+	resources: ResourcesView;
 	/** Sizes the controller takes, for the plug form. */
 	moduleSizes: number[];
-	/** A real machine's memory blocks (kind 'sysfs'): what its panes show instead of slots and lowmem. */
-	sysfs?: SysfsView;
 };
+
+/** A real machine's memory blocks: nodes instead of slots, online and offline memory instead of lowmem. */
+export type SysfsSnapshot = SnapshotBase & {kind: 'sysfs'; sysfs: SysfsView};
+
+export type Snapshot = SimulatedSnapshot | SysfsSnapshot;
 
 export type SysfsView = {
 	/** The memory directory read: <sysroot>/sys/devices/system/memory. */

@@ -11,14 +11,19 @@ import type {ActResult, Snapshot} from './snapshot.js';
 export type ConsoleAction = Extract<Action, {type: 'plug' | 'unplug' | 'integrate' | 'driver' | 'workload'}>;
 
 export type MachineSource = {
-	/** The machine at time t, re-read from disk only when it changed there. */
-	snapshot(t: number): Snapshot;
-	/** Cheap: has someone else changed the machine since the last snapshot? */
-	changed(): boolean;
 	/**
-	 * Acts on the current machine (never a stale copy) and returns what happened; a file problem is
-	 * a result that failed, never a throw. Throws LockBusy when it cannot act yet: call again later
-	 * for the same change, or cancel().
+	 * Looks for changes (the state file re-read when another process wrote it; a real machine's
+	 * blocks re-read a few at a time) and returns the machine at time t. The same object comes back
+	 * while nothing changed within the second, so the console redraws only what moved. Throws a
+	 * FileProblem when the state file cannot be read.
+	 */
+	poll(t: number): Snapshot;
+	/** The snapshot the last poll or action made: free, no I/O. */
+	latest(): Snapshot;
+	/**
+	 * Acts on the current machine (never a stale copy) and returns what happened; latest() is the
+	 * machine after it. A file problem is a result that failed, never a throw. Throws LockBusy when it
+	 * cannot act yet: call again later for the same change, or cancel().
 	 */
 	act(action: ConsoleAction, t: number): ActResult;
 	/** Gives up a change that is waiting for the lock. */
@@ -36,6 +41,7 @@ export function simulatedSource(statePath: string): MachineSource {
 	let cached: Machine | undefined;
 	let version = '';
 	let pending: PendingChange | undefined;
+	let latest: {snapshot: Snapshot; machine: Machine} | undefined;
 	const load = (t: number): Machine => {
 		const current = stateVersion(statePath);
 		if (!cached || current !== version) {
@@ -48,9 +54,24 @@ export function simulatedSource(statePath: string): MachineSource {
 		return cached;
 	};
 
+	const snapshotAt = (machine: Machine, t: number): Snapshot => {
+		// Derived again when the machine changed or the clock moved on a second (scrubs end, the workload moves).
+		if (latest?.machine !== machine || Math.floor(latest.snapshot.time) !== Math.floor(t)) {
+			latest = {machine, snapshot: simulatedSnapshot(machine, t)};
+		}
+
+		return latest.snapshot;
+	};
+
 	return {
-		snapshot: t => simulatedSnapshot(load(t), t),
-		changed: () => stateVersion(statePath) !== version,
+		poll: t => snapshotAt(load(t), t),
+		latest() {
+			if (!latest) {
+				throw new Error('latest() before the first poll');
+			}
+
+			return latest.snapshot;
+		},
 		cancel() {
 			pending?.cancel();
 			pending = undefined;
@@ -82,9 +103,10 @@ export function simulatedSource(statePath: string): MachineSource {
 				throw error;
 			}
 
-			// Re-read at the next snapshot: another process may have written right after us.
+			// Re-read at the next poll: another process may have written right after us.
 			cached = result.machine;
 			version = '';
+			snapshotAt(result.machine, t);
 			return {
 				ok: result.ok,
 				message: safeText(result.message),

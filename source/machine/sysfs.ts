@@ -35,7 +35,7 @@ import {
 	rereadBlock,
 } from '../sysfs/read.js';
 import {blockFlags, blockStatus, memoryTotals} from '../sysfs/status.js';
-import type {ActResult, OutcomeRow, RegionRow, SlotRow, Snapshot, SysfsView} from './snapshot.js';
+import type {ActResult, OutcomeRow, RegionRow, SysfsSnapshot, SysfsView} from './snapshot.js';
 import type {ConsoleAction, MachineSource} from './source.js';
 
 export type SysfsSourceOptions = {
@@ -86,7 +86,8 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	let autoOnline: string | null = null;
 	let writable: true | string = true;
 	let version = 0;
-	let built: {version: number; snapshot: Snapshot} | undefined;
+	let built: {version: number; snapshot: SysfsSnapshot} | undefined;
+	let latest: SysfsSnapshot | undefined;
 	// The rolling re-read: the next block to read, when the last sweep ended, the time between two.
 	let cursor = 0;
 	let sweepEnded: number | undefined;
@@ -199,8 +200,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		}
 
 		const blocks = tree.blocks;
-		while (cursor < blocks.length) {
-			const block = blocks[cursor]!;
+		for (let block = blocks[cursor]; block !== undefined; block = blocks[cursor]) {
 			const fresh = rereadBlock(tree, block, [], {zones: false});
 			if (!fresh) {
 				fullRead(`memory${block.index} vanished: re-read`);
@@ -282,16 +282,23 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		say(`onlining cannot be tried: ${writable}`);
 	}
 
-	return {
-		snapshot(t) {
-			if (!built || built.version !== version) {
-				built = {version, snapshot: buildSnapshot()};
-			}
+	/** The snapshot at t: rebuilt when the tree or its refusals changed, else only its clock moves. */
+	const snapshotAt = (t: number): SysfsSnapshot => {
+		if (!built || built.version !== version) {
+			built = {version, snapshot: buildSnapshot()};
+			latest = undefined;
+		}
 
+		if (latest?.time !== t) {
 			const uptimeSeconds = thisMachine ? os.uptime() : t - openedAt;
-			return {...built.snapshot, time: t, uptimeSeconds, sysfs: {...built.snapshot.sysfs!, sweepSeconds}};
-		},
-		changed() {
+			latest = {...built.snapshot, time: t, uptimeSeconds, sysfs: {...built.snapshot.sysfs, sweepSeconds}};
+		}
+
+		return latest;
+	};
+
+	return {
+		poll(t) {
 			try {
 				refresh();
 			} catch (error) {
@@ -305,19 +312,23 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 				}
 			}
 
-			return !built || built.version !== version;
-		},
-		cancel() {}, // Its writes take no lock: nothing ever waits.
-		act(action: ConsoleAction) {
-			if (action.type !== 'integrate') {
-				return {ok: false, message: sysfsRefusal(action.type), outcomes: []};
+			// The same object while nothing changed within the second: the console draws nothing new.
+			if (latest && built?.version === version && Math.floor(latest.time) === Math.floor(t)) {
+				return latest;
 			}
 
-			return integrate();
+			return snapshotAt(t);
+		},
+		latest: () => latest ?? snapshotAt(openedAt),
+		cancel() {}, // Its writes take no lock: nothing ever waits.
+		act(action: ConsoleAction, t: number) {
+			const result = action.type === 'integrate' ? integrate() : {ok: false, message: sysfsRefusal(action.type), outcomes: []};
+			snapshotAt(t);
+			return result;
 		},
 	};
 
-	function buildSnapshot(): Snapshot {
+	function buildSnapshot(): SysfsSnapshot {
 		const ranges = groupRanges(tree);
 		const totals = memoryTotals(tree);
 		const sysfs: SysfsView = {
@@ -339,19 +350,10 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 			kind: 'sysfs',
 			name: safeText(name),
 			kernel: safeText(kernel),
-			driver: {loaded: true, major: null, builtFor: ''},
 			time: 0,
 			uptimeSeconds: 0,
-			slots: sysfs.nodes.map((node, index) => nodeSlot(node, index, tree.blockSizeBytes)),
 			regions: regionRows(tree, ranges, refused),
-			resources: {
-				lowmem: {totalBytes: 0, freeBytes: 0, watermarkBytes: 0, workloadBytes: 0},
-				vmalloc: null,
-				memory: {bootBytes: 0, hotAddedBytes: 0},
-				load: '',
-			},
 			log: [...log],
-			moduleSizes: [],
 			sysfs,
 		};
 	}
@@ -428,19 +430,6 @@ function nodeTotals(blocks: readonly MemoryBlock[]): SysfsView['nodes'] {
 	return [...nodes.values()].sort((a, b) => (a.node ?? -1) - (b.node ?? -1));
 }
 
-function nodeSlot(node: SysfsView['nodes'][number], index: number, blockSize: number): SlotRow {
-	return {
-		slot: node.node ?? index,
-		size: formatSize((node.online + node.offline + node.other) * blockSize),
-		mode: 'node',
-		state: 'ready',
-		scrubLeft: null,
-		regionId: null,
-		label: node.node === null ? 'no NUMA node' : `node${node.node}`,
-		unplugRefusal: sysfsRefusal('unplug'),
-	};
-}
-
 /** The ranges as region rows, each with the refusals of its blocks in the last attempt. */
 function regionRows(
 	tree: MemoryTree,
@@ -450,13 +439,13 @@ function regionRows(
 	const failures = [...refused.entries()].sort((a, b) => a[0] - b[0]);
 	let next = 0;
 	return ranges.map((range, index) => {
-		while (next < failures.length && failures[next]![0] < range.firstBlock) {
+		while ((failures[next]?.[0] ?? Number.POSITIVE_INFINITY) < range.firstBlock) {
 			next++;
 		}
 
 		const inside: Array<[number, {code: string; retry: boolean}]> = [];
-		while (next < failures.length && failures[next]![0] <= range.lastBlock) {
-			inside.push(failures[next]!);
+		for (let failure = failures[next]; failure !== undefined && failure[0] <= range.lastBlock; failure = failures[next]) {
+			inside.push(failure);
 			next++;
 		}
 

@@ -3,7 +3,6 @@
 import path from 'node:path';
 import {render} from 'ink-testing-library';
 import {App} from '../../source/console/app.js';
-import {pollMs} from '../../source/console/use-machine.js';
 import {type MachineSource, simulatedSource} from '../../source/machine/source.js';
 import type {Machine} from '../../source/model/state.js';
 import {writeMachine} from '../../source/store/store.js';
@@ -25,19 +24,36 @@ export function startConsole(machine: Machine) {
 	return {state, ...renderConsole(simulatedSource(state), clock)};
 }
 
-/** A clock the test moves by hand. */
+/**
+ * A clock the test moves by hand: its timers fire only when the test says (advance), never on the
+ * wall clock, so a test sees exactly the polls it asked for.
+ */
 export function testClock(start: number) {
 	let now = start;
+	const timers = new Set<() => void>();
 	return {
 		now: () => now,
+		every(_ms: number, callback: () => void) {
+			timers.add(callback);
+			return () => {
+				timers.delete(callback);
+			};
+		},
 		add(seconds: number) {
 			now += seconds;
+		},
+		/** One poll of every timer, as the console's interval would. */
+		fire() {
+			for (const callback of [...timers]) {
+				callback();
+			}
 		},
 	};
 }
 
 /** Renders the console on any machine source, with keys, a clock to move, and waiting for text. */
 export function renderConsole(source: MachineSource, clock: ReturnType<typeof testClock>) {
+	source.poll(clock.now()); // As run.tsx does: the first read happens before the screen is drawn.
 	const app = render(<App source={source} clock={clock} />);
 	const frame = () => app.lastFrame() ?? '';
 	return {
@@ -51,14 +67,18 @@ export function renderConsole(source: MachineSource, clock: ReturnType<typeof te
 
 			await sleep(20);
 		},
-		/** Moves the clock and waits for the console's next poll. */
+		/** Moves the clock, runs one poll, and lets Ink draw. */
 		async advance(seconds: number) {
 			clock.add(seconds);
-			await sleep(pollMs + 60);
+			clock.fire();
+			await sleep(20);
 		},
 		async waitFor(text: string | RegExp, timeoutMs = 3000) {
 			const started = Date.now();
 			while (Date.now() - started < timeoutMs) {
+				// The console keeps polling while the operator looks; the clock stands still.
+				clock.fire();
+				await sleep(5);
 				const current = frame();
 				if (typeof text === 'string' ? current.includes(text) : text.test(current)) {
 					return current;

@@ -32,8 +32,7 @@ function readOne(sysroot: string): ChildRead {
 
 	try {
 		const source = sysfsSource(sysroot, {now: () => 1_000_000});
-		source.changed();
-		const snapshot = source.snapshot(1_000_000);
+		const snapshot = source.poll(1_000_000);
 		result.kernel = snapshot.kernel;
 		result.log = snapshot.log;
 	} catch (error) {

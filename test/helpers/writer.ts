@@ -31,7 +31,7 @@ function actWhenFree(action: ConsoleAction) {
 
 for (const action of actions) {
 	// As the console does: look at the machine, then act (the act reads the file afresh under the lock).
-	source.snapshot(t);
+	source.poll(t);
 	const result = actWhenFree(action);
 	process.stdout.write(`${JSON.stringify({action, ...result})}\n`);
 	if (maxPause > 0) {

@@ -11,6 +11,12 @@ function staticImports(file: string): string[] {
 	return [...text.matchAll(/^(?:import|export)\s[^;]*?\sfrom\s+'([^']+)'/gms)].map(match => match[1]!);
 }
 
+/** The static imports that load code at run time: `import type` loads nothing. */
+function valueImports(file: string): string[] {
+	const text = fs.readFileSync(file, 'utf8');
+	return [...text.matchAll(/^(?:import|export)\s(?!type\s)[^;]*?\sfrom\s+'([^']+)'/gms)].map(match => match[1] ?? '');
+}
+
 function filesUnder(directory: string): string[] {
 	return fs
 		.readdirSync(directory, {recursive: true, encoding: 'utf8'})
@@ -33,8 +39,9 @@ const rules: Array<{room: string; files: string[]; forbidden: (to: string) => bo
 	{
 		room: 'source/model',
 		files: filesUnder('source/model'),
-		forbidden: to => to.startsWith('node:') || ui.includes(to) || (to.startsWith('source/') && to !== 'source/model'),
-		why: 'the model is pure: no files, no clock, no UI, nothing outside the model',
+		forbidden: to =>
+			to.startsWith('node:') || ui.includes(to) || (to.startsWith('source/') && to !== 'source/model' && to !== 'source/result.js'),
+		why: 'the model is pure: no files, no clock, no UI, nothing outside the model but the result type',
 	},
 	{
 		room: 'source/store',
@@ -43,6 +50,8 @@ const rules: Array<{room: string; files: string[]; forbidden: (to: string) => bo
 		why: 'the store knows files and the model, nothing above them',
 	},
 	{room: 'source/errno.ts', files: ['source/errno.ts'], forbidden: () => true, why: 'the errno table is plain data: it imports nothing'},
+	{room: 'source/result.ts', files: ['source/result.ts'], forbidden: () => true, why: 'the result type is plain types: it imports nothing'},
+	{room: 'source/exit.ts', files: ['source/exit.ts'], forbidden: () => true, why: 'the exit-code table is plain data: it imports nothing'},
 	{
 		room: 'source/sysfs',
 		files: filesUnder('source/sysfs'),
@@ -75,6 +84,20 @@ const rules: Array<{room: string; files: string[]; forbidden: (to: string) => bo
 	},
 ];
 
+// The console's pure half: keys to state and actions, runnable and testable without a terminal.
+const consolePure = [
+	...['bindings', 'controller', 'key-names', 'lists', 'rows', 'runner', 'ui-state'].map(name => `source/console/${name}.ts`),
+	...filesUnder('source/console/modes'),
+];
+test("the console's controllers, bindings and runner load no Ink or React (they are driven with plain objects)", () => {
+	const broken = consolePure.flatMap(file =>
+		valueImports(file)
+			.filter(specifier => ui.includes(specifier))
+			.map(specifier => `${file} imports ${specifier}`),
+	);
+	assert.deepEqual(broken, []);
+});
+
 for (const rule of rules) {
 	test(`${rule.room} imports only what it may (${rule.why})`, () => {
 		assert.ok(rule.files.length > 0, `no files found for ${rule.room}`);
@@ -93,4 +116,5 @@ for (const rule of rules) {
 test('the check sees imports at all (it cannot pass by finding none)', () => {
 	assert.ok(staticImports('source/console/app.tsx').includes('ink'));
 	assert.equal(target('source/console/app.tsx', '../model/state.js'), 'source/model');
+	assert.equal(target('source/model/units.ts', '../result.js'), 'source/result.js');
 });

@@ -5,8 +5,9 @@ type Props = {snapshot: Snapshot; width: number};
 
 /** Machine, kernel, driver and clock on one line; the machine's name gives way first when narrow. */
 export function Header({snapshot, width}: Props) {
-	const {driver} = snapshot;
-	const ham = snapshot.sysfs ? 'sysfs' : driver.loaded ? `ham major ${driver.major}` : 'ham NOT loaded';
+	// A real machine has no ham driver: the kernel's own sysfs interface takes its place.
+	const loaded = snapshot.kind === 'sysfs' || snapshot.driver.loaded;
+	const ham = snapshot.kind === 'sysfs' ? 'sysfs' : loaded ? `ham major ${snapshot.driver.major}` : 'ham NOT loaded';
 	const right = ` ${clock(snapshot.time)} up ${uptime(snapshot.uptimeSeconds)}`;
 	const fixed = ' ham-tui '.length + ` · ${snapshot.kernel} · `.length + ham.length + right.length;
 	const name = snapshot.name.slice(0, Math.max(0, width - fixed - 1));
@@ -17,7 +18,7 @@ export function Header({snapshot, width}: Props) {
 					{' ham-tui '}
 				</Text>
 				{` ${name} · ${snapshot.kernel} · `}
-				<Text color={driver.loaded ? 'green' : 'red'} bold={!driver.loaded}>
+				<Text color={loaded ? 'green' : 'red'} bold={!loaded}>
 					{ham}
 				</Text>
 			</Text>

@@ -1,64 +1,42 @@
 import {Text} from 'ink';
 import type {Snapshot} from '../../machine/snapshot.js';
-import {keyBar} from '../keys.js';
+import {type BarItem, barItems, barText} from '../bindings.js';
+import {specOf} from '../modes/index.js';
 import type {UiState} from '../ui-state.js';
 
 type Props = {ui: UiState; snapshot: Snapshot; width: number};
 
-/** The bottom line: the keys that work now, or the prompt of the open question. */
+/** The bottom line, from the open mode's binding table: the keys that work now, or its question with them. */
 export function KeyBar({ui, snapshot, width}: Props) {
-	const {mode} = ui;
-	switch (mode.kind) {
-		case 'filter': {
-			return <Text wrap="truncate">{`/ filter regions: ${mode.text}▏  Enter keeps it · Esc clears`}</Text>;
-		}
-
-		case 'workload': {
-			return (
-				<Text wrap="truncate" bold>
-					workload: d drop caches · i idle · n normal · h heavy · p peak · Esc cancels
-				</Text>
-			);
-		}
-
-		case 'confirm-unplug': {
-			const slot = snapshot.slots.find(candidate => candidate.slot === mode.slot);
-			const region = slot?.regionId === null || slot?.regionId === undefined ? '' : `, region ${slot.regionId}`;
-			return (
-				<Text
-					wrap="truncate"
-					bold
-					color="yellow"
-				>{`Unplug slot ${mode.slot} (${slot?.size} ${slot?.mode}${region})? y unplugs, any other key keeps it [y/N]`}</Text>
-			);
-		}
-
-		case 'plug': {
-			return <Text wrap="truncate">←→ change · ↑↓ field · 1-9 slot · Enter plugs · Esc cancels</Text>;
-		}
-
-		case 'retry-setup': {
-			return <Text wrap="truncate">←→ ±1 · PgUp/PgDn ±10 · ↑↓ field · Enter starts · Esc cancels</Text>;
-		}
-
-		case 'help': {
-			return <Text wrap="truncate">? or Esc closes the help</Text>;
-		}
-
-		case 'browse': {
-			return (
-				<Text wrap="truncate">
-					{keyBar(snapshot).map(({key, word}) => (
-						<Text key={key}>
-							<Text bold inverse>
-								{key}
-							</Text>
-							{` ${word} `}
-						</Text>
-					))}
-					{width > 90 && ui.loop && !ui.loop.ended ? <Text color="yellow">Esc stops loop</Text> : null}
-				</Text>
-			);
-		}
+	const spec = specOf(ui.mode);
+	const view = {snapshot, ui};
+	const items = fitted(barItems(spec, view), width, spec.prompt ? 3 : 1);
+	if (spec.prompt) {
+		const prompt = spec.prompt(ui.mode, view);
+		const question = ui.mode.kind === 'confirm-unplug' || ui.mode.kind === 'workload';
+		return (
+			<Text wrap="truncate" bold={question} color={ui.mode.kind === 'confirm-unplug' ? 'yellow' : undefined}>
+				{`${prompt}${barText(items, ' · ')}${spec.promptEnd ?? ''}`}
+			</Text>
+		);
 	}
+
+	return (
+		<Text wrap="truncate">
+			{items.map(({keys, word}) => (
+				<Text key={keys}>
+					<Text bold inverse>
+						{keys}
+					</Text>
+					{` ${word} `}
+				</Text>
+			))}
+		</Text>
+	);
+}
+
+/** Drops the items shown only when there is room, if the whole bar would not fit. */
+function fitted(items: BarItem[], width: number, gap: number): BarItem[] {
+	const length = items.reduce((sum, item) => sum + item.keys.length + item.word.length + 1 + gap, 0);
+	return length <= width ? items : items.filter(item => !item.spare);
 }

@@ -21,7 +21,7 @@ export function LoopPanel({loop, now, width, height}: Props) {
 				{loop.ended ? ' · Esc closes' : ''}
 			</Text>
 			{lines.slice(0, Math.max(0, height - 3)).map((line, index) => (
-				<Text key={index} wrap="truncate" color={line.includes('ENABLED') ? 'green' : 'red'}>{`attempt ${last!.attempt}: ${line}`}</Text>
+				<Text key={index} wrap="truncate" color={line.includes('ENABLED') ? 'green' : 'red'}>{`attempt ${last?.attempt}: ${line}`}</Text>
 			))}
 		</Pane>
 	);

@@ -18,7 +18,7 @@ export function NoticePanel({notice, width, height}: Props) {
 				<Text
 					key={index}
 					wrap="truncate"
-					color={row.line < 0 ? 'gray' : notice.error ? 'red' : notice.lines[row.line]!.includes('FAILED') ? 'yellow' : undefined}
+					color={row.line < 0 ? 'gray' : notice.error ? 'red' : notice.lines[row.line]?.includes('FAILED') ? 'yellow' : undefined}
 				>
 					{row.text}
 				</Text>

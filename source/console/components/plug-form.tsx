@@ -1,10 +1,10 @@
 import {Text} from 'ink';
-import type {Snapshot} from '../../machine/snapshot.js';
+import type {SimulatedSnapshot} from '../../machine/snapshot.js';
 import {formatSize} from '../../model/units.js';
 import type {PlugForm as Form} from '../ui-state.js';
 import {Pane} from './pane.js';
 
-type Props = {form: Form; snapshot: Snapshot; width: number; height: number};
+type Props = {form: Form; snapshot: SimulatedSnapshot; width: number; height: number};
 
 /** Slot, size and mode for a new module; the controller's refusal shows here. */
 export function PlugForm({form, snapshot, width, height}: Props) {

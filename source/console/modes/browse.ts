@@ -1,0 +1,152 @@
+// The main view's keys: the panes, the actions on the machine, the forms they open.
+import type {SimulatedSnapshot} from '../../machine/snapshot.js';
+import {type Binding, type ModeSpec, step, type View} from '../bindings.js';
+import {move, selectedSlot} from '../lists.js';
+import {type Mode, type PlugForm, panes, type UiState} from '../ui-state.js';
+
+type Browse = Extract<Mode, {kind: 'browse'}>;
+
+/** What the keys that change the simulated machine say on a real one (sysfs), instead of acting. */
+const onRealMachine =
+	(lines: string[]) =>
+	({snapshot}: View) =>
+		snapshot.kind === 'simulated' ? null : lines;
+
+const loopRunning = (ui: UiState) => ui.loop !== null && ui.loop.ended === null;
+
+const moves = (keys: string[], movement: Parameters<typeof move>[1], description: string): Binding<Browse> => ({
+	keys,
+	description,
+	run: ({ui, env}) => step(move(ui, movement, env)),
+});
+
+const turn = (ui: UiState, by: number): UiState => {
+	const index = panes.indexOf(ui.pane) + by + panes.length;
+	return {...ui, pane: panes[index % panes.length] ?? ui.pane};
+};
+
+export const browse: ModeSpec<Browse> = {
+	title: 'Keys',
+	bindings: [
+		{
+			keys: ['p'],
+			description: 'plug a module',
+			bar: 'plug',
+			disabled: onRealMachine([
+				'A real machine has no modelled slots to plug into: its memory is added',
+				'by its hardware or hypervisor, then shows here as offline blocks.',
+			]),
+			run: ({ui, env}) => step(env.snapshot.kind === 'simulated' ? {...ui, mode: plugForm(ui, env.snapshot)} : ui),
+		},
+		{
+			keys: ['u'],
+			description: 'unplug a slot (asks)',
+			bar: 'unplug',
+			disabled: onRealMachine([
+				'A real machine has no slots to unplug here,',
+				'and ham-tui never offlines memory (ham 1.0 had no hot-remove).',
+			]),
+			run({ui, env}) {
+				const slot = selectedSlot(ui, env.snapshot);
+				if (slot === undefined || env.snapshot.kind !== 'simulated') {
+					return step({...ui, notice: {title: 'Unplug', lines: ['Select a slot first (Tab to the slots pane).'], error: true}});
+				}
+
+				const refusal = env.snapshot.slots.find(candidate => candidate.slot === slot)?.unplugRefusal;
+				if (refusal) {
+					return step({...ui, notice: {title: 'Unplug refused', lines: [refusal], error: true}});
+				}
+
+				return step({...ui, mode: {kind: 'confirm-unplug', slot}});
+			},
+		},
+		{
+			keys: ['i'],
+			description: 'integrate once',
+			bar: ({snapshot}) => (snapshot.kind === 'simulated' ? 'integrate' : 'online'),
+			run: ({ui}) => step(ui, [{action: {type: 'integrate'}, purpose: 'integrate'}]),
+		},
+		{
+			keys: ['r'],
+			description: 'integrate retry loop',
+			bar: 'retry',
+			disabled: ({ui}) => (loopRunning(ui) ? ['A retry loop is running: Esc stops it, then r starts another.'] : null),
+			run: ({ui}) =>
+				step({...ui, mode: {kind: 'retry-setup', field: 0, attempts: ui.loop?.attempts ?? 10, interval: ui.loop?.interval ?? 5}}),
+		},
+		{
+			keys: ['w'],
+			description: 'workload lever',
+			bar: 'workload',
+			disabled: onRealMachine(["A real machine's load is its own: there is no workload lever.", 'Free memory yourself, then i or r.']),
+			run: ({ui}) => step({...ui, mode: {kind: 'workload'}}),
+		},
+		{
+			keys: ['d'],
+			description: 'start / stop ham',
+			bar: 'driver',
+			disabled: onRealMachine([
+				'A real machine has no ham driver to start or stop: the kernel does its job.',
+				'auto_online_blocks says what the kernel does with a new block.',
+			]),
+			run: ({ui, env}) =>
+				env.snapshot.kind === 'simulated'
+					? step(ui, [{action: {type: 'driver', op: env.snapshot.driver.loaded ? 'stop' : 'start'}, purpose: 'driver'}])
+					: step(ui),
+		},
+		{keys: ['/'], description: 'filter regions', bar: 'filter', run: ({ui}) => step({...ui, mode: {kind: 'filter', text: ui.filter}})},
+		{
+			keys: ['escape'],
+			description: 'cancel, close, clear',
+			bar: ({ui}) => (loopRunning(ui) ? 'stops loop' : undefined),
+			barSpare: true,
+			run: ({ui}) => step(peel(ui)),
+		},
+		{
+			keys: ['tab', 'right', 'l'],
+			description: 'next / previous pane',
+			// On the simulated machine the bar has no room for it; a real machine's bar is shorter.
+			bar: ({snapshot}) => (snapshot.kind === 'simulated' ? undefined : 'pane'),
+			run: ({ui}) => step(turn(ui, 1)),
+		},
+		{keys: ['shift-tab', 'left', 'h'], description: 'next / previous pane', run: ({ui}) => step(turn(ui, -1))},
+		moves(['up', 'k'], 'up', 'move up / down'),
+		moves(['down', 'j'], 'down', 'move up / down'),
+		moves(['pageup'], 'page-up', 'page up / down'),
+		moves(['pagedown'], 'page-down', 'page up / down'),
+		moves(['home', 'g'], 'top', 'first / last row'),
+		moves(['end', 'G'], 'bottom', 'first / last row'),
+		{keys: ['?'], description: 'this help / quit', bar: 'help', run: ({ui}) => step({...ui, mode: {kind: 'help', back: {kind: 'browse'}}})},
+		{keys: ['q'], description: 'this help / quit', bar: 'quit', run: ({ui}) => step({...ui, quit: true})},
+	],
+};
+
+/** Esc peels one layer at a time: a running loop, a message, a finished loop, the filter. */
+function peel(ui: UiState): UiState {
+	if (ui.loop && !ui.loop.ended) {
+		return {...ui, loop: {...ui.loop, ended: `cancelled after ${ui.loop.done} of ${ui.loop.attempts} attempts`}};
+	}
+
+	if (ui.notice) {
+		return {...ui, notice: null};
+	}
+
+	if (ui.loop) {
+		return {...ui, loop: null};
+	}
+
+	return clearFilter(ui);
+}
+
+export function clearFilter(ui: UiState): UiState {
+	return {...ui, filter: '', cursor: {...ui.cursor, regions: 0}, offset: {...ui.offset, regions: 0}};
+}
+
+/** The plug form opens on the selected slot when it is empty, else the first empty one, with 1 GiB. */
+function plugForm(ui: UiState, snapshot: SimulatedSnapshot): PlugForm {
+	const selected = snapshot.slots[ui.cursor.slots];
+	const empty = snapshot.slots.find(slot => slot.state === 'empty');
+	const slot = selected?.state === 'empty' ? selected.slot : (empty?.slot ?? 2);
+	const oneGiB = snapshot.moduleSizes.indexOf(1024 ** 3);
+	return {kind: 'plug', field: 0, slot, sizeIndex: Math.max(0, oneGiB), mode: 'hot-add', error: null};
+}

@@ -1,0 +1,30 @@
+// The unplug question. The default is No: only y unplugs, any other key keeps the module.
+import {type ModeSpec, step} from '../bindings.js';
+import type {Mode} from '../ui-state.js';
+
+type Confirm = Extract<Mode, {kind: 'confirm-unplug'}>;
+
+export const confirmUnplug: ModeSpec<Confirm> = {
+	title: 'Keys of the unplug question',
+	prompt(mode, {snapshot}) {
+		const slot = snapshot.kind === 'simulated' ? snapshot.slots.find(candidate => candidate.slot === mode.slot) : undefined;
+		const region = slot?.regionId === null || slot?.regionId === undefined ? '' : `, region ${slot.regionId}`;
+		return `Unplug slot ${mode.slot} (${slot?.size ?? '?'} ${slot?.mode ?? '?'}${region})? `;
+	},
+	promptEnd: ' [y/N]',
+	bindings: [
+		{
+			keys: ['y', 'Y'],
+			description: 'unplug the module',
+			bar: 'unplugs',
+			run: ({ui, mode}) => step({...ui, mode: {kind: 'browse'}}, [{action: {type: 'unplug', slot: mode.slot}, purpose: 'unplug'}]),
+		},
+		{
+			keys: [],
+			match: {test: () => true, shown: 'any other key'},
+			description: 'keep it',
+			bar: 'keeps it',
+			run: ({ui}) => step({...ui, mode: {kind: 'browse'}}),
+		},
+	],
+};

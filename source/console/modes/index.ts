@@ -1,0 +1,27 @@
+// Every mode's binding table, by the mode's kind: the controller, the key bar and the ? screen
+// all look a mode's keys up here.
+import type {ModeSpec} from '../bindings.js';
+import type {Mode} from '../ui-state.js';
+import {browse} from './browse.js';
+import {confirmUnplug} from './confirm-unplug.js';
+import {filter} from './filter.js';
+import {help} from './help.js';
+import {plug} from './plug.js';
+import {retrySetup} from './retry-setup.js';
+import {workload} from './workload.js';
+
+export const modes: {[K in Mode['kind']]: ModeSpec<Extract<Mode, {kind: K}>>} = {
+	browse,
+	help,
+	plug,
+	'confirm-unplug': confirmUnplug,
+	workload,
+	filter,
+	'retry-setup': retrySetup,
+};
+
+/** A mode's table, for code that handles any mode (the key bar, the ? screen). */
+export function specOf(mode: Mode): ModeSpec<Mode> {
+	// Each table takes its own mode only; `modes` is keyed so that the pair always matches.
+	return modes[mode.kind] as ModeSpec<Mode>;
+}
