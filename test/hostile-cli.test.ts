@@ -14,7 +14,6 @@ const now = 1_000_000;
 const hint = 'ham-tui: see ham-tui --help';
 const packageVersion = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as {version: string}).version;
 /** What a terminal must never be sent: C0 controls but newline, DEL, and C1 controls. */
-// eslint-disable-next-line no-control-regex
 const terminalControl = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/;
 
 function cli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
@@ -110,7 +109,6 @@ function literal(text: string): string {
 
 /** The user's text as an error quotes it: control characters replaced by U+FFFD. */
 function shown(text: string): string {
-	// eslint-disable-next-line no-control-regex
 	return literal(text.replaceAll(/[\u0000-\u001F\u007F-\u009F]/g, '\uFFFD'));
 }
 

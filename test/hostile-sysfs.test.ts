@@ -29,6 +29,7 @@ import {writeSysfs} from '../source/sysfs/online.js';
 import {readAutoOnline, readMemoryTree} from '../source/sysfs/read.js';
 import {cliPath} from './helpers/cli.js';
 import {renderConsole, testClock} from './helpers/console.js';
+import {assertNoControl} from './helpers/no-control.js';
 import type {ChildRead} from './helpers/sysfs-read-child.js';
 import {makeMemoryTree, run, type TreeSpec, tempSysroot} from './helpers/sysfs-tree.js';
 
@@ -521,7 +522,6 @@ describe('9. any kind of file where ham-tui reads: a problem naming it, never a 
 			writeFileSync(path.join(sysroot, 'proc/sys/kernel/osrelease'), '6.1.0\n');
 			const file = path.join(sysroot, place.path);
 			rmSync(file, {recursive: true, force: true});
-			// eslint-disable-next-line no-await-in-loop
 			await kind.make(file, place.good);
 			cases.push({name: `${place.path} is ${kind.name}`, sysroot, file, memory, place});
 		}
@@ -598,19 +598,6 @@ describe('9. any kind of file where ham-tui reads: a problem naming it, never a 
 });
 
 // 13: C1 controls, as a raw 0x9b byte and as U+009B in UTF-8, and C0 ones.
-
-/** What a terminal must never be sent: C0 controls but tab and newline, DEL, C1 controls. */
-// eslint-disable-next-line no-control-regex
-const terminalControl = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
-
-function assertNoControl(text: string, what: string): void {
-	const found = terminalControl.exec(text);
-	assert.equal(
-		found,
-		null,
-		`${what} holds U+${found?.[0].codePointAt(0)!.toString(16).padStart(4, '0')} at ${found?.index}: ${JSON.stringify(text.slice(Math.max(0, (found?.index ?? 0) - 30), (found?.index ?? 0) + 30))}`,
-	);
-}
 
 /** Bytes for a terminal: valid UTF-8 (a raw 0x9b is CSI to an 8-bit terminal) and no controls. */
 function assertTerminalSafe(bytes: Buffer, what: string): void {
@@ -699,8 +686,7 @@ describe('13. control characters from sysfs reach no output', () => {
 			const {sysroot} = controlTree(csi);
 			const clock = testClock(1_000_000);
 			const source = sysfsSource(sysroot, {now: clock.now});
-			source.changed();
-			assertNoControlInside(source.snapshot(1_000_000), 'the snapshot');
+			assertNoControlInside(source.poll(1_000_000), 'the snapshot');
 			const ui = renderConsole(source, clock);
 			try {
 				const screen = await ui.waitFor('Ranges');
@@ -764,11 +750,11 @@ describe('16. block numbers and sizes past 2^53: refused, never rounded', () => 
 		const {sysroot, memory} = tree({blocks: run(0, 2)});
 		mkdirSync(path.join(memory, 'memory99999999999999999999'));
 		const source = sysfsSource(sysroot, {now: () => 1_000_000});
-		for (let poll = 0; poll < 4; poll++) {
-			source.changed();
+		for (let poll = 0; poll < 3; poll++) {
+			source.poll(1_000_000);
 		}
 
-		const snapshot = source.snapshot(1_000_000);
+		const snapshot = source.poll(1_000_000);
 		assert.deepEqual(
 			snapshot.regions.map(region => region.id),
 			[0],
@@ -790,10 +776,9 @@ describe('a read never writes', () => {
 
 		const source = sysfsSource(sysroot, {now: () => 1_000_000});
 		for (let poll = 0; poll < 4; poll++) {
-			source.changed();
+			source.poll(1_000_000);
 		}
 
-		source.snapshot(1_000_000);
 		readMemoryTree(sysroot, {physical: true});
 		readAutoOnline(memory, []);
 		assert.deepEqual(diff(before, fingerprints(sysroot)), [], 'the console and the reader');

@@ -18,6 +18,7 @@ import {GiB} from '../source/model/units.js';
 import {FileProblem, writeMachine} from '../source/store/store.js';
 import {cliPath, runProcess, tempDir} from './helpers/cli.js';
 import {startConsole} from './helpers/console.js';
+import {assertNoControl} from './helpers/no-control.js';
 
 const now = 1_000_000;
 const stamp = new Date(now * 1000).toISOString().replaceAll(':', '-');
@@ -29,19 +30,6 @@ function cli(args: string[], {env = {}, as}: {env?: Record<string, string>; as?:
 	const command = as === undefined ? process.execPath : 'setpriv';
 	const prefix = as === undefined ? [] : [`--reuid=${as}`, `--regid=${as}`, '--clear-groups', '--', process.execPath];
 	return runProcess(command, [...prefix, cliPath, ...args], {HAM_TUI_NOW: String(now), ...env});
-}
-
-/** What a terminal must never be sent: C0 controls but tab and newline, DEL, and C1 controls. */
-// eslint-disable-next-line no-control-regex
-const terminalControl = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
-
-function assertNoControl(text: string, what: string): void {
-	const found = terminalControl.exec(text);
-	assert.equal(
-		found,
-		null,
-		`${what} holds U+${found?.[0].codePointAt(0)!.toString(16).padStart(4, '0')} at ${found?.index}: ${JSON.stringify(text.slice(Math.max(0, (found?.index ?? 0) - 30), (found?.index ?? 0) + 30))}`,
-	);
 }
 
 /** Whatever is at a path, to compare before and after: type, inode, times, content or target. */
@@ -446,7 +434,7 @@ describe('state files that cannot be used: exit 3, the file named with the probl
 		fs.writeFileSync(state, '{"format": 1, "spec"');
 		const before = fingerprint(state);
 		assert.throws(
-			() => simulatedSource(state).snapshot(now),
+			() => simulatedSource(state).poll(now),
 			(error: unknown) => error instanceof FileProblem && error.file === state && /not valid JSON/.test(error.message),
 		);
 		assert.equal(fingerprint(state), before);

@@ -329,7 +329,6 @@ describe('full screen in a real terminal', {concurrency: 4}, () => {
 			async demo => {
 				demo.resize(90, 24);
 				await demo.waitFor('size 90x24');
-				// eslint-disable-next-line no-control-regex
 				assert.doesNotMatch(demo.raw(), /\u001B\[[\d;]*m/, 'no SGR sequence at all');
 				demo.press('q');
 				assert.equal((await demo.exited).exitCode, 0);

@@ -236,7 +236,6 @@ export function escapeXml(text: string): string {
 	return (
 		text
 			// Control characters are not allowed in XML 1.0 at all, escaped or not.
-			// eslint-disable-next-line no-control-regex
 			.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '')
 			.replace(/&/g, '&amp;')
 			.replace(/</g, '&lt;')
