@@ -105,7 +105,7 @@ describe('the console survives its state file going wrong', () => {
 		const ui = open();
 		await ui.waitFor('Regions 0');
 		const holder = holdWithStoppedProcess(ui.state);
-		await ui.press('d');
+		await ui.press('d', 'y');
 		await ui.waitFor(/Waiting for process/);
 		holder.release();
 		await ui.advance(0);
@@ -119,7 +119,7 @@ describe('the console survives its state file going wrong', () => {
 		const holder = holdWithStoppedProcess(ui.state);
 		await ui.press('i');
 		await ui.waitFor(/Waiting for process/);
-		const screen = await ui.waitFor(new RegExp(`held by process ${holder.pid} for more than 10 s`), 15_000);
+		const screen = await ui.waitFor(new RegExp(`held by process ${holder.pid} for more than 10\\s*(│\\s*)*s`), 15_000);
 		assert.doesNotMatch(screen, /Waiting for process/);
 		await ui.press('?');
 		await ui.waitFor('Keys');
@@ -160,7 +160,7 @@ describe('the console survives its state file going wrong', () => {
 		} catch {} // ENOSPC: full, as wanted.
 
 		await full.press('w', 'h');
-		await full.waitFor(/no space left on the device\s*(│\s*)*\(ENOSPC\)/);
+		await full.waitFor(/no\s*(│\s*)*space left on the device\s*(│\s*)*\(ENOSPC\)/);
 		await full.press(keys.escape);
 		await full.press('?');
 		await full.waitFor('Keys');

@@ -6,7 +6,7 @@ import {step} from '../source/model/machine.js';
 import {GiB} from '../source/model/units.js';
 import {cliPath} from './helpers/cli.js';
 import {keys, startConsole} from './helpers/console.js';
-import {machineWith} from './helpers/machine.js';
+import {machineWith, t0} from './helpers/machine.js';
 
 let current: ReturnType<typeof startConsole> | undefined;
 afterEach(() => {
@@ -118,7 +118,7 @@ describe('console', () => {
 			'integrate once',
 			'integrate retry loop',
 			'workload lever',
-			'start / stop ham',
+			'start / stop / reinstall ham',
 			'filter regions',
 			'PgUp PgDn',
 		]) {
@@ -165,13 +165,27 @@ describe('console', () => {
 		assert.match(ui.frame(), /› 2 0x1a0000000/);
 	});
 
-	test('d stops and starts the driver; without it there is no /proc/ham/status', async () => {
+	test('d asks, then stops and starts the driver; without it there is no /proc/ham/status', async () => {
 		const ui = open();
 		await ui.press('d');
+		assert.match(await ui.waitFor('[y/N]'), /Stop ham\? \/proc\/ham\/status goes, hot-added memory stays/);
+		await ui.press('n');
+		assert.match(ui.frame(), /ham major \d+/, 'No is the default');
+		await ui.press('d', 'y');
 		const stopped = await ui.waitFor('ham NOT loaded');
 		assert.match(stopped, /ham is not loaded: there is no \/proc\/ham\/status/);
-		await ui.press(keys.escape, 'd');
+		await ui.press(keys.escape, 'd', 'y');
 		await ui.waitFor(/ham major \d+/);
+	});
+
+	test('after a boot into another kernel d offers the rebuild, and y rebuilds and starts ham', async () => {
+		const booted = step(machineWith(), {type: 'boot', version: '2.4.9-e.10'}, t0 + 5).machine;
+		const ui = open(booted);
+		assert.match(await ui.waitFor('ham NOT loaded'), /Press d to rebuild ham for this kernel/);
+		await ui.press('d');
+		assert.match(await ui.waitFor('[y/N]'), /Rebuild ham for this kernel and start it/);
+		await ui.press('y');
+		assert.match(await ui.waitFor(/ham major \d+/), /ham reinstalled for 2\.4\.9-e\.10/);
 	});
 
 	test('a change made by another process appears without a key press', async () => {

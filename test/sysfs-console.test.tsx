@@ -110,7 +110,7 @@ describe('the console on sysfs', () => {
 		await ui.waitFor('Ranges 3');
 		await ui.press('r', keys.enter);
 		const screen = await ui.waitFor('ended:');
-		assert.match(screen, /ended: stopped: no retry can help block 12/);
+		assert.match(screen, /ended: no retry can help block 12/);
 		assert.match(screen, /block 12: FAILED — EINVAL \(invalid argument\) \(no retry can help\)/);
 	});
 

@@ -1,38 +1,44 @@
 import {Box, useApp, useInput} from 'ink';
 import {useMemo, useRef, useState} from 'react';
 import type {MachineSource} from '../machine/source.js';
+import {bannerLines} from './banner.js';
 import {barItems, barText, bindingFor} from './bindings.js';
+import {DetailView} from './components/detail-view.js';
 import {Header} from './components/header.js';
 import {HelpScreen} from './components/help-screen.js';
 import {KeyBar} from './components/key-bar.js';
 import {LogPane} from './components/log-pane.js';
-import {LoopPanel} from './components/loop-panel.js';
 import {MemoryPane} from './components/memory-pane.js';
 import {NodesPane} from './components/nodes-pane.js';
-import {NoticePanel} from './components/notice-panel.js';
 import {PlugForm} from './components/plug-form.js';
 import {RegionsPane} from './components/regions-pane.js';
 import {ResourcesPane} from './components/resources-pane.js';
 import {RetrySetup} from './components/retry-setup.js';
 import {SlotsPane} from './components/slots-pane.js';
 import {TooSmall} from './components/too-small.js';
+import {detailText} from './detail.js';
 import {keyNames} from './key-names.js';
 import {layout} from './layout.js';
+import {clampLists} from './lists.js';
+import {driverHint} from './modes/browse.js';
+import {tooSmallKeys} from './modes/too-small.js';
 import {waitingKeys} from './modes/waiting.js';
 import {filterRegions} from './rows.js';
 import {runKeys} from './runner.js';
 import {initialUi, type UiState} from './ui-state.js';
 import {type ConsoleClock, useMachine} from './use-machine.js';
 import {useTerminalSize} from './use-terminal-size.js';
+import {fitRows} from './wrap.js';
 
 type Props = {source: MachineSource; clock: ConsoleClock};
 
 export function App({source, clock}: Props) {
 	const {exit} = useApp();
 	const {columns, rows} = useTerminalSize();
-	const [ui, setUi] = useState<UiState>(initialUi);
-	const current = useRef(ui);
+	const [stored, setUi] = useState<UiState>(initialUi);
+	const current = useRef(stored);
 	const rowsRef = useRef({slots: 0, regions: 0, log: 0});
+	const tooSmall = useRef(false);
 
 	// Keys (or the tick) whose change waits for the state file's lock: run again from the same
 	// console state on every poll until the lock is had; Esc gives it up.
@@ -69,11 +75,38 @@ export function App({source, clock}: Props) {
 		run(t, replay?.keys ?? [], replay?.from ?? current.current);
 	});
 	// A real machine has a node or two where the simulated one has slots: keep the top panes' height.
-	const frame = layout(columns, rows, snapshot.kind === 'sysfs' ? Math.max(6, snapshot.sysfs.nodes.length) : snapshot.slots.length);
+	const banner = bannerLines(stored, snapshot, waiting && {...waiting, now: clock.now()}, problem);
+	const bannerRows = fitRows(
+		banner.map(line => line.text),
+		Math.max(1, columns - 4),
+		rows,
+	).length;
+	const frame = layout(
+		columns,
+		rows,
+		snapshot.kind === 'sysfs' ? Math.max(6, snapshot.sysfs.nodes.length) : snapshot.slots.length,
+		bannerRows,
+	);
 	rowsRef.current = {slots: frame.top - 2, regions: Math.max(1, frame.regions - 4), log: frame.lower - 2};
+	tooSmall.current = frame.tooSmall;
+	// Lists fitted to this size and this machine before they are drawn or a key moves them.
+	const ui = clampLists(stored, snapshot, rowsRef.current);
+	if (ui !== stored && current.current === stored) {
+		current.current = ui;
+	}
 
 	useInput((input, key) => {
 		const names = keyNames(input, key);
+		if (tooSmall.current) {
+			// The console is hidden: no key may change a machine nobody sees.
+			const binding = names.map(name => bindingFor(tooSmallKeys, name)).find(found => found !== undefined);
+			if (binding) {
+				show({...current.current, quit: true});
+			}
+
+			return;
+		}
+
 		if (pending.current) {
 			// While a change waits for the lock only Esc (give it up) and quitting act.
 			const binding = names.map(name => bindingFor(waitingKeys, name)).find(found => found !== undefined);
@@ -94,39 +127,21 @@ export function App({source, clock}: Props) {
 
 	const regions = useMemo(() => filterRegions(snapshot.regions, ui.filter), [snapshot.regions, ui.filter]);
 	if (frame.tooSmall) {
-		return <TooSmall columns={columns} rows={rows} />;
+		return <TooSmall columns={columns} rows={rows} keys={barText(barItems(tooSmallKeys, {snapshot, ui}))} />;
 	}
 
 	const resourcesWidth = columns - frame.slotsWidth;
-	const notice = waiting
-		? {
-				title: 'Waiting',
-				lines: [
-					`Waiting for ${waiting.waitFor} to let go of the state file's lock (${Math.max(0, Math.round(clock.now() - waiting.since))} s).`,
-					`Nothing changes until it does; ${barText(barItems(waitingKeys, {snapshot, ui}))}.`,
-				],
-				error: false,
-				escape: 'gives up',
-			}
-		: problem
-			? {title: 'State file', lines: [problem], error: true}
-			: ui.notice;
-	const loop = ui.loop;
-	const lower =
-		!waiting && loop && (loop.ended === null || !notice) ? (
-			<LoopPanel loop={loop} now={snapshot.time} width={columns} height={frame.lower} />
-		) : notice ? (
-			<NoticePanel notice={notice} width={columns} height={frame.lower} />
-		) : (
-			<LogPane
-				log={snapshot.log}
-				offset={ui.offset.log}
-				follow={ui.logFollow}
-				focused={ui.pane === 'log'}
-				width={columns}
-				height={frame.lower}
-			/>
-		);
+	const lower = (
+		<LogPane
+			log={snapshot.log}
+			banner={banner}
+			offset={ui.offset.log}
+			follow={ui.logFollow}
+			focused={ui.pane === 'log'}
+			width={columns}
+			height={frame.lower}
+		/>
+	);
 	const list = {cursor: ui.cursor.slots, offset: ui.offset.slots, focused: ui.pane === 'slots', width: frame.slotsWidth, height: frame.top};
 	const selected = regions[ui.cursor.regions];
 	const failed =
@@ -136,6 +151,8 @@ export function App({source, clock}: Props) {
 			<Header snapshot={snapshot} width={columns} />
 			{ui.mode.kind === 'help' ? (
 				<HelpScreen help={ui.mode} snapshot={snapshot} ui={ui} width={columns} height={frame.height - 2} />
+			) : ui.mode.kind === 'detail' ? (
+				<DetailView {...detailText(ui.mode, ui, snapshot)} scroll={ui.mode.scroll} width={columns} height={frame.height - 2} />
 			) : (
 				<>
 					{snapshot.kind === 'sysfs' ? (
@@ -158,7 +175,7 @@ export function App({source, clock}: Props) {
 							regions={regions}
 							total={snapshot.regions.length}
 							filter={ui.filter}
-							driverLoaded={snapshot.kind === 'sysfs' || snapshot.driver.loaded}
+							driverHint={snapshot.kind === 'sysfs' || snapshot.driver.loaded ? null : driverHint(snapshot)}
 							source={snapshot.kind === 'sysfs' ? snapshot.sysfs.root : undefined}
 							cursor={ui.cursor.regions}
 							offset={ui.offset.regions}

@@ -51,8 +51,6 @@ export type ModeSpec<M extends Mode> = {
 	bindings: ReadonlyArray<Binding<M>>;
 	/** The key bar's text before the keys (the question asked, the text typed); absent: the main view's bar. */
 	prompt?: (mode: M, view: View & {snapshot: Snapshot}) => string;
-	/** After the keys (" [y/N]"). */
-	promptEnd?: string;
 };
 
 /** The binding of a key in a mode: listed keys first, then the catch-alls in table order. */

@@ -32,7 +32,8 @@ export function handleKey(ui: UiState, key: string, env: Env): Step {
  * The retry loop's next attempt, when it is due. Each attempt is one integrate on the current
  * machine, so lowmem freed meanwhile (the workload lever, another session) counts.
  */
-export function tick(ui: UiState, env: Env): Step {
+export function tick(from: UiState, env: Env): Step {
+	const ui = from.notice && stale(from.notice, env) ? {...from, notice: null} : from;
 	const loop = ui.loop;
 	if (!loop || loop.ended || env.now < loop.nextAt) {
 		return step(ui);
@@ -41,8 +42,14 @@ export function tick(ui: UiState, env: Env): Step {
 	return step(ui, [{action: {type: 'integrate'}, purpose: 'loop-attempt'}]);
 }
 
+/** A result the machine has moved past: its log has a line newer than the one that was last then. */
+function stale(notice: Notice, env: Env): boolean {
+	return notice.logMark !== undefined && (env.snapshot.log.at(-1) ?? null) !== notice.logMark;
+}
+
 /** What the console shows once an action it asked for has run. */
 export function afterAction(ui: UiState, request: Request, result: ActResult, env: Env): UiState {
+	const notice = (title: string, answer: ActResult) => resultNotice(title, answer, env);
 	switch (request.purpose) {
 		case 'plug': {
 			// A refusal stays in the form, which stays open to change and try again.
@@ -64,8 +71,7 @@ export function afterAction(ui: UiState, request: Request, result: ActResult, en
 		}
 
 		case 'workload': {
-			// While a loop runs its panel stays: the next attempt shows what the lever did.
-			return {...ui, notice: ui.loop && !ui.loop.ended ? ui.notice : notice('Workload', result)};
+			return {...ui, notice: notice('Workload', result)};
 		}
 
 		case 'loop-attempt': {
@@ -119,8 +125,8 @@ function loopEnded(reason: StopReason, result: ActResult, done: number, real: bo
 
 		case 'no-retry': {
 			return real
-				? `stopped: no retry can help ${failed.map(outcome => outcome.label ?? `region ${outcome.id}`).join(', ')}`
-				: `stopped: no retry can help the ${reason.left} FAILED region${reason.left === 1 ? '' : 's'} left`;
+				? `no retry can help ${failed.map(outcome => outcome.label ?? `region ${outcome.id}`).join(', ')}`
+				: `no retry can help the ${reason.left} FAILED region${reason.left === 1 ? '' : 's'} left`;
 		}
 
 		case 'attempts': {
@@ -139,12 +145,12 @@ function outcomeOf(outcome: OutcomeRow) {
 	};
 }
 
-function notice(title: string, result: ActResult): Notice {
+function resultNotice(title: string, result: ActResult, env: Env): Notice {
 	const lines = [
 		result.message,
 		...result.outcomes
 			.filter(outcome => !result.message.includes(`region ${outcome.id} `))
 			.map(outcome => `${outcome.label ?? `region ${outcome.id}`}: ${outcome.status}${outcome.reason ? ` — ${outcome.reason}` : ''}`),
 	];
-	return {title, lines: lines.filter(line => line !== ''), error: !result.ok};
+	return {title, lines: lines.filter(line => line !== ''), error: !result.ok, at: env.now, logMark: env.snapshot.log.at(-1) ?? null};
 }

@@ -14,12 +14,18 @@ export type Layout = {
 	lower: number;
 };
 
-export function layout(columns: number, rows: number, slotCount: number): Layout {
+/**
+ * `banner`: rows the loop and the last message take atop the log. The log pane grows to hold them
+ * and one log line, taking rows from the regions pane down to its least (a header, one row, the
+ * reason line).
+ */
+export function layout(columns: number, rows: number, slotCount: number, banner = 0): Layout {
 	const height = rows - 1;
 	const body = height - 2;
 	const top = Math.min(slotCount, Math.max(6, Math.floor(body * 0.25))) + 2;
 	const rest = body - top;
-	const lower = Math.max(5, Math.floor(rest * 0.38));
+	const leastRegions = 5;
+	const lower = Math.max(5, Math.floor(rest * 0.38), Math.min(banner + 3, rest - leastRegions));
 	return {
 		tooSmall: columns < minColumns || rows < minRows,
 		columns,

@@ -61,9 +61,9 @@ export function clamp(value: number, min: number, max: number): number {
 	return Math.min(Math.max(value, min), max);
 }
 
-/** The slot an unplug means: the one selected in the slots pane, or the selected region's. */
+/** The slot an unplug means: the one selected in the slots pane, or the selected region's; none from the log. */
 export function selectedSlot(ui: UiState, snapshot: Snapshot): number | undefined {
-	if (snapshot.kind !== 'simulated') {
+	if (snapshot.kind !== 'simulated' || ui.pane === 'log') {
 		return undefined;
 	}
 
@@ -72,4 +72,31 @@ export function selectedSlot(ui: UiState, snapshot: Snapshot): number | undefine
 	}
 
 	return snapshot.slots[ui.cursor.slots]?.slot;
+}
+
+/**
+ * Every list's cursor and window fitted to its rows now: after a resize, an unplug, a filter, a
+ * block gone. The cursor stays on a row, the window shows it and ends at the list's end rather
+ * than on blank rows. The same object when nothing moves.
+ */
+export function clampLists(ui: UiState, snapshot: Snapshot, rows: Record<Pane, number>): UiState {
+	let cursor = ui.cursor;
+	let offset = ui.offset;
+	for (const pane of ['slots', 'regions'] as const) {
+		const length = listLength(ui, pane, snapshot);
+		const height = Math.max(1, rows[pane]);
+		const at = clamp(cursor[pane], 0, Math.max(0, length - 1));
+		const top = clamp(clamp(offset[pane], at - height + 1, at), 0, Math.max(0, length - height));
+		if (at !== cursor[pane] || top !== offset[pane]) {
+			cursor = {...cursor, [pane]: at};
+			offset = {...offset, [pane]: top};
+		}
+	}
+
+	const last = Math.max(0, snapshot.log.length - Math.max(1, rows.log));
+	if (!ui.logFollow && offset.log > last) {
+		offset = {...offset, log: last};
+	}
+
+	return cursor === ui.cursor && offset === ui.offset ? ui : {...ui, cursor, offset};
 }

@@ -7,6 +7,9 @@ export const panes: Pane[] = ['slots', 'regions', 'log'];
 export type PlugForm = {kind: 'plug'; field: 0 | 1 | 2; slot: number; sizeIndex: number; mode: 'hot-add' | 'mirror'; error: string | null};
 export type RetrySetup = {kind: 'retry-setup'; field: 0 | 1; attempts: number; interval: number};
 
+/** The whole text of one row of a list (Enter on it), scrolled by `scroll` rows. */
+export type Detail = {kind: 'detail'; pane: Pane; index: number; scroll: number};
+
 /** The help screen, for the mode it was opened from (Esc goes back to it). */
 export type Help = {kind: 'help'; back: Exclude<Mode, Help>};
 
@@ -15,6 +18,8 @@ export type Mode =
 	| Help
 	| PlugForm
 	| {kind: 'confirm-unplug'; slot: number}
+	| {kind: 'confirm-driver'; op: 'start' | 'stop' | 'reinstall'}
+	| Detail
 	| {kind: 'workload'}
 	| {kind: 'filter'; text: string}
 	| RetrySetup;
@@ -36,8 +41,12 @@ export type RetryLoop = {
 	ended: string | null;
 };
 
-/** A message in the lower pane; `escape` says what Esc does to it (default: closes). */
-export type Notice = {title: string; lines: string[]; error: boolean; escape?: string};
+/**
+ * A message atop the log; `escape` says what Esc does to it (default: closes). An action's result
+ * says when it was true (`at`) and is dropped once the machine's log moves past `logMark`, the log
+ * line that was last when it was made: from then on the log says what is true.
+ */
+export type Notice = {title: string; lines: string[]; error: boolean; escape?: string; at?: number; logMark?: string | null};
 
 export type UiState = {
 	pane: Pane;

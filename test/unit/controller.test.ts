@@ -48,7 +48,13 @@ describe('the plug form', () => {
 		assert.equal(changed.kind === 'plug' ? changed.error : 'the form closed', null, 'a change clears it');
 		const plugged = afterAction(form.ui, request, answer(true, 'slot 2: 1G module plugged'), envOf(simulated()));
 		assert.equal(plugged.mode.kind, 'browse');
-		assert.deepEqual(plugged.notice, {title: 'Plug', lines: ['slot 2: 1G module plugged'], error: false});
+		assert.deepEqual(plugged.notice, {
+			title: 'Plug',
+			lines: ['slot 2: 1G module plugged'],
+			error: false,
+			at: simulated().time,
+			logMark: simulated().log.at(-1),
+		});
 	});
 
 	test('? opens the help for the form and Esc goes back to the form as it was', () => {
@@ -128,11 +134,11 @@ describe('the retry loop', () => {
 		const outcome = {id: 8, slot: null, status: 'FAILED', reason: 'EINVAL', retry: false, label: 'blocks 8-15'};
 		assert.equal(
 			afterAction(running, request, answer(true, 'online: 0 of 8', [outcome]), envOf(real())).loop?.ended,
-			'stopped: no retry can help blocks 8-15',
+			'no retry can help blocks 8-15',
 		);
 		assert.equal(
 			afterAction(running, request, answer(true, 'x', [{...outcome, label: undefined}]), envOf(simulated())).loop?.ended,
-			'stopped: no retry can help the 1 FAILED region left',
+			'no retry can help the 1 FAILED region left',
 		);
 	});
 
@@ -147,13 +153,15 @@ describe('the retry loop', () => {
 		assert.equal(press(closed, ['escape']).ui.filter, '');
 	});
 
-	test('the workload lever while a loop runs keeps the loop panel (no notice)', () => {
+	test('the workload lever while a loop runs says what it did, beside the loop', () => {
 		const running = press(initialUi, ['r', 'enter']).ui;
 		const lever = press(running, ['w', 'd']);
 		assert.deepEqual(lever.requests, [{action: {type: 'workload', op: 'drop-caches'}, purpose: 'workload'}]);
 		const request = lever.requests[0];
 		assert.ok(request);
-		assert.equal(afterAction(lever.ui, request, answer(true, 'caches dropped'), envOf(simulated())).notice, null);
+		const after = afterAction(lever.ui, request, answer(true, 'caches dropped'), envOf(simulated()));
+		assert.equal(after.notice?.title, 'Workload');
+		assert.equal(after.loop, running.loop, 'the loop runs on');
 		assert.equal(
 			afterAction(press(initialUi, ['w', 'd']).ui, request, answer(true, 'caches dropped'), envOf(simulated())).notice?.title,
 			'Workload',
@@ -181,7 +189,9 @@ describe('browsing', () => {
 
 	test('i asks for one integrate, d starts or stops the driver, q and Ctrl-C quit', () => {
 		assert.deepEqual(press(initialUi, ['i']).requests, [{action: {type: 'integrate'}, purpose: 'integrate'}]);
-		assert.deepEqual(press(initialUi, ['d']).requests, [{action: {type: 'driver', op: 'stop'}, purpose: 'driver'}]);
+		assert.deepEqual(press(initialUi, ['d']).requests, [], 'd asks first');
+		assert.deepEqual(press(initialUi, ['d', 'n']), {ui: initialUi, requests: []}, 'default No');
+		assert.deepEqual(press(initialUi, ['d', 'y']).requests, [{action: {type: 'driver', op: 'stop'}, purpose: 'driver'}]);
 		assert.equal(press(initialUi, ['q']).ui.quit, true);
 		assert.equal(press({...initialUi, mode: {kind: 'filter', text: ''}}, ['ctrl-c']).ui.quit, true, 'even where q is text');
 	});
@@ -244,5 +254,45 @@ describe('the runner', () => {
 		assert.equal(again.busy, undefined);
 		assert.deepEqual(source.acted, [{type: 'integrate'}], 'once');
 		assert.equal(again.ui.notice?.title, 'Integrate');
+	});
+});
+
+describe('what issue 10 asked of the keys', () => {
+	test('d after a boot into another kernel offers the rebuild, asked first', () => {
+		const snapshot = {...simulated(), driver: {loaded: false, major: null, builtFor: '2.4.9-e.3'}};
+		const asked = press(initialUi, ['d'], snapshot).ui;
+		assert.deepEqual(asked.mode, {kind: 'confirm-driver', op: 'reinstall'});
+		assert.deepEqual(press(asked, ['y'], snapshot).requests, [{action: {type: 'driver', op: 'reinstall'}, purpose: 'driver'}]);
+	});
+
+	test('a digit past the last slot is refused in the form, saying the range; a digit works from any field', () => {
+		const form = press(initialUi, ['p', 'down', '9']).ui.mode;
+		assert.equal(form.kind === 'plug' ? form.error : '', "no slot 9: this machine's slots are 1-8");
+		const moved = press(initialUi, ['p', 'down', '5']).ui.mode;
+		assert.deepEqual(moved.kind === 'plug' ? [moved.field, moved.slot] : [], [0, 5]);
+	});
+
+	test('u in the log pane says what it acts on instead of guessing', () => {
+		const step = press({...initialUi, pane: 'log'}, ['u']);
+		assert.match(step.ui.notice?.lines[0] ?? '', /selected slot, or the selected region's slot/);
+		assert.equal(step.ui.mode.kind, 'browse');
+	});
+
+	test("Enter opens the selected row's whole text; Esc closes it", () => {
+		const opened = press({...initialUi, pane: 'slots', cursor: {...initialUi.cursor, slots: 0}}, ['enter']).ui;
+		assert.deepEqual(opened.mode, {kind: 'detail', pane: 'slots', index: 0, scroll: 0});
+		const scrolled = press(opened, ['down', 'down', 'up']).ui.mode;
+		assert.equal(scrolled.kind === 'detail' ? scrolled.scroll : -1, 1);
+		assert.equal(press(opened, ['escape']).ui.mode.kind, 'browse');
+	});
+
+	test('a result is dropped once the machine logs past it; a message without a mark stays', () => {
+		const env = envOf(simulated());
+		const result = afterAction(initialUi, {action: {type: 'integrate'}, purpose: 'integrate'}, answer(true, 'integrate: 1 of 1'), env);
+		assert.equal(tick(result, env).ui.notice, result.notice, 'nothing new in the log');
+		const moved = envOf({...simulated(), log: [...simulated().log, '[   9.0] ham: region 0 ENABLED']});
+		assert.equal(tick(result, moved).ui.notice, null);
+		const message = press({...initialUi, pane: 'log'}, ['u']).ui;
+		assert.equal(tick(message, moved).ui.notice, message.notice);
 	});
 });

@@ -18,6 +18,8 @@ const inMode: Record<Mode['kind'], UiState> = {
 	help: {...initialUi, mode: {kind: 'help', back: {kind: 'browse'}}},
 	plug: {...initialUi, mode: {kind: 'plug', field: 0, slot: 2, sizeIndex: 1, mode: 'hot-add', error: null}},
 	'confirm-unplug': {...initialUi, mode: {kind: 'confirm-unplug', slot: 2}},
+	'confirm-driver': {...initialUi, mode: {kind: 'confirm-driver', op: 'stop'}},
+	detail: {...initialUi, mode: {kind: 'detail', pane: 'regions', index: 0, scroll: 1}},
 	workload: {...initialUi, mode: {kind: 'workload'}},
 	filter: {...initialUi, filter: 'ab', mode: {kind: 'filter', text: 'ab'}},
 	'retry-setup': {...initialUi, mode: {kind: 'retry-setup', field: 0, attempts: 10, interval: 5}},
@@ -56,10 +58,10 @@ test('every key the help lists does something: it changes the console or asks fo
 		needBytes: null,
 	}));
 	for (const snapshot of [{...simulated(), regions}, real({regions})]) {
-		// The plug form, the unplug question and the workload lever open on the simulated machine only.
+		// The plug form, the unplug and driver questions and the workload lever open on the simulated machine only.
 		for (const kind of snapshot.kind === 'simulated'
 			? kinds
-			: kinds.filter(kind => !['plug', 'confirm-unplug', 'workload'].includes(kind))) {
+			: kinds.filter(kind => !['plug', 'confirm-unplug', 'confirm-driver', 'workload'].includes(kind))) {
 			const ui = inMode[kind];
 			const view: View = {snapshot, ui};
 			for (const binding of specOf(ui.mode).bindings.filter(candidate => !candidate.disabled?.(view))) {
@@ -85,7 +87,7 @@ test("a real machine's help and key bar leave out the keys that do nothing there
 	assert.ok(!help.rows.some(row => /plug a module|workload|ham/.test(row.does)));
 	const bar = (snapshot: View['snapshot'], ui = initialUi) =>
 		barItems(modes.browse, {snapshot, ui}).map(item => `${item.keys} ${item.word}`);
-	assert.deepEqual(bar(real()), ['i online', 'r retry', '/ filter', 'Tab pane', '? help', 'q quit']);
+	assert.deepEqual(bar(real()), ['i online', 'r retry', 'Enter details', '/ filter', 'Tab pane', '? help', 'q quit']);
 	assert.deepEqual(bar(simulated()), [
 		'p plug',
 		'u unplug',
@@ -93,6 +95,7 @@ test("a real machine's help and key bar leave out the keys that do nothing there
 		'r retry',
 		'w workload',
 		'd driver',
+		'Enter details',
 		'/ filter',
 		'? help',
 		'q quit',
@@ -107,12 +110,14 @@ test('the forms and questions have their keys on the bar, from their tables', ()
 		barItems(specOf(inMode[kind].mode), {snapshot: simulated(), ui: inMode[kind]})
 			.map(item => `${item.keys} ${item.word}`)
 			.join(' · ');
-	assert.equal(bar('plug'), '←→ change · ↑↓ field · 1-9 slot · Enter plugs · Esc cancels');
-	assert.equal(bar('retry-setup'), '←→ ±1 · PgUp/PgDn ±10 · ↑↓ field · Enter starts · Esc cancels');
-	assert.equal(bar('workload'), 'd drop caches · i idle · n normal · h heavy · p peak · Esc cancels');
+	assert.equal(bar('plug'), '←→ change · ↑↓ field · 1-9 slot · Enter plugs · Esc/q cancels');
+	assert.equal(bar('retry-setup'), '←→ ±1 · PgUp/PgDn ±10 · ↑↓ field · Enter starts · Esc/q cancels');
+	assert.equal(bar('workload'), 'd drop caches · i idle · n normal · h heavy · p peak · Esc/q cancels');
 	assert.equal(bar('confirm-unplug'), 'y unplugs · any other key keeps it');
+	assert.equal(bar('confirm-driver'), 'y stops · any other key keeps it');
 	assert.equal(bar('filter'), 'Enter keeps it · Esc clears');
-	assert.equal(bar('help'), '?/Esc closes the help');
+	assert.equal(bar('help'), '?/Esc/q closes the help');
+	assert.equal(bar('detail'), '↑↓ scroll · Esc/q closes');
 });
 
 test('a disabled key says why, in a notice, asks for nothing and changes nothing else', () => {

@@ -16,7 +16,7 @@ export function KeyBar({ui, snapshot, width}: Props) {
 		const question = ui.mode.kind === 'confirm-unplug' || ui.mode.kind === 'workload';
 		return (
 			<Text wrap="truncate" bold={question} color={ui.mode.kind === 'confirm-unplug' ? 'yellow' : undefined}>
-				{`${prompt}${barText(items, ' · ')}${spec.promptEnd ?? ''}`}
+				{`${prompt}${barText(items, ' · ')}`}
 			</Text>
 		);
 	}

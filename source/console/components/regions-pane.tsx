@@ -7,7 +7,8 @@ type Props = {
 	regions: RegionRow[];
 	total: number;
 	filter: string;
-	driverLoaded: boolean;
+	/** Set when ham is not loaded: what brings it back. */
+	driverHint: string | null;
 	/** A real machine's memory directory: its ranges are shown instead of /proc/ham/status. */
 	source?: string | undefined;
 	cursor: number;
@@ -23,7 +24,7 @@ const statusColor = (status: string) => (status === 'ENABLED' ? 'green' : status
  * The /proc/ham/status columns. Our own small table rather than ink-table: it needs a cursor row
  * and must render only the window of a list that can be 10,000 rows long.
  */
-export function RegionsPane({regions, total, filter, driverLoaded, source, cursor, offset, focused, width, height}: Props) {
+export function RegionsPane({regions, total, filter, driverHint, source, cursor, offset, focused, width, height}: Props) {
 	const inner = width - 4;
 	const rows = Math.max(1, height - 4);
 	const columns = regionColumns(
@@ -33,11 +34,11 @@ export function RegionsPane({regions, total, filter, driverLoaded, source, curso
 	);
 	const selected = regions[cursor];
 	const title = `${source ? 'Ranges' : 'Regions'} ${filter ? `${regions.length} of ${total}, filter "${filter}"` : total} · ${source ? 'memory blocks as lsmem groups them' : '/proc/ham/status'}`;
-	if (!driverLoaded) {
+	if (driverHint !== null) {
 		return (
 			<Pane title={title} focused={focused} width={width} height={height}>
 				<Text color="red">ham is not loaded: there is no /proc/ham/status.</Text>
-				<Text>Press d to start the driver (its init script).</Text>
+				<Text>{driverHint}</Text>
 			</Pane>
 		);
 	}

@@ -1,14 +1,15 @@
 import {Box, Text} from 'ink';
 import {minColumns, minRows} from '../layout.js';
 
-type Props = {columns: number; rows: number};
+type Props = {columns: number; rows: number; keys: string};
 
-export function TooSmall({columns, rows}: Props) {
+/** Below 80x24: what is wrong, and the only key that acts (no other key reaches the hidden console). */
+export function TooSmall({columns, rows, keys}: Props) {
 	return (
 		<Box flexDirection="column">
 			<Text bold>Terminal too small</Text>
 			<Text>{`ham-tui needs ${minColumns}x${minRows}; this one is ${columns}x${rows}.`}</Text>
-			<Text>Make the window larger, or press q to quit.</Text>
+			<Text>{`Make the window larger; until then only ${keys}, every other key is ignored.`}</Text>
 		</Box>
 	);
 }

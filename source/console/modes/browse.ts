@@ -1,7 +1,7 @@
 // The main view's keys: the panes, the actions on the machine, the forms they open.
 import type {SimulatedSnapshot} from '../../machine/snapshot.js';
-import {type Binding, type ModeSpec, step, type View} from '../bindings.js';
-import {move, selectedSlot} from '../lists.js';
+import {type Binding, type Env, type ModeSpec, step, type View} from '../bindings.js';
+import {listLength, move, selectedSlot} from '../lists.js';
 import {type Mode, type PlugForm, panes, type UiState} from '../ui-state.js';
 
 type Browse = Extract<Mode, {kind: 'browse'}>;
@@ -24,6 +24,9 @@ const turn = (ui: UiState, by: number): UiState => {
 	const index = panes.indexOf(ui.pane) + by + panes.length;
 	return {...ui, pane: panes[index % panes.length] ?? ui.pane};
 };
+
+/** The driver's key, also named by the regions pane when ham is not loaded. */
+export const driverKey = 'd';
 
 export const browse: ModeSpec<Browse> = {
 	title: 'Keys',
@@ -49,7 +52,12 @@ export const browse: ModeSpec<Browse> = {
 			run({ui, env}) {
 				const slot = selectedSlot(ui, env.snapshot);
 				if (slot === undefined || env.snapshot.kind !== 'simulated') {
-					return step({...ui, notice: {title: 'Unplug', lines: ['Select a slot first (Tab to the slots pane).'], error: true}});
+					const lines = [
+						ui.pane === 'log'
+							? "Unplug acts on the selected slot, or the selected region's slot: Tab to the slots or regions pane."
+							: 'The selected region has no slot (Tab to the slots pane).',
+					];
+					return step({...ui, notice: {title: 'Unplug', lines, error: true}});
 				}
 
 				const refusal = env.snapshot.slots.find(candidate => candidate.slot === slot)?.unplugRefusal;
@@ -82,17 +90,22 @@ export const browse: ModeSpec<Browse> = {
 			run: ({ui}) => step({...ui, mode: {kind: 'workload'}}),
 		},
 		{
-			keys: ['d'],
-			description: 'start / stop ham',
+			keys: [driverKey],
+			description: 'start / stop / reinstall ham (asks)',
 			bar: 'driver',
 			disabled: onRealMachine([
 				'A real machine has no ham driver to start or stop: the kernel does its job.',
 				'auto_online_blocks says what the kernel does with a new block.',
 			]),
 			run: ({ui, env}) =>
-				env.snapshot.kind === 'simulated'
-					? step(ui, [{action: {type: 'driver', op: env.snapshot.driver.loaded ? 'stop' : 'start'}, purpose: 'driver'}])
-					: step(ui),
+				step(env.snapshot.kind === 'simulated' ? {...ui, mode: {kind: 'confirm-driver', op: driverOp(env.snapshot)}} : ui),
+		},
+		{
+			keys: ['enter'],
+			description: 'the whole text of the selected row',
+			bar: 'details',
+			barSpare: true,
+			run: ({ui, env}) => step(openDetail(ui, env)),
 		},
 		{keys: ['/'], description: 'filter regions', bar: 'filter', run: ({ui}) => step({...ui, mode: {kind: 'filter', text: ui.filter}})},
 		{
@@ -120,6 +133,30 @@ export const browse: ModeSpec<Browse> = {
 		{keys: ['q'], description: 'this help / quit', bar: 'quit', run: ({ui}) => step({...ui, quit: true})},
 	],
 };
+
+/** What the regions pane says while ham is not loaded. */
+export function driverHint(snapshot: SimulatedSnapshot): string {
+	return driverOp(snapshot) === 'reinstall'
+		? `Press ${driverKey} to rebuild ham for this kernel (it was built for ${snapshot.driver.builtFor}); it asks first.`
+		: `Press ${driverKey} to start the driver (its init script); it asks first.`;
+}
+
+/** What d offers: stop a loaded ham; start it, or rebuild it first when it was built for another kernel. */
+export function driverOp(snapshot: SimulatedSnapshot): 'start' | 'stop' | 'reinstall' {
+	return snapshot.driver.loaded ? 'stop' : snapshot.driver.builtFor === snapshot.kernel ? 'start' : 'reinstall';
+}
+
+/** Enter: the row under the cursor of the focused pane; in the log, the lines shown, whole, and on from there. */
+function openDetail(ui: UiState, env: Env): UiState {
+	const length = listLength(ui, ui.pane, env.snapshot);
+	if (length === 0) {
+		return {...ui, notice: {title: 'Details', lines: ['Nothing to show: this list is empty.'], error: true}};
+	}
+
+	const top = Math.max(0, length - env.rows.log);
+	const index = ui.pane === 'log' ? (ui.logFollow ? top : Math.min(top, ui.offset.log)) : ui.cursor[ui.pane];
+	return {...ui, mode: {kind: 'detail', pane: ui.pane, index: Math.min(index, length - 1), scroll: 0}};
+}
 
 /** Esc peels one layer at a time: a running loop, a message, a finished loop, the filter. */
 function peel(ui: UiState): UiState {

@@ -9,9 +9,8 @@ export const confirmUnplug: ModeSpec<Confirm> = {
 	prompt(mode, {snapshot}) {
 		const slot = snapshot.kind === 'simulated' ? snapshot.slots.find(candidate => candidate.slot === mode.slot) : undefined;
 		const region = slot?.regionId === null || slot?.regionId === undefined ? '' : `, region ${slot.regionId}`;
-		return `Unplug slot ${mode.slot} (${slot?.size ?? '?'} ${slot?.mode ?? '?'}${region})? `;
+		return `Unplug slot ${mode.slot} (${slot?.size ?? '?'} ${slot?.mode ?? '?'}${region})? [y/N]  `;
 	},
-	promptEnd: ' [y/N]',
 	bindings: [
 		{
 			keys: ['y', 'Y'],

@@ -10,7 +10,7 @@ export const help: ModeSpec<Help> = {
 			keys: ['?', 'escape', 'q', 'enter'],
 			description: 'close the help',
 			bar: 'closes the help',
-			barKeys: ['?', 'escape'],
+			barKeys: ['?', 'escape', 'q'],
 			run: ({ui, mode}) => step({...ui, mode: mode.back}),
 		},
 	],

@@ -3,7 +3,9 @@
 import type {ModeSpec} from '../bindings.js';
 import type {Mode} from '../ui-state.js';
 import {browse} from './browse.js';
+import {confirmDriver} from './confirm-driver.js';
 import {confirmUnplug} from './confirm-unplug.js';
+import {detail} from './detail.js';
 import {filter} from './filter.js';
 import {help} from './help.js';
 import {plug} from './plug.js';
@@ -15,6 +17,8 @@ export const modes: {[K in Mode['kind']]: ModeSpec<Extract<Mode, {kind: K}>>} = 
 	help,
 	plug,
 	'confirm-unplug': confirmUnplug,
+	'confirm-driver': confirmDriver,
+	detail,
 	workload,
 	filter,
 	'retry-setup': retrySetup,

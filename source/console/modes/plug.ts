@@ -51,11 +51,16 @@ export const plug: ModeSpec<PlugForm> = {
 		{
 			keys: [],
 			match: {test: key => /^[1-9]$/.test(key), shown: '1-9'},
-			description: 'slot number (on the slot field)',
+			description: 'slot number, from any field',
 			bar: 'slot',
 			run({ui, mode: form, key, env}) {
 				const slots = env.snapshot.kind === 'simulated' ? env.snapshot.slots.length : 0;
-				return step(form.field === 0 && Number(key) <= slots ? set(ui, form, {slot: Number(key)}) : ui);
+				const slot = Number(key);
+				return step(
+					slot <= slots
+						? set(ui, form, {slot, field: 0})
+						: {...ui, mode: {...form, error: `no slot ${slot}: this machine's slots are 1-${slots}`}},
+				);
 			},
 		},
 		{
@@ -69,7 +74,13 @@ export const plug: ModeSpec<PlugForm> = {
 					: step(ui, [{action: {type: 'plug', slot: form.slot, size, mode: form.mode}, purpose: 'plug'}]);
 			},
 		},
-		{keys: ['escape', 'q'], description: 'cancel', bar: 'cancels', run: ({ui}) => step({...ui, mode: {kind: 'browse'}})},
+		{
+			keys: ['escape', 'q'],
+			description: 'cancel',
+			bar: 'cancels',
+			barKeys: ['escape', 'q'],
+			run: ({ui}) => step({...ui, mode: {kind: 'browse'}}),
+		},
 		{keys: ['?'], description: 'this help', run: ({ui, mode: form}) => step({...ui, mode: {kind: 'help', back: form}})},
 	],
 };

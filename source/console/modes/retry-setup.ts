@@ -45,7 +45,13 @@ export const retrySetup: ModeSpec<RetrySetup> = {
 				return step({...ui, mode: {kind: 'browse'}, notice: null, loop});
 			},
 		},
-		{keys: ['escape', 'q'], description: 'cancel', bar: 'cancels', run: ({ui}) => step({...ui, mode: {kind: 'browse'}})},
+		{
+			keys: ['escape', 'q'],
+			description: 'cancel',
+			bar: 'cancels',
+			barKeys: ['escape', 'q'],
+			run: ({ui}) => step({...ui, mode: {kind: 'browse'}}),
+		},
 		{keys: ['?'], description: 'this help', run: ({ui, mode}) => step({...ui, mode: {kind: 'help', back: mode}})},
 	],
 };

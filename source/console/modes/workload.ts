@@ -21,7 +21,13 @@ export const workload: ModeSpec<Workload> = {
 		lever('n', 'normal', 'normal', 'load: normal'),
 		lever('h', 'heavy', 'heavy', 'load: heavy (lowmem falls)'),
 		lever('p', 'peak', 'peak', 'load: peak'),
-		{keys: ['escape', 'q'], description: 'cancel', bar: 'cancels', run: ({ui}) => step({...ui, mode: {kind: 'browse'}})},
+		{
+			keys: ['escape', 'q'],
+			description: 'cancel',
+			bar: 'cancels',
+			barKeys: ['escape', 'q'],
+			run: ({ui}) => step({...ui, mode: {kind: 'browse'}}),
+		},
 		{keys: ['?'], description: 'this help', run: ({ui, mode}) => step({...ui, mode: {kind: 'help', back: mode}})},
 	],
 };

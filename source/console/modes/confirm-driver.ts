@@ -1,0 +1,32 @@
+// Starting, stopping or reinstalling ham changes what the kernel was given: asked first, default No.
+import {type ModeSpec, step} from '../bindings.js';
+import type {Mode} from '../ui-state.js';
+
+type Confirm = Extract<Mode, {kind: 'confirm-driver'}>;
+
+const questions: Record<Confirm['op'], string> = {
+	start: 'Start ham (its init script)? [y/N]  ',
+	stop: 'Stop ham? /proc/ham/status goes, hot-added memory stays. [y/N]  ',
+	reinstall: 'Rebuild ham for this kernel and start it? [y/N]  ',
+};
+
+export const confirmDriver: ModeSpec<Confirm> = {
+	title: 'Keys of the driver question',
+	prompt: mode => questions[mode.op],
+	bindings: [
+		{
+			keys: ['y', 'Y'],
+			description: 'do it',
+			bar: ({ui}) =>
+				ui.mode.kind === 'confirm-driver' ? {start: 'starts', stop: 'stops', reinstall: 'reinstalls'}[ui.mode.op] : 'does it',
+			run: ({ui, mode}) => step({...ui, mode: {kind: 'browse'}}, [{action: {type: 'driver', op: mode.op}, purpose: 'driver'}]),
+		},
+		{
+			keys: [],
+			match: {test: () => true, shown: 'any other key'},
+			description: 'leave ham as it is',
+			bar: 'keeps it',
+			run: ({ui}) => step({...ui, mode: {kind: 'browse'}}),
+		},
+	],
+};
