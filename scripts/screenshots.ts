@@ -65,7 +65,7 @@ async function scene(name: string, title: string, act: (session: PtySession) => 
 fs.mkdirSync(out, {recursive: true});
 await scene('overview', 'ham-tui: overview', async session => {
 	session.press('j');
-	await session.waitFor('› 1 0x160000000');
+	await session.waitFor('›  1 0x160000000');
 });
 await scene('plug-form', 'ham-tui: p, the plug form, and the controller refusing a busy slot', async session => {
 	session.press('p');
@@ -80,7 +80,7 @@ await scene('retry-loop', 'ham-tui: r, the integrate retry loop, mid-run', async
 	session.press(keys.enter);
 	await session.waitFor('attempt 1 of 10 done');
 	session.press('j');
-	await session.waitFor('› 1 0x160000000');
+	await session.waitFor('›  1 0x160000000');
 });
 await scene('help', 'ham-tui: ?, every key', async session => {
 	session.press('?');

@@ -55,6 +55,51 @@ describe('the console in a real terminal', {concurrency: 3}, () => {
 		}
 	});
 
+	test('behind the too-small screen no key acts: d and Enter change nothing, q quits', async () => {
+		const state = stateWith();
+		const session = await openConsole(state);
+		try {
+			session.press('p'); // A plug form open behind it, as the issue found.
+			await session.waitFor('Plug a module');
+			session.resize(60, 15);
+			await session.waitFor('Until then only q quits; other keys are ignored.');
+			session.press('d');
+			session.press('y');
+			session.press(keys.enter);
+			await new Promise(resolve => {
+				setTimeout(resolve, 400);
+			});
+			session.resize(80, 24);
+			await session.waitFor('Plug a module');
+			assert.doesNotMatch(session.screen(), /ham NOT loaded/);
+			assert.match(runCli(['--status', '--state', state]).stdout, /^$/, 'nothing was plugged');
+			session.resize(60, 15);
+			await session.waitFor('only q quits');
+			session.press('q');
+			assert.equal((await session.exited).exitCode, 0);
+		} finally {
+			session.dispose();
+		}
+	});
+
+	test('a list scrolled to its end re-fits after a resize: no blank rows, the cursor on its row', async () => {
+		const session = await openConsole(stateWith());
+		try {
+			session.press(keys.tab);
+			session.press(keys.tab);
+			session.press('G');
+			await session.waitFor(/› 8 -/);
+			assert.doesNotMatch(session.screen(), /│ {3}1 4G/, 'slot 1 scrolled out at 80x24');
+			session.resize(120, 40);
+			await session.waitFor(/│ {3}1 4G/);
+			assert.match(session.screen(), /› 8 -/);
+			session.press('q');
+			assert.equal((await session.exited).exitCode, 0);
+		} finally {
+			session.dispose();
+		}
+	});
+
 	for (const [name, exitCode, end] of [
 		['Ctrl-C', 0, (session: PtySession) => session.press('\u0003')],
 		['SIGTERM', 143, (session: PtySession) => session.kill('SIGTERM')],

@@ -32,7 +32,7 @@ describe('console', () => {
 		assert.match(screen, /ham-tui .*dl760-g2 · 2\.4\.9-e\.3-memhotadd · ham major \d+/);
 		assert.match(screen, /1 4G\s+boot memory/);
 		assert.match(screen, /2 -\s+empty/);
-		assert.match(screen, /lowmem .* free \/ 895\.6 MiB/);
+		assert.match(screen, /lowmem .* free of 895\.6 MiB/);
 		assert.match(screen, /No region yet.*\n.*Press p to plug a module/);
 		assert.match(screen, /p plug u unplug i integrate r retry w workload/);
 	});
@@ -160,9 +160,9 @@ describe('console', () => {
 		const ui = open(plugged);
 		await ui.waitFor('Regions 4');
 		await ui.press('jjj');
-		assert.match(ui.frame(), /› 3 0x1e0000000/);
+		assert.match(ui.frame(), /› {2}3 0x1e0000000/);
 		await ui.press('k');
-		assert.match(ui.frame(), /› 2 0x1a0000000/);
+		assert.match(ui.frame(), /› {2}2 0x1a0000000/);
 	});
 
 	test('d asks, then stops and starts the driver; without it there is no /proc/ham/status', async () => {
@@ -196,5 +196,82 @@ describe('console', () => {
 		});
 		assert.equal(result.status, 0, String(result.stderr));
 		assert.match(await ui.waitFor('Regions 1', 2000), /0 0x120000000\s+2G/);
+	});
+});
+
+describe('the console an operator trusts (issue 10)', () => {
+	/** Heavy load, 4G modules in slots 2-8: every one FAILED for lack of lowmem. */
+	function manyFailed() {
+		let machine = machineWith({controller: {scrubSecondsPerGiB: 0}, workload: {initial: 'heavy'}});
+		for (let slot = 2; slot <= 8; slot++) {
+			machine = step(machine, {type: 'plug', slot, size: 4 * GiB, mode: 'hot-add', label: `bank ${slot}`}, machine.now).machine;
+		}
+
+		return machine;
+	}
+
+	test('an integrate with more outcomes than rows counts the rest; every one is in the log; the regions title counts what is below', async () => {
+		const ui = open(manyFailed());
+		const before = await ui.waitFor('Regions 7');
+		assert.match(before, /Regions 7 · 1-\d, \+\d below/);
+		await ui.press('i');
+		const screen = await ui.waitFor('Integrate at');
+		assert.match(screen, /… \+\d+ more rows?/);
+		assert.match(screen, /Integrate at \d\d:\d\d:\d\dZ: integrate: 0 of 7 FAILED region\(s\) enabled/);
+		await ui.press(keys.tab, 'G');
+		assert.match(ui.frame(), /ham: region 6 .*hot-add failed/, 'the outcomes are log lines');
+	});
+
+	test('a slot whose region FAILED says FAILED, not ready, and shows its label', async () => {
+		const ui = open(manyFailed());
+		const screen = await ui.waitFor('Regions 7');
+		assert.match(screen, /2 4G\s+FAILED\s+region/);
+		assert.doesNotMatch(screen, /4G\s+ready/);
+		await ui.press(keys.tab, keys.tab, keys.enter);
+		assert.match(await ui.waitFor('Slot 2: its region FAILED'), /Module label: bank 2/);
+	});
+
+	test('Enter on a region: its whole reason, what it needs and what is short, its label, its log lines; Esc closes', async () => {
+		const ui = open(manyFailed());
+		await ui.waitFor('Regions 7');
+		await ui.press(keys.enter);
+		const screen = await ui.waitFor('Region 0');
+		assert.match(screen, /Why \(lowmem-short\): lowmem short: /);
+		assert.match(screen, /A retry can help\./);
+		assert.match(screen, /Its mem_map needs 64 MiB of lowmem/);
+		assert.match(screen, /MiB short\./);
+		assert.match(screen, /Module label: bank 2/);
+		assert.match(screen, /In the log:/);
+		assert.match(screen, /↑↓ scroll · Esc\/q closes/);
+		await ui.press(keys.escape);
+		assert.match(await ui.waitFor('Regions 7'), /Kernel resources/);
+	});
+
+	test("a plug's result says when it was true and goes once the machine moves on", async () => {
+		const ui = open(machineWith({workload: {initial: 'heavy'}}));
+		await ui.waitFor('Regions 0');
+		await ui.press('p', 'down', 'right', 'right', keys.enter);
+		assert.match(await ui.waitFor('Plug at'), /scrub/);
+		await ui.advance(60);
+		const screen = await ui.waitFor('lowmem-short');
+		assert.doesNotMatch(screen, /Plug at/, 'the scrubbing result is gone: the log says what happened');
+	});
+
+	test('meter bars keep their width while the numbers beside them change', async () => {
+		const ui = open(machineWith({workload: {initial: 'heavy'}}));
+		const width = (screen: string) => /lowmem {2}([█░]+) /.exec(screen)?.[1]?.length;
+		const first = width(await ui.waitFor('lowmem'));
+		await ui.press('w', 'd');
+		const second = width(await ui.waitFor('Workload at'));
+		assert.ok(first !== undefined && first > 0);
+		assert.equal(second, first);
+	});
+
+	test('integrate with nothing FAILED says so in the words --integrate uses', async () => {
+		const ui = open();
+		await ui.waitFor('Regions 0');
+		await ui.press('i');
+		assert.match(await ui.waitFor('Integrate at'), /integrate: no FAILED region, nothing to do/);
+		assert.match(ui.frame(), /needs {3}nothing: no region is FAILED/);
 	});
 });

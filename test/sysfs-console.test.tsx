@@ -179,12 +179,22 @@ describe('the console on sysfs', () => {
 		const ui = open(hotAdded);
 		await ui.waitFor('Ranges 3');
 		await ui.press('j');
-		assert.match(ui.frame(), /› 8 0x40000000/);
+		assert.match(ui.frame(), /› {2}8 0x40000000/);
 		assert.match(ui.frame(), /range 8: OFFLINE, blocks 8-15/);
 		await ui.press('/', 'O', 'F', 'F', keys.enter);
 		const filtered = await ui.waitFor('1 of 3, filter "OFF"');
 		assert.doesNotMatch(filtered, / 0 0x00000000/);
 		await ui.press(keys.escape, keys.tab);
 		assert.match(await ui.waitFor('▶ Log'), /read 20 block/);
+	});
+
+	test("a sysroot's header has no uptime (a tree on disk has none); the node cursor stands apart; the help names no key that does nothing", async () => {
+		const ui = open(hotAdded);
+		const screen = await ui.waitFor('Ranges 3');
+		assert.doesNotMatch(screen.split('\n')[0] ?? '', / up \d+:\d\d:\d\d/);
+		assert.match(screen, /› node\d/);
+		await ui.press('?');
+		const help = await ui.waitFor('Keys');
+		assert.doesNotMatch(help, /free lowmem|workload lever|plug a module|say why a real machine/i);
 	});
 });

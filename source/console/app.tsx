@@ -162,8 +162,12 @@ export function App({source, clock}: Props) {
 						</Box>
 					) : (
 						<Box>
-							<SlotsPane slots={snapshot.slots} {...list} />
-							<ResourcesPane resources={snapshot.resources} selected={selected} width={resourcesWidth} height={frame.top} />
+							<SlotsPane
+								slots={snapshot.slots}
+								regionStatus={new Map(snapshot.regions.map(region => [region.id, region.status]))}
+								{...list}
+							/>
+							<ResourcesPane resources={snapshot.resources} selected={selected} failed={failed} width={resourcesWidth} height={frame.top} />
 						</Box>
 					)}
 					{ui.mode.kind === 'plug' && snapshot.kind === 'simulated' ? (

@@ -32,7 +32,7 @@ export function detailText(detail: Detail, ui: UiState, snapshot: Snapshot): Det
 			}
 
 			if (region.reason) {
-				lines.push(`Why: ${region.code ? `${region.code}: ` : ''}${region.reason}`);
+				lines.push(`Why${region.code ? ` (${region.code})` : ''}: ${region.reason}`);
 				lines.push(region.retry ? 'A retry can help.' : 'No retry can help: this needs another fix than waiting.');
 			}
 
@@ -75,8 +75,10 @@ export function detailText(detail: Detail, ui: UiState, snapshot: Snapshot): Det
 				return {title: 'Slot', lines: ['That row is gone: the list changed since.']};
 			}
 
+			// A module whose region failed is not "ready", whatever the controller says of the slot.
+			const failed = snapshot.regions.find(region => region.id === slot.regionId)?.status === 'FAILED';
 			const lines = [
-				`Slot ${slot.slot}: ${slot.state}${slot.size ? ` · ${slot.size} ${slot.mode}` : ''}${slot.regionId === null ? '' : ` · region ${slot.regionId}`}`,
+				`Slot ${slot.slot}: ${failed ? 'its region FAILED' : slot.state}${slot.size ? ` · ${slot.size} ${slot.mode}` : ''}${slot.regionId === null ? '' : ` · region ${slot.regionId}`}`,
 				...(slot.label ? [`Module label: ${slot.label}`] : []),
 				...(slot.scrubLeft === null ? [] : [`Scrubbing: ${slot.scrubLeft} s left.`]),
 				slot.unplugRefusal ? `Unplug: refused, ${slot.unplugRefusal}` : 'Unplug: allowed (asked first).',

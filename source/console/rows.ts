@@ -49,16 +49,35 @@ export function regionLine(region: RegionRow, columns: RegionColumns): string {
 	return `${String(region.id).padStart(columns.id)} ${region.start.padEnd(columns.start ?? 13)}${formatSize(region.size).padEnd(6)}${columns.bytes ? String(region.size).padEnd(12) : ''}${region.flags.padEnd(11)}${region.status.padEnd(8)}${fit(why, columns.why)}`;
 }
 
-/** One slot: number, module size, state (the mode shows as the state "mirror"), its region. */
-export function slotLine(slot: SlotRow, width: number): string {
-	const state = slot.state === 'scrubbing' ? `scrub ${slot.scrubLeft}s` : slot.state === 'boot' ? 'boot memory' : slot.state;
+/**
+ * One slot: number, module size, state (the mode shows as the state "mirror"; a module whose
+ * region failed shows FAILED, not ready), its region, and the module's label when there is room.
+ */
+export function slotLine(slot: SlotRow, width: number, regionStatus?: string): string {
+	const state =
+		slot.state === 'scrubbing'
+			? `scrub ${slot.scrubLeft}s`
+			: slot.state === 'boot'
+				? 'boot memory'
+				: regionStatus === 'FAILED'
+					? 'FAILED'
+					: slot.state;
 	const region = slot.regionId === null ? '' : `region ${slot.regionId}`;
-	return fit(`${String(slot.slot).padStart(2)} ${(slot.size || '-').padEnd(5)} ${state.padEnd(11)} ${region}`, width);
+	const label = slot.label ? ` ${slot.label}` : '';
+	return fit(`${String(slot.slot).padStart(2)} ${(slot.size || '-').padEnd(5)} ${state.padEnd(11)} ${region}${label}`, width);
 }
 
-/** A bar of `width` cells, `used` of `total` filled; the numbers beside it carry the meaning. */
-export function bar(used: number, total: number, width: number): string {
-	const filled = total > 0 ? Math.round((Math.min(Math.max(used, 0), total) / total) * width) : 0;
+/** The widest text beside a meter ("1023.9 MiB free of 1023.9 MiB"): bars keep one width while the numbers change. */
+const meterText = 30;
+
+/** A meter's bar width in a pane of this inner width: 8 for the label, the widest text, the rest (4-30 cells). */
+export function meterWidth(inner: number): number {
+	return Math.max(4, Math.min(30, inner - 8 - meterText - 1));
+}
+
+/** A bar of `width` cells, `part` of `total` filled; the words beside it say what the fill is. */
+export function bar(part: number, total: number, width: number): string {
+	const filled = total > 0 ? Math.round((Math.min(Math.max(part, 0), total) / total) * width) : 0;
 	return '█'.repeat(filled) + '░'.repeat(width - filled);
 }
 

@@ -44,7 +44,8 @@ type SnapshotBase = {
 	name: string;
 	kernel: string;
 	time: number;
-	uptimeSeconds: number;
+	/** Null for a sysroot: a tree read from disk has nobody's uptime. */
+	uptimeSeconds: number | null;
 	regions: RegionRow[];
 	log: string[];
 };

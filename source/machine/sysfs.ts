@@ -290,7 +290,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		}
 
 		if (latest?.time !== t) {
-			const uptimeSeconds = thisMachine ? os.uptime() : t - openedAt;
+			const uptimeSeconds = thisMachine ? os.uptime() : null;
 			latest = {...built.snapshot, time: t, uptimeSeconds, sysfs: {...built.snapshot.sysfs, sweepSeconds}};
 		}
 

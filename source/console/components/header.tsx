@@ -8,7 +8,11 @@ export function Header({snapshot, width}: Props) {
 	// A real machine has no ham driver: the kernel's own sysfs interface takes its place.
 	const loaded = snapshot.kind === 'sysfs' || snapshot.driver.loaded;
 	const ham = snapshot.kind === 'sysfs' ? 'sysfs' : loaded ? `ham major ${snapshot.driver.major}` : 'ham NOT loaded';
-	const right = ` ${clock(snapshot.time)} up ${uptime(snapshot.uptimeSeconds)}`;
+	// Narrow: the uptime goes first, then the machine's name gives way.
+	const clockText = ` ${clock(snapshot.time)}`;
+	const upText = snapshot.uptimeSeconds === null ? '' : ` up ${uptime(snapshot.uptimeSeconds)}`;
+	const left = ' ham-tui '.length + ` ${snapshot.name} · ${snapshot.kernel} · `.length + ham.length;
+	const right = left + clockText.length + upText.length <= width ? clockText + upText : clockText;
 	const fixed = ' ham-tui '.length + ` · ${snapshot.kernel} · `.length + ham.length + right.length;
 	const name = snapshot.name.slice(0, Math.max(0, width - fixed - 1));
 	return (

@@ -2,6 +2,7 @@ import {Table} from '@alcalzone/ink-table';
 import {Box, Text} from 'ink';
 import type {Snapshot} from '../../machine/snapshot.js';
 import {helpRows} from '../bindings.js';
+import {actionKeys} from '../modes/browse.js';
 import {specOf} from '../modes/index.js';
 import type {Help, UiState} from '../ui-state.js';
 
@@ -10,7 +11,7 @@ type Props = {help: Help; snapshot: Snapshot; ui: UiState; width: number; height
 /** Every key of the mode the help was opened from, from its binding table: two bordered ink-tables side by side fit 80x24. */
 export function HelpScreen({help, snapshot, ui, width, height}: Props) {
 	const spec = specOf(help.back);
-	const {rows, disabled} = helpRows(spec, {snapshot, ui: {...ui, mode: help.back}});
+	const {rows} = helpRows(spec, {snapshot, ui: {...ui, mode: help.back}});
 	const half = Math.ceil(rows.length / 2);
 	const left = rows.slice(0, half);
 	const right = rows.slice(half);
@@ -18,8 +19,8 @@ export function HelpScreen({help, snapshot, ui, width, height}: Props) {
 		help.back.kind !== 'browse'
 			? 'Any other key does nothing here.'
 			: snapshot.kind === 'simulated'
-				? 'FAILED for lack of lowmem? Free lowmem with w, then i or r.'
-				: `A block the kernel refused? i tries again, r retries.${disabled.length > 0 ? ` ${disabled.join(' ')} say why a real machine has none.` : ''}`;
+				? `FAILED for lack of lowmem? Free lowmem with ${actionKeys.workload}, then ${actionKeys.integrate} or ${actionKeys.retry}.`
+				: `A block the kernel refused? ${actionKeys.integrate} tries again, ${actionKeys.retry} retries.`;
 	return (
 		<Box flexDirection="column" width={width} height={height}>
 			<Text bold>{`${spec.title} · ? or Esc closes`}</Text>

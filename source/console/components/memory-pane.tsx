@@ -1,6 +1,7 @@
 import {Text} from 'ink';
 import type {RegionRow, SysfsView} from '../../machine/snapshot.js';
-import {bar, formatBytes} from '../rows.js';
+import {actionKeys} from '../modes/browse.js';
+import {bar, formatBytes, meterWidth} from '../rows.js';
 import {Pane} from './pane.js';
 
 type Props = {view: SysfsView; selected: RegionRow | undefined; width: number; height: number};
@@ -10,7 +11,7 @@ export function MemoryPane({view, selected, width, height}: Props) {
 	const inner = width - 4;
 	const total = view.online.bytes + view.offline.bytes + view.other.bytes;
 	const text = `${formatBytes(view.online.bytes)} of ${formatBytes(total)}`;
-	const barWidth = Math.max(4, Math.min(30, inner - 8 - text.length - 1));
+	const barWidth = meterWidth(inner);
 	const lines = [
 		<Text key="online" wrap="truncate">
 			{'online  '}
@@ -25,7 +26,7 @@ export function MemoryPane({view, selected, width, height}: Props) {
 			wrap="truncate"
 		>{`blocks  ${view.blocks} of ${formatBytes(view.blockSizeBytes)} · auto_online ${view.autoOnline ?? 'none'}`}</Text>,
 		<Text key="write" wrap="truncate" color={view.writable === true ? undefined : 'red'}>
-			{view.writable === true ? `i, r    write ${view.onlineType} to each offline block` : `i, r    ${view.writable}`}
+			{`${`${actionKeys.integrate}, ${actionKeys.retry}`.padEnd(8)}${view.writable === true ? `write ${view.onlineType} to each offline block` : view.writable}`}
 		</Text>,
 		<Text key="read" wrap="truncate" color={view.problems > 0 ? 'yellow' : 'gray'}>
 			{`read    ${Math.round(view.readMs)} ms${view.problems > 0 ? `, ${view.problems} problem${view.problems === 1 ? '' : 's'} (log)` : ''}` +

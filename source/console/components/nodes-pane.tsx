@@ -18,8 +18,8 @@ export function NodesPane({view, cursor, offset, focused, width, height}: Props)
 				const other = node.other > 0 ? `, ${node.other} ?` : '';
 				return (
 					<Text key={name} inverse={selected && focused} bold={selected} color={node.offline > 0 ? 'yellow' : undefined} wrap="truncate">
-						{(selected ? '›' : ' ') +
-							fit(`${name.padEnd(7)} ${formatBytes(node.online * view.blockSizeBytes)} on${off}${other}`, width - 5)}
+						{`${selected ? '›' : ' '} ` +
+							fit(`${name.padEnd(7)} ${formatBytes(node.online * view.blockSizeBytes)} on${off}${other}`, width - 6)}
 					</Text>
 				);
 			})}

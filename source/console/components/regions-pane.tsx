@@ -1,5 +1,6 @@
 import {Text} from 'ink';
 import type {RegionRow} from '../../machine/snapshot.js';
+import {actionKeys} from '../modes/browse.js';
 import {fit, regionColumns, regionHeader, regionLine} from '../rows.js';
 import {Pane} from './pane.js';
 
@@ -28,12 +29,17 @@ export function RegionsPane({regions, total, filter, driverHint, source, cursor,
 	const inner = width - 4;
 	const rows = Math.max(1, height - 4);
 	const columns = regionColumns(
-		inner - 1,
+		inner - 2,
 		regions.reduce((max, region) => Math.max(max, region.id), 0),
 		regions.reduce((max, region) => Math.max(max, region.start.length), 0),
 	);
 	const selected = regions[cursor];
-	const title = `${source ? 'Ranges' : 'Regions'} ${filter ? `${regions.length} of ${total}, filter "${filter}"` : total} · ${source ? 'memory blocks as lsmem groups them' : '/proc/ham/status'}`;
+	// When the list is longer than the pane, the title says which rows show and how many are below.
+	const shown =
+		regions.length > rows
+			? ` · ${offset + 1}-${Math.min(offset + rows, regions.length)}, +${Math.max(0, regions.length - offset - rows)} below`
+			: '';
+	const title = `${source ? 'Ranges' : 'Regions'} ${filter ? `${regions.length} of ${total}, filter "${filter}"` : total}${shown} · ${source ? 'memory blocks as lsmem groups them' : '/proc/ham/status'}`;
 	if (driverHint !== null) {
 		return (
 			<Pane title={title} focused={focused} width={width} height={height}>
@@ -57,7 +63,7 @@ export function RegionsPane({regions, total, filter, driverHint, source, cursor,
 					{total === 0
 						? source
 							? 'The log says what was read.'
-							: 'Press p to plug a module into an empty slot.'
+							: `Press ${actionKeys.plug} to plug a module into an empty slot.`
 						: 'Esc clears the filter.'}
 				</Text>
 			</Pane>
@@ -67,13 +73,13 @@ export function RegionsPane({regions, total, filter, driverHint, source, cursor,
 	return (
 		<Pane title={title} focused={focused} width={width} height={height}>
 			<Text bold wrap="truncate">
-				{` ${regionHeader(columns)}`}
+				{`  ${regionHeader(columns)}`}
 			</Text>
 			{regions.slice(offset, offset + rows).map((region, index) => {
 				const isSelected = offset + index === cursor;
 				return (
 					<Text key={region.id} inverse={isSelected && focused} bold={isSelected} wrap="truncate" color={statusColor(region.status)}>
-						{(isSelected ? '›' : ' ') + regionLine(region, columns)}
+						{`${isSelected ? '›' : ' '} ${regionLine(region, columns)}`}
 					</Text>
 				);
 			})}

@@ -3,7 +3,16 @@ import type {SlotRow} from '../../machine/snapshot.js';
 import {slotLine} from '../rows.js';
 import {Pane} from './pane.js';
 
-type Props = {slots: SlotRow[]; cursor: number; offset: number; focused: boolean; width: number; height: number};
+type Props = {
+	slots: SlotRow[];
+	/** Each region's STATUS, by ID: a slot whose region FAILED says so. */
+	regionStatus: ReadonlyMap<number, string>;
+	cursor: number;
+	offset: number;
+	focused: boolean;
+	width: number;
+	height: number;
+};
 
 const stateColor: Record<SlotRow['state'], string | undefined> = {
 	boot: 'gray',
@@ -13,7 +22,7 @@ const stateColor: Record<SlotRow['state'], string | undefined> = {
 	mirror: 'magenta',
 };
 
-export function SlotsPane({slots, cursor, offset, focused, width, height}: Props) {
+export function SlotsPane({slots, regionStatus, cursor, offset, focused, width, height}: Props) {
 	const rows = height - 2;
 	const visible = slots.slice(offset, offset + rows);
 	return (
@@ -25,9 +34,16 @@ export function SlotsPane({slots, cursor, offset, focused, width, height}: Props
 		>
 			{visible.map((slot, index) => {
 				const selected = offset + index === cursor;
+				const status = slot.regionId === null ? undefined : regionStatus.get(slot.regionId);
 				return (
-					<Text key={slot.slot} inverse={selected && focused} bold={selected} color={stateColor[slot.state]} wrap="truncate">
-						{(selected ? '›' : ' ') + slotLine(slot, width - 5)}
+					<Text
+						key={slot.slot}
+						inverse={selected && focused}
+						bold={selected}
+						color={status === 'FAILED' ? 'red' : stateColor[slot.state]}
+						wrap="truncate"
+					>
+						{`${selected ? '›' : ' '}${slotLine(slot, width - 5, status)}`}
 					</Text>
 				);
 			})}

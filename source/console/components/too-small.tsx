@@ -9,7 +9,8 @@ export function TooSmall({columns, rows, keys}: Props) {
 		<Box flexDirection="column">
 			<Text bold>Terminal too small</Text>
 			<Text>{`ham-tui needs ${minColumns}x${minRows}; this one is ${columns}x${rows}.`}</Text>
-			<Text>{`Make the window larger; until then only ${keys}, every other key is ignored.`}</Text>
+			<Text>Make the window larger.</Text>
+			<Text>{`Until then only ${keys}; other keys are ignored.`}</Text>
 		</Box>
 	);
 }

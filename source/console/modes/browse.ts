@@ -25,14 +25,15 @@ const turn = (ui: UiState, by: number): UiState => {
 	return {...ui, pane: panes[index % panes.length] ?? ui.pane};
 };
 
-/** The driver's key, also named by the regions pane when ham is not loaded. */
-export const driverKey = 'd';
+/** The action keys, which hints elsewhere on screen name too ("Press p to plug"): stated here once. */
+export const actionKeys = {plug: 'p', unplug: 'u', integrate: 'i', retry: 'r', workload: 'w', driver: 'd'} as const;
+const driverKey = actionKeys.driver;
 
 export const browse: ModeSpec<Browse> = {
 	title: 'Keys',
 	bindings: [
 		{
-			keys: ['p'],
+			keys: [actionKeys.plug],
 			description: 'plug a module',
 			bar: 'plug',
 			disabled: onRealMachine([
@@ -42,7 +43,7 @@ export const browse: ModeSpec<Browse> = {
 			run: ({ui, env}) => step(env.snapshot.kind === 'simulated' ? {...ui, mode: plugForm(ui, env.snapshot)} : ui),
 		},
 		{
-			keys: ['u'],
+			keys: [actionKeys.unplug],
 			description: 'unplug a slot (asks)',
 			bar: 'unplug',
 			disabled: onRealMachine([
@@ -69,24 +70,27 @@ export const browse: ModeSpec<Browse> = {
 			},
 		},
 		{
-			keys: ['i'],
+			keys: [actionKeys.integrate],
 			description: 'integrate once',
 			bar: ({snapshot}) => (snapshot.kind === 'simulated' ? 'integrate' : 'online'),
 			run: ({ui}) => step(ui, [{action: {type: 'integrate'}, purpose: 'integrate'}]),
 		},
 		{
-			keys: ['r'],
+			keys: [actionKeys.retry],
 			description: 'integrate retry loop',
 			bar: 'retry',
-			disabled: ({ui}) => (loopRunning(ui) ? ['A retry loop is running: Esc stops it, then r starts another.'] : null),
+			disabled: ({ui}) => (loopRunning(ui) ? [`A retry loop is running: Esc stops it, then ${actionKeys.retry} starts another.`] : null),
 			run: ({ui}) =>
 				step({...ui, mode: {kind: 'retry-setup', field: 0, attempts: ui.loop?.attempts ?? 10, interval: ui.loop?.interval ?? 5}}),
 		},
 		{
-			keys: ['w'],
+			keys: [actionKeys.workload],
 			description: 'workload lever',
 			bar: 'workload',
-			disabled: onRealMachine(["A real machine's load is its own: there is no workload lever.", 'Free memory yourself, then i or r.']),
+			disabled: onRealMachine([
+				"A real machine's load is its own: there is no workload lever.",
+				`Free memory yourself, then ${actionKeys.integrate} or ${actionKeys.retry}.`,
+			]),
 			run: ({ui}) => step({...ui, mode: {kind: 'workload'}}),
 		},
 		{
