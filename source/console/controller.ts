@@ -48,7 +48,8 @@ function stale(notice: Notice, env: Env): boolean {
 }
 
 /** What the console shows once an action it asked for has run. */
-export function afterAction(ui: UiState, request: Request, result: ActResult, env: Env): UiState {
+export function afterAction(ui: UiState, request: Request, answer: ActResult, env: Env): UiState {
+	const result = {...answer, outcomes: lastPerTarget(answer.outcomes)};
 	const notice = (title: string, answer: ActResult) => resultNotice(title, answer, env);
 	switch (request.purpose) {
 		case 'plug': {
@@ -78,6 +79,21 @@ export function afterAction(ui: UiState, request: Request, result: ActResult, en
 			return loopAttempted(ui, result, env);
 		}
 	}
+}
+
+/**
+ * One outcome per region (or run of blocks), the last: a step reports what the clock did before
+ * the action (a scrub ending, a retry) and then the action's own, and only the latter is now true.
+ */
+function lastPerTarget(outcomes: readonly OutcomeRow[]): OutcomeRow[] {
+	const last = new Map<string, OutcomeRow>();
+	for (const outcome of outcomes) {
+		const key = outcome.label ?? `region ${outcome.id}`;
+		last.delete(key);
+		last.set(key, outcome);
+	}
+
+	return [...last.values()];
 }
 
 /** An action that threw (a bug, or the machine failing in a way nobody foresaw): a notice, never a crash. */

@@ -296,3 +296,14 @@ describe('what issue 10 asked of the keys', () => {
 		assert.equal(tick(message, moved).ui.notice, message.notice);
 	});
 });
+
+test("an attempt's outcomes are one per region, the last: the clock's retry before the action is not shown twice", () => {
+	const running = press(initialUi, ['r', 'enter']).ui;
+	const request: Request = {action: {type: 'integrate'}, purpose: 'loop-attempt'};
+	const failed = (free: string) => ({id: 0, slot: 2, status: 'FAILED', reason: `lowmem short, ${free} free`, retry: true});
+	const after = afterAction(running, request, answer(true, 'integrate: 0 of 1', [failed('41 MiB'), failed('40 MiB')]), envOf(simulated()));
+	assert.deepEqual(
+		after.loop?.history[0]?.outcomes.map(outcome => outcome.reason),
+		['lowmem short, 40 MiB free'],
+	);
+});
