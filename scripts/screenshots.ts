@@ -86,3 +86,16 @@ await scene('help', 'ham-tui: ?, every key', async session => {
 	session.press('?');
 	await session.waitFor('Keys · ? or Esc closes');
 });
+await scene('detail', 'ham-tui: Enter on a FAILED region, its whole text', async session => {
+	session.press('j');
+	await session.waitFor('›  1 0x160000000');
+	session.press(keys.enter);
+	await session.waitFor('Region 1');
+});
+await scene('integrate-many', 'ham-tui: i with more outcomes than rows: counted, and every one in the log', async session => {
+	session.press('w');
+	session.press('h');
+	await session.waitFor('Workload at');
+	session.press('i');
+	await session.waitFor('Integrate at');
+});

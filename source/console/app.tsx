@@ -77,7 +77,7 @@ export function App({source, clock}: Props) {
 	// A real machine has a node or two where the simulated one has slots: keep the top panes' height.
 	const banner = bannerLines(stored, snapshot, waiting && {...waiting, now: clock.now()}, problem);
 	const bannerRows = fitRows(
-		banner.map(line => line.text),
+		banner.lines.map(line => line.text),
 		Math.max(1, columns - 4),
 		rows,
 	).length;
@@ -134,7 +134,8 @@ export function App({source, clock}: Props) {
 	const lower = (
 		<LogPane
 			log={snapshot.log}
-			banner={banner}
+			banner={banner.lines}
+			hint={banner.escape}
 			offset={ui.offset.log}
 			follow={ui.logFollow}
 			focused={ui.pane === 'log'}

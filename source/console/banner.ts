@@ -7,6 +7,9 @@ import type {Notice, RetryLoop, UiState} from './ui-state.js';
 
 export type BannerLine = {text: string; color?: 'red' | 'yellow' | 'green' | 'cyan' | 'gray'; bold?: boolean};
 
+/** The banner's lines and what Esc does to its message (the log pane's title says it). */
+export type Banner = {lines: BannerLine[]; escape: string | null};
+
 /** UTC, as the header and the log write it. */
 export function clockText(time: number): string {
 	return `${new Date(time * 1000).toISOString().slice(11, 19)}Z`;
@@ -36,7 +39,7 @@ export function noticeLines(notice: Notice): BannerLine[] {
 	const [first = '', ...rest] = notice.lines;
 	const color = notice.error ? ('red' as const) : undefined;
 	return [
-		{text: `${notice.title}${when}: ${first} · Esc ${notice.escape ?? 'closes'}`, bold: true, ...(color ? {color} : {})},
+		{text: `${notice.title}${when}: ${first}`, bold: true, ...(color ? {color} : {})},
 		...rest.map(text => ({text, ...(color ? {color} : text.includes('FAILED') ? {color: 'yellow' as const} : {})})),
 	];
 }
@@ -47,7 +50,7 @@ export function bannerLines(
 	snapshot: Snapshot,
 	waiting: {waitFor: string; since: number; now: number} | null,
 	problem: string | null,
-): BannerLine[] {
+): Banner {
 	const notice: Notice | null = waiting
 		? {
 				title: 'Waiting',
@@ -61,5 +64,8 @@ export function bannerLines(
 		: problem
 			? {title: 'State file', lines: [problem], error: true}
 			: ui.notice;
-	return [...(ui.loop ? loopLines(ui.loop, snapshot.time) : []), ...(notice ? noticeLines(notice) : [])];
+	return {
+		lines: [...(ui.loop ? loopLines(ui.loop, snapshot.time) : []), ...(notice ? noticeLines(notice) : [])],
+		escape: notice ? `Esc ${notice.escape ?? 'closes'} the message` : null,
+	};
 }

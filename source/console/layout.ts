@@ -16,8 +16,8 @@ export type Layout = {
 
 /**
  * `banner`: rows the loop and the last message take atop the log. The log pane grows to hold them
- * and one log line, taking rows from the regions pane down to its least (a header, one row, the
- * reason line).
+ * and one log line, taking rows from the regions pane: up to a little more than half of the rows
+ * below the top panes, never below the regions pane's least (a header, one row, the reason line).
  */
 export function layout(columns: number, rows: number, slotCount: number, banner = 0): Layout {
 	const height = rows - 1;
@@ -25,7 +25,7 @@ export function layout(columns: number, rows: number, slotCount: number, banner 
 	const top = Math.min(slotCount, Math.max(6, Math.floor(body * 0.25))) + 2;
 	const rest = body - top;
 	const leastRegions = 5;
-	const lower = Math.max(5, Math.floor(rest * 0.38), Math.min(banner + 3, rest - leastRegions));
+	const lower = Math.max(5, Math.floor(rest * 0.38), Math.min(banner + 3, Math.floor(rest * 0.55), rest - leastRegions));
 	return {
 		tooSmall: columns < minColumns || rows < minRows,
 		columns,
