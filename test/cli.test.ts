@@ -161,9 +161,80 @@ describe('controller and driver refusals', () => {
 	});
 });
 
+describe('the one-shots as every other tool (lsmem, chmem): -h, -V, the usage line, one code per kind of refusal', () => {
+	const hint = "Try 'ham-tui --help' for more information.";
+	const version = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as {version: string}).version;
+
+	test('-h and --help print the same help, with the exit codes; -V and --version the version; exit 0', () => {
+		const help = runCli(['--help']);
+		assert.equal(help.code, 0);
+		assert.match(help.stdout, /^ {2}Usage$/m);
+		assert.match(help.stdout, /^ {2}Exit codes\n {8}0 {2}done/m);
+		assert.deepEqual(runCli(['-h']), help);
+		assert.deepEqual(runCli(['-V']), {code: 0, stdout: `${version}\n`, stderr: ''});
+		assert.deepEqual(runCli(['--version']), {code: 0, stdout: `${version}\n`, stderr: ''});
+	});
+
+	test('an unknown flag: one `ham-tui:` line, then the pointer to --help; exit 2', () => {
+		for (const flag of ['--frob', '-x', '--Status']) {
+			const result = runCli(['--status', flag]);
+			assert.equal(result.code, 2, flag);
+			assert.equal(result.stdout, '');
+			assert.equal(result.stderr, `ham-tui: unknown flag "${flag}"\n${hint}\n`);
+		}
+	});
+
+	test("a slot the machine does not have is the controller's refusal, as a size it does not take: exit 1, its words", () => {
+		const session = cliSession();
+		const refused = (args: string[], message: string) => {
+			const result = session.run(...args);
+			assert.deepEqual(result, {code: 1, stdout: '', stderr: `ham-tui: ${message}\n`}, args.join(' '));
+		};
+
+		refused(['--plug', '2:3G'], 'size 3G not supported: modules of 256M, 512M, 1G, 2G, 4G');
+		refused(['--plug', '9:1G'], 'no such slot: 9 (slots are 1-8)');
+		refused(['--plug', '0:1G'], 'no such slot: 0 (slots are 1-8)');
+		refused(['--plug=-1:1G'], 'no such slot: -1 (slots are 1-8)');
+		refused(['--plug', '4096:3G'], 'no such slot: 4096 (slots are 1-8)');
+		refused(['--unplug', '9'], 'no such slot: 9 (slots are 1-8)');
+		refused(['--unplug', '-1'], 'no such slot: -1 (slots are 1-8)');
+		// Refused plugs are logged, as the console's are: the same words.
+		const log = (JSON.parse(session.run('--json').stdout) as {log: string[]}).log.join('\n');
+		assert.match(log, /controller: no such slot: 9 \(slots are 1-8\)/);
+		assert.match(log, /controller: slot 2: size 3G not supported/);
+	});
+
+	test("the slot range is the machine's, not a constant", () => {
+		const session = cliSession();
+		const file = path.join(session.dir, 'four.json');
+		fs.writeFileSync(file, JSON.stringify({base: 'dl760-g2', controller: {slots: 4}}));
+		assert.equal(session.run('--reset', '--scenario', file).code, 0);
+		for (const args of [
+			['--plug', '5:1G'],
+			['--unplug', '5'],
+		]) {
+			assert.deepEqual(session.run(...args), {code: 1, stdout: '', stderr: 'ham-tui: no such slot: 5 (slots are 1-4)\n'});
+		}
+
+		assert.equal(session.run('--plug', '4:1G').code, 0);
+	});
+
+	test('--attempts -1 is told the range (it is a whole number), as --attempts 0 is', () => {
+		for (const value of ['-1', '0']) {
+			const result = runCli(['--integrate', '--attempts', value]);
+			assert.deepEqual(result, {code: 2, stdout: '', stderr: `ham-tui: --attempts must be from 1 to 1000, not ${value}\n${hint}\n`});
+		}
+
+		assert.match(
+			runCli(['--integrate', '--attempts', 'x']).stderr,
+			/^ham-tui: --attempts must be a whole number from 1 to 1000, not "x"$/m,
+		);
+	});
+});
+
 describe('bad input: one clear line, exit 2, nothing changed', () => {
 	const cases: Array<[string[], RegExp]> = [
-		[['--bogus'], /Unknown flag/],
+		[['--bogus'], /unknown flag "--bogus"/],
 		[['--plug', '2'], /--plug takes SLOT:SIZE/],
 		[['--plug', '2:0'], /zero/],
 		[['--plug', '2:-1G'], /not a size/],
@@ -171,9 +242,7 @@ describe('bad input: one clear line, exit 2, nothing changed', () => {
 		[['--plug', '2:99999999999T'], /too large/],
 		[['--plug', '2:1G:turbo'], /unknown module mode "turbo"/],
 		[['--plug', 'x:1G'], /SLOT must be a whole number/],
-		[['--plug', '9:1G'], /no such slot: 9 \(slots are 1-8\)/],
-		[['--unplug', '0'], /SLOT must be from 1/],
-		[['--unplug', '99'], /no such slot: 99/],
+		[['--unplug', '99999999999999999999'], /SLOT 99999999999999999999 is too large/],
 		[['--driver', 'restart'], /--driver takes start, stop or reinstall/],
 		[['--workload', 'crazy'], /--workload takes drop-caches/],
 		[['--integrate', '--attempts', '0'], /--attempts must be from 1/],
@@ -183,7 +252,7 @@ describe('bad input: one clear line, exit 2, nothing changed', () => {
 		[['--attempts', '3'], /--attempts goes with --integrate/],
 		[['--reset', '--preset', 'vax'], /unknown preset "vax"/],
 		[['--reset', '--preset', 'x86_64', '--scenario', 'a.json'], /cannot be used together/],
-		[['--reset', '--seed', '-1'], /--seed must be a whole number/],
+		[['--reset', '--seed', '-1'], /--seed must be from 0 to 4294967295, not -1/],
 		[['--boot', 'a b'], /--boot needs a kernel version/],
 		[['extra'], /unexpected argument "extra"/],
 	];

@@ -2,7 +2,7 @@
 // Object.prototype's, escape sequences and newlines in flags, flags given twice or given values
 // they do not take, --help and --version among other flags, every numeric syntax trick, and the
 // integrate loop's attempt lines. Every usage error is exactly two lines, `ham-tui: <why>` and
-// the pointer to --help, exit 2, clean of control characters, and changes nothing.
+// util-linux's pointer to --help, exit 2, clean of control characters, and changes nothing.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import {type CliResult, cliPath, runProcess, tempDir} from './helpers/cli.js';
 import {run as blocks, makeMemoryTree} from './helpers/sysfs-tree.js';
 
 const now = 1_000_000;
-const hint = 'ham-tui: see ham-tui --help';
+const hint = "Try 'ham-tui --help' for more information.";
 const packageVersion = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as {version: string}).version;
 /** What a terminal must never be sent: C0 controls but newline, DEL, and C1 controls. */
 const terminalControl = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/;
@@ -156,7 +156,7 @@ describe("names from the command line that are Object.prototype's: refused, noth
 			t,
 			caseVariants.map(name => [
 				['--workload', name],
-				new RegExp(`^ham-tui: --workload takes drop-caches, idle, normal, heavy, peak; not "${shown(name)}"$`),
+				new RegExp(`^ham-tui: --workload takes drop-caches, idle, normal, heavy or peak, not "${shown(name)}"$`),
 			]),
 		);
 	});
@@ -172,11 +172,11 @@ describe("names from the command line that are Object.prototype's: refused, noth
 		await allRefusedOnState(t, [
 			...caseVariants
 				.flatMap(name => [`--${name}`, `--${name}=1`, `-${name}`])
-				.map((flag): Case => [[flag], new RegExp(`^ham-tui: Unknown flag "${shown(flag.split('=')[0]!)}"$`)]),
-			[['--constructor.prototype.polluted=1'], /^ham-tui: Unknown flag "--constructor\.prototype\.polluted"$/],
-			[['--__proto__.status'], /^ham-tui: Unknown flag "--__proto__\.status"$/],
-			[['--no-status'], /^ham-tui: Unknown flag "--no-status"$/],
-			[['--status', '--no-sysfs'], /^ham-tui: Unknown flag "--no-sysfs"$/],
+				.map((flag): Case => [[flag], new RegExp(`^ham-tui: unknown flag "${shown(flag.split('=')[0]!)}"$`)]),
+			[['--constructor.prototype.polluted=1'], /^ham-tui: unknown flag "--constructor\.prototype\.polluted"$/],
+			[['--__proto__.status'], /^ham-tui: unknown flag "--__proto__\.status"$/],
+			[['--no-status'], /^ham-tui: unknown flag "--no-status"$/],
+			[['--status', '--no-sysfs'], /^ham-tui: unknown flag "--no-sysfs"$/],
 		]);
 	});
 
@@ -224,20 +224,20 @@ describe("the parser's own errors: one clean line, the pointer to --help, exit 2
 			'--STATUS',
 		];
 		await allRefusedOnState(t, [
-			...flags.map((flag): Case => [[flag], new RegExp(`^ham-tui: Unknown flag "${shown(flag)}"$`)]),
-			...flags.map((flag): Case => [['--status', flag], new RegExp(`^ham-tui: Unknown flag "${shown(flag)}"$`)]),
-			[['--x=\u001B[31mvalue'], /^ham-tui: Unknown flag "--x"$/],
+			...flags.map((flag): Case => [[flag], new RegExp(`^ham-tui: unknown flag "${shown(flag)}"$`)]),
+			...flags.map((flag): Case => [['--status', flag], new RegExp(`^ham-tui: unknown flag "${shown(flag)}"$`)]),
+			[['--x=\u001B[31mvalue'], /^ham-tui: unknown flag "--x"$/],
 			// No flag is a number: a lone negative number is an argument.
 			[['--status', '-5'], /^ham-tui: unexpected argument "-5"$/],
-			// Unknown flags come first, as the likeliest typo: the first one is named.
-			[['--plug', '2:1G', '--one', '--two'], /^ham-tui: Unknown flag "--one"$/],
+			// unknown flags come first, as the likeliest typo: the first one is named.
+			[['--plug', '2:1G', '--one', '--two'], /^ham-tui: unknown flag "--one"$/],
 		]);
 	});
 
 	test('a value starting with "-" after a space reads as a flag (unless a negative number): told to use "="', async t => {
 		await allRefusedOnState(t, [
-			[['--plug', '-1:1G'], /^ham-tui: Unknown flag "-1:1G" \(a value starting with "-" is written --plug=-1:1G\)$/],
-			[['--boot', '-x'], /^ham-tui: Unknown flag "-x" \(a value starting with "-" is written --boot=-x\)$/],
+			[['--plug', '-1:1G'], /^ham-tui: unknown flag "-1:1G" \(a value starting with "-" is written --plug=-1:1G\)$/],
+			[['--boot', '-x'], /^ham-tui: unknown flag "-x" \(a value starting with "-" is written --boot=-x\)$/],
 			[['--plug', '--status'], /^ham-tui: --plug needs SLOT:SIZE\[:MODE\], e\.g\. 2:1G$/],
 		]);
 	});
@@ -380,9 +380,11 @@ const badNumbers = [
 	'\uFF15',
 	'\u0663',
 	'',
-	'-1',
-	'-0',
 	'0x',
+	'-',
+	'--1',
+	'-+1',
+	'-x',
 	'five',
 	'5\u001B[31m',
 ];
@@ -425,11 +427,17 @@ describe('numbers: decimal digits only, the same rule and words for every numeri
 			],
 			[['--integrate', '--interval', '86400.5'], /^ham-tui: --interval must be a number of seconds from 0 to 86400, not 86400\.5$/],
 			[['--reset', '--seed', '4294967296'], /^ham-tui: --seed must be from 0 to 4294967295, not 4294967296$/],
-			[['--unplug', '0'], /^ham-tui: SLOT must be from 1 to 65536, not 0$/],
-			// A negative number after a space is a value (told the syntax), not an unknown flag.
-			[['--integrate', '--attempts', '-1'], /^ham-tui: --attempts must be a whole number from 1 to 1000, not "-1"$/],
-			[['--integrate', '--interval', '-0.5'], /^ham-tui: --interval must be a number of seconds from 0 to 86400, not "-0\.5"$/],
-			[['--reset', '--seed', '-1'], /^ham-tui: --seed must be a whole number from 0 to 4294967295, not "-1"$/],
+			// A negative number after a space is a value, and a number: told the range, not the syntax.
+			[['--integrate', '--attempts', '-1'], /^ham-tui: --attempts must be from 1 to 1000, not -1$/],
+			[['--integrate', '--attempts=-1'], /^ham-tui: --attempts must be from 1 to 1000, not -1$/],
+			[['--integrate', '--attempts', '-0'], /^ham-tui: --attempts must be from 1 to 1000, not -0$/],
+			[['--integrate', '--attempts', '-1.5'], /^ham-tui: --attempts must be a whole number from 1 to 1000, not "-1\.5"$/],
+			[['--integrate', '--interval', '-0.5'], /^ham-tui: --interval must be a number of seconds from 0 to 86400, not -0\.5$/],
+			[['--reset', '--seed', '-1'], /^ham-tui: --seed must be from 0 to 4294967295, not -1$/],
+			[['--reset', '--seed=-0'], /^ham-tui: --seed must be from 0 to 4294967295, not -0$/],
+			// A slot past 2^53 cannot be told from its neighbours: refused as a size that large is.
+			[['--unplug', '99999999999999999999'], /^ham-tui: SLOT 99999999999999999999 is too large$/],
+			[['--plug', '9007199254740992:1G'], /^ham-tui: SLOT 9007199254740992 is too large$/],
 		]);
 	});
 

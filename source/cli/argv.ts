@@ -90,7 +90,7 @@ function unknown(token: Token): string | undefined {
 	}
 
 	const hint = token.valueless ? ` (a value starting with "-" is written --${token.valueless.name}=${safeText(token.argument)})` : '';
-	return `Unknown flag ${quote(token.flag)}${hint}`;
+	return `unknown flag ${quote(token.flag)}${hint}`;
 }
 
 /** A known flag used wrongly: a value it does not take, none where it needs one, or twice. */

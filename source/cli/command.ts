@@ -4,8 +4,8 @@ import {defaultSeed, isPresetName, type PresetName, presets} from '../model/pres
 import {type LoadLevel, loadLevels, type ModuleMode} from '../model/spec.js';
 import {parseSize} from '../model/units.js';
 import {fail, ok, type Result} from '../result.js';
-import {parseNumber} from './number.js';
-import {type Flags, needsValue} from './options.js';
+import {parseNumber, parseSlot} from './number.js';
+import {type Flags, needsValue, takes} from './options.js';
 import {quote} from './usage.js';
 
 export type Command =
@@ -48,9 +48,6 @@ const modeNames: ReadonlyMap<string, ModuleMode> = new Map([
 	['hot-mirror', 'mirror'],
 ]);
 const driverOps = ['start', 'stop', 'reinstall'] as const;
-
-/** A slot's real bound is the machine's slot count, checked when the state is read. */
-const slotNumber = {what: 'SLOT', min: 1, max: 65_536, looseBound: true};
 
 export function parseCommand(flags: Flags, input: readonly string[]): Result<ParsedCommand> {
 	const [unexpected] = input;
@@ -167,7 +164,7 @@ function sysfsTarget(action: ActionName | undefined, flags: Flags): Result<Sysfs
 
 	const onlineType = onlineTypes.get(flags.onlineType ?? 'online');
 	if (!onlineType) {
-		return fail(`--online-type takes online, online_movable or online_kernel, not ${quote(flags.onlineType ?? '')}`);
+		return fail(takes('online-type', flags.onlineType ?? ''));
 	}
 
 	if (flags.onlineType !== undefined && action !== 'integrate' && action !== undefined) {
@@ -203,18 +200,18 @@ function toCommand(action: ActionFlag | undefined, flags: Flags): Result<Command
 		}
 
 		case 'unplug': {
-			const slot = parseNumber(action.value, slotNumber);
+			const slot = parseSlot(action.value);
 			return slot.ok ? ok({kind: 'unplug', slot: slot.value}) : slot;
 		}
 
 		case 'driver': {
 			const op = driverOps.find(name => name === action.value);
-			return op ? ok({kind: 'driver', op}) : fail(`--driver takes start, stop or reinstall, not ${quote(action.value)}`);
+			return op ? ok({kind: 'driver', op}) : fail(takes('driver', action.value));
 		}
 
 		case 'workload': {
 			const op = action.value === 'drop-caches' ? 'drop-caches' : loadLevels.find(level => level === action.value);
-			return op ? ok({kind: 'workload', op}) : fail(`--workload takes drop-caches, ${loadLevels.join(', ')}; not ${quote(action.value)}`);
+			return op ? ok({kind: 'workload', op}) : fail(takes('workload', action.value));
 		}
 
 		case 'boot': {
@@ -246,7 +243,7 @@ function plugCommand(text: string): Result<Command> {
 		return fail(`--plug takes SLOT:SIZE[:MODE], e.g. 2:1G or 3:512M:mirror, not ${quote(text)}`);
 	}
 
-	const slot = parseNumber(slotText, slotNumber);
+	const slot = parseSlot(slotText);
 	if (!slot.ok) {
 		return slot;
 	}

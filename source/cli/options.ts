@@ -1,4 +1,37 @@
 // The command line: its flags and the help text, in one place.
+import {exitCodes, signalMeaning} from '../exit.js';
+import {loadLevels} from '../model/spec.js';
+import {quote} from './usage.js';
+
+/** The help's width: its lines, indent and all, fit in 100 columns. */
+const helpWidth = 100;
+
+/** "Exit codes": one entry per code of the table in exit.ts, in its words, wrapped under the meaning. */
+function exitCodeLines(): string {
+	const rows = [...Object.values(exitCodes).map(({code, means}) => ({code: String(code), means})), signalMeaning];
+	const codeWidth = Math.max(...rows.map(row => row.code.length));
+	const indent = ' '.repeat(4 + codeWidth + 2);
+	return rows
+		.map(({code, means}) => `    ${code.padStart(codeWidth)}  ${wrapWords(means, helpWidth - indent.length).join(`\n${indent}`)}`)
+		.join('\n');
+}
+
+/** Greedy word wrap: lines of at most `width` characters (a longer word gets a line of its own). */
+function wrapWords(text: string, width: number): string[] {
+	const lines: string[] = [];
+	let line = '';
+	for (const word of text.split(' ')) {
+		if (line !== '' && line.length + 1 + word.length > width) {
+			lines.push(line);
+			line = word;
+		} else {
+			line = line === '' ? word : `${line} ${word}`;
+		}
+	}
+
+	return [...lines, line];
+}
+
 export const helpText = `
   Usage
     $ ham-tui                      the full-screen console (needs a terminal)
@@ -27,7 +60,8 @@ export const helpText = `
   Options
     --state PATH      the machine's state file (default: $XDG_STATE_HOME/ham-tui/machine.json)
     --sysroot DIR     a real machine's memory under DIR (as lsmem --sysroot); --sysfs is /
-    --help, -h, --version, -V
+    -h, --help        this help
+    -V, --version     the version
 
   Environment
     HAM_TUI_NOW       fix the clock (seconds since the epoch): every command sees that time,
@@ -35,9 +69,7 @@ export const helpText = `
     NO_COLOR          no colour in the console
 
   Exit codes
-    0 done; 1 refused or failed (integrate: nothing enabled); 2 bad usage;
-    3 state or scenario file unusable; 64 integrate enabled some regions but not all
-    (a real machine: 1 also when its memory directory cannot be read or onlining needs root)
+${exitCodeLines()}
 `;
 
 /** Flags that are on or off, as [name on the command line, key in Flags]. */
@@ -56,7 +88,7 @@ const valued = [
 	['plug', 'plug', 'SLOT:SIZE[:MODE], e.g. 2:1G'],
 	['unplug', 'unplug', 'a slot number'],
 	['driver', 'driver', 'start, stop or reinstall'],
-	['workload', 'workload', 'drop-caches, idle, normal, heavy or peak'],
+	['workload', 'workload', `drop-caches, ${loadLevels.slice(0, -1).join(', ')} or ${loadLevels.at(-1)}`],
 	['boot', 'boot', 'a kernel version'],
 	['attempts', 'attempts', 'a number'],
 	['interval', 'interval', 'a number of seconds'],
@@ -96,4 +128,10 @@ export const shortFlags: ReadonlyMap<string, string> = new Map([
 export function needsValue(name: string): string {
 	const spec = flagTable.get(name);
 	return `--${name} needs ${spec?.kind === 'value' ? spec.needs : 'a value'}`;
+}
+
+/** "--driver takes start, stop or reinstall, not "restart"": the one message for a value that is not one of a flag's choices. */
+export function takes(name: string, given: string): string {
+	const spec = flagTable.get(name);
+	return `--${name} takes ${spec?.kind === 'value' ? spec.needs : 'a value'}, not ${quote(given)}`;
 }

@@ -11,7 +11,6 @@ import {safeText} from '../model/sanitize.js';
 import type {Machine} from '../model/state.js';
 import {formatStatus, regionRows} from '../model/status.js';
 import {formatAddress, formatSize} from '../model/units.js';
-import {fail, ok, type Result} from '../result.js';
 import {ChangeRefused, FileProblem, readMachine, readScenario, replaceMachine, updateMachine} from '../store/store.js';
 
 export type Io = {
@@ -42,23 +41,6 @@ function apply(statePath: string, action: Action, t: number): StepResult {
 	return updateMachine<StepResult>(statePath, stored => {
 		const result = step(current(stored, t), action, t);
 		return {machine: result.machine, result};
-	});
-}
-
-/**
- * apply, with a check of the machine read under the lock first: the check's message (a usage
- * error) writes nothing and is the error; otherwise the step's result.
- */
-function applyChecked(statePath: string, action: Action, t: number, check: (machine: Machine) => string | undefined): Result<StepResult> {
-	return updateMachine<Result<StepResult>>(statePath, stored => {
-		const machine = current(stored, t);
-		const problem = check(machine);
-		if (problem) {
-			return {machine: undefined, result: fail(problem)}; // A usage error writes nothing.
-		}
-
-		const result = step(machine, action, t);
-		return {machine: result.machine, result: ok(result)};
 	});
 }
 
@@ -105,18 +87,14 @@ async function run(command: Command, statePath: string, io: Io): Promise<number>
 			return exit.ok;
 		}
 
+		// A slot the machine does not have is the controller's refusal, in its words, like a busy
+		// slot or a size it does not take: exit 1 (only the state file knows the machine's slots).
 		case 'plug': {
-			const result = applyChecked(statePath, {type: 'plug', slot: command.slot, size: command.size, mode: command.mode}, t, machine =>
-				command.slot > machine.slots.length ? `no such slot: ${command.slot} (slots are 1-${machine.slots.length})` : undefined,
-			);
-			return result.ok ? report(io, result.value) : usage(io, result.error);
+			return report(io, apply(statePath, {type: 'plug', slot: command.slot, size: command.size, mode: command.mode}, t));
 		}
 
 		case 'unplug': {
-			const result = applyChecked(statePath, {type: 'unplug', slot: command.slot}, t, machine =>
-				command.slot > machine.slots.length ? `no such slot: ${command.slot} (slots are 1-${machine.slots.length})` : undefined,
-			);
-			return result.ok ? report(io, result.value) : usage(io, result.error);
+			return report(io, apply(statePath, {type: 'unplug', slot: command.slot}, t));
 		}
 
 		case 'driver': {
@@ -143,11 +121,6 @@ async function run(command: Command, statePath: string, io: Io): Promise<number>
 			throw new Error('the console is not a one-shot command');
 		}
 	}
-}
-
-function usage(io: Io, message: string): number {
-	io.err(`ham-tui: ${message}\nham-tui: see ham-tui --help\n`);
-	return exit.usage;
 }
 
 function report(io: Io, result: StepResult): number {

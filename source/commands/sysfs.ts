@@ -3,6 +3,7 @@
 // run.ts: no Ink, no React, and of the model only its text rules and the retry rule; no state store.
 import {setTimeout as sleep} from 'node:timers/promises';
 import type {Command, SysfsTarget} from '../cli/command.js';
+import {usageLines} from '../cli/usage.js';
 import {exit} from '../exit.js';
 import type {TargetOutcome} from '../model/retry.js';
 import {safeText} from '../model/sanitize.js';
@@ -60,7 +61,7 @@ export async function runSysfsCommand(command: Command, target: SysfsTarget, io:
 		case 'integrate': {
 			const writer = writerFor(target.sysroot, deps.env ?? process.env, deps.writer);
 			if (!writer.ok) {
-				io.err(`ham-tui: ${safeText(writer.error)}\n`);
+				io.err(usageLines(writer.error)); // A malformed HAM_TUI_TEST_WRITE_ERRORS: bad environment, as a bad HAM_TUI_NOW.
 				return exit.usage;
 			}
 
@@ -68,8 +69,8 @@ export async function runSysfsCommand(command: Command, target: SysfsTarget, io:
 		}
 
 		default: {
-			io.err(`ham-tui: --${command.kind} works on the simulated machine only\n`);
-			return exit.usage;
+			// parseCommand refuses every other action with --sysroot or --sysfs, in the usage error's words.
+			throw new Error(`--${command.kind} is not a real machine's command: parseCommand lets no such command through`);
 		}
 	}
 }

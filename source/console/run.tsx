@@ -29,8 +29,9 @@ export async function runConsole({statePath, clock, sysfs}: Options): Promise<nu
 		const [{sysfsSource}, {writerFor}] = await Promise.all([import('../machine/sysfs.js'), import('../sysfs/integrate.js')]);
 		const writer = writerFor(sysfs.sysroot, process.env);
 		if (!writer.ok) {
+			// A malformed HAM_TUI_TEST_WRITE_ERRORS: bad environment, exit 2, as the one-shots say it.
 			process.stderr.write(`ham-tui: ${writer.error}\n`);
-			return exit.failed;
+			return exit.usage;
 		}
 
 		try {
