@@ -111,7 +111,7 @@ describe("7. --integrate writes a block's own state file only, through no link",
 				'attempt 1/1: block 0 (0x00000000-0x07ffffff): online',
 				'attempt 1/1: block 1 (0x08000000-0x0fffffff): FAILED: memory1 is a symbolic link, not followed [no retry can help]',
 				'integrate: stopping, no retry can help the 1 block(s) left offline',
-				'integrate: 1 of 2 offline block(s) onlined (128M of 256M), 1 still offline (blocks 1: memory1 is a symbolic link, not followed)',
+				'integrate: 1 of 2 offline block(s) onlined (128M of 256M), 1 still offline (block 1: memory1 is a symbolic link, not followed)',
 				'',
 			].join('\n'),
 		);

@@ -195,7 +195,7 @@ describe('blocks that come and go between attempts, as virtio-mem adds and remov
 			'attempt 1/3: block 13 (0x68000000-0x6fffffff): gone (no longer in sysfs: removed since it was read)',
 			'attempt 2/3: block 5 (0x28000000-0x2fffffff): online',
 			'attempt 2/3: block 20 (0xa0000000-0xa7ffffff): online',
-			'integrate: 8 of 9 offline block(s) onlined (1G of 1152M), 1 gone (blocks 13)',
+			'integrate: 8 of 9 offline block(s) onlined (1G of 1152M), 1 gone (block 13)',
 			'',
 		]);
 		assert.deepEqual(err, []);

@@ -99,6 +99,8 @@ function report(io: SysfsIo, problems: readonly string[]): void {
 type Integrate = Extract<Command, {kind: 'integrate'}>;
 
 const nothingToDo = 'integrate: no offline memory block, nothing to do\n';
+/** How long --integrate looks again for blocks that arrive once others are online (virtio-mem). */
+const settleSeconds = 2;
 /** How --integrate reads the tree: STATE is all it needs. */
 const integrateRead: ReadOptions = {zones: false, nodes: false};
 
@@ -178,10 +180,16 @@ async function retryLoop(
 			command.attempts,
 			command.interval,
 		);
-		if ('wait' in next) {
+		// Every block seen is online, and this attempt onlined some: look once more before saying done.
+		// virtio-mem plugs its next batch (about 1 GiB) only once the last one is online, so more
+		// blocks may be on their way (seen on 6.1 and 6.12 under QEMU: test/kernel).
+		const onlined = once.results.some(result => result.ok && !result.already);
+		const settle =
+			'stop' in next && next.stop === 'done' && onlined && attempt < command.attempts ? Math.min(command.interval, settleSeconds) : null;
+		if ('wait' in next || settle !== null) {
 			// With HAM_TUI_NOW the wait is only counted, as for the simulated machine.
 			if (!io.fixedClock) {
-				await sleep(next.wait * 1000);
+				await sleep(('wait' in next ? next.wait : (settle ?? 0)) * 1000);
 			}
 
 			continue;
@@ -248,8 +256,8 @@ function summary(io: SysfsIo, blockSize: number, answers: readonly BlockResult[]
 	const codes = [...new Set(left.map(answer => answer.error ?? '?'))].sort().join(', ');
 	io.out(
 		`integrate: ${onlined} of ${answers.length} offline block(s) onlined (${formatSize(onlined * blockSize)} of ${formatSize(answers.length * blockSize)})` +
-			(gone.length > 0 ? `, ${gone.length} gone (blocks ${blockList(gone)})` : '') +
-			(left.length > 0 ? `, ${left.length} still offline (blocks ${blockList(left.map(answer => answer.block))}: ${codes})` : '') +
+			(gone.length > 0 ? `, ${gone.length} gone (block${gone.length === 1 ? '' : 's'} ${blockList(gone)})` : '') +
+			(left.length > 0 ? `, ${left.length} still offline (block${left.length === 1 ? '' : 's'} ${blockList(left.map(answer => answer.block))}: ${codes})` : '') +
 			'\n',
 	);
 	if (left.length === 0) {
