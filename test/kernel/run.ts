@@ -1,0 +1,189 @@
+// `npm run test:kernel`: ham-tui against a real kernel. Boots Debian's kernel under QEMU (TCG) once
+// per kernel command-line variant; the guest's scenarios (guest/scenarios.mjs) ask for hot-adds,
+// which this host process makes over QMP, and print CHECK lines, collected here. docs/TESTING.md.
+import {execFileSync, spawn} from 'node:child_process';
+import {existsSync, mkdtempSync, rmSync} from 'node:fs';
+import type {Socket} from 'node:net';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {boots, bootTimeoutSeconds, kernels} from './config.js';
+import {buildInitramfs, type Kernel, prepareKernel} from './prepare.js';
+import {connectWhenThere, Qmp} from './qmp.js';
+
+const app = path.resolve(process.env.HAM_KERNEL_APP ?? '.');
+const work = mkdtempSync(path.join(tmpdir(), 'ham-kernel-'));
+const started = Date.now();
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+
+async function phase<T>(name: string, run: () => T | Promise<T>): Promise<T> {
+	const since = Date.now();
+	const result = await run();
+	console.log(`phase ${name}: ${seconds(since)}`);
+	return result;
+}
+
+const sizes: Record<string, number> = {M: 2 ** 20, G: 2 ** 30};
+const bytes = (text: string) => Number.parseInt(text, 10) * (sizes[text.slice(-1)] ?? 1);
+
+/** The console's serial port (ttyS2): what it printed since the last key, and where keys go. */
+type Terminal = {socket: Socket; screen: string};
+const plain = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, ' ').replace(/\u001b[()][A-Z0-9]|\u001b[=>78]/g, '');
+
+type Check = {boot: string; name: string; ok: boolean; detail: string; known: boolean};
+
+/** What the guest asked for, done over QMP; the answer is one line ("ok addr=... size=..."). */
+async function serve(qmp: Qmp, tty: Terminal, request: string): Promise<string> {
+	const [verb, id = '', size = '0', node = '0'] = request.split(' ');
+	const devices = async () => (await qmp.command('query-memory-devices')) as {type: string; data: Record<string, unknown>}[];
+	if (verb === 'dimm') {
+		await qmp.command('object-add', {'qom-type': 'memory-backend-ram', id: `mem-${id}`, size: bytes(size)});
+		await qmp.command('device_add', {driver: 'pc-dimm', id, memdev: `mem-${id}`, node: Number(node)});
+		const dimm = (await devices()).find(device => device.data.id === id);
+		return `ok addr=${dimm?.data.addr} size=${dimm?.data.size}`;
+	}
+	if (verb === 'vmem') {
+		await qmp.command('qom-set', {path: '/machine/peripheral/vm0', property: 'requested-size', value: bytes(id)});
+		const vmem = (await devices()).find(device => device.data.id === 'vm0');
+		return `ok addr=${vmem?.data.memaddr} size=${vmem?.data['max-size']}`;
+	}
+	if (verb === 'keys') {
+		// keys TEXT KEY: wait until the console on ttyS2 has shown TEXT (escapes stripped; "-" for none), then type KEY.
+		const text = id === '-' ? '' : id;
+		const end = Date.now() + 90_000;
+		while (!plain(tty.screen).toLowerCase().includes(text.toLowerCase())) {
+			if (Date.now() > end)
+				return `error ${JSON.stringify(text)} not shown in 90 s; the screen ends: ${JSON.stringify(plain(tty.screen).slice(-300))}`;
+			await new Promise(resolve => setTimeout(resolve, 100));
+		}
+		tty.screen = '';
+		tty.socket.write(size); // the key
+		return 'ok';
+	}
+	return `error unknown request ${request}`;
+}
+
+/** One boot: QEMU with a pc-dimm-ready, two-node machine and a virtio-mem device; returns its checks. */
+async function boot(
+	kernel: Kernel,
+	initramfs: string,
+	name: string,
+	append: string,
+): Promise<{checks: Check[]; log: string; error?: string}> {
+	const log = path.join(work, `serial-${name}.log`);
+	const sockets = {
+		s0: path.join(work, `${name}.s0`),
+		s1: path.join(work, `${name}.s1`),
+		qmp: path.join(work, `${name}.qmp`),
+		s2: path.join(work, `${name}.s2`),
+	};
+	// biome-ignore format: one QEMU option a line
+	const qemu = spawn('qemu-system-x86_64', [
+		'-accel', 'tcg,thread=multi', '-M', 'pc', '-cpu', 'max', '-smp', '2', '-m', '1G,slots=4,maxmem=16G',
+		'-object', 'memory-backend-ram,id=ram0,size=1G',
+		'-numa', 'node,nodeid=0,cpus=0-1,memdev=ram0', '-numa', 'node,nodeid=1',
+		'-object', 'memory-backend-ram,id=vmem0,size=4G',
+		'-device', 'virtio-mem-pci,id=vm0,memdev=vmem0,node=0,requested-size=0',
+		'-kernel', kernel.image, '-initrd', initramfs,
+		'-append', `console=ttyS0 loglevel=4 panic=-1 hamtest=${name} ${append}`,
+		'-nodefaults', '-display', 'none', '-no-reboot',
+		'-chardev', `socket,id=s0,path=${sockets.s0},server=on,wait=on,logfile=${log}`, '-serial', 'chardev:s0',
+		'-chardev', `socket,id=s1,path=${sockets.s1},server=on,wait=on`, '-serial', 'chardev:s1',
+		'-chardev', `socket,id=s2,path=${sockets.s2},server=on,wait=on,logfile=${path.join(work, `console-${name}.log`)}`, '-serial', 'chardev:s2',
+		'-qmp', `unix:${sockets.qmp},server=on,wait=off`,
+	], {stdio: ['ignore', 'pipe', 'pipe']});
+	let qemuOutput = '';
+	for (const stream of [qemu.stdout, qemu.stderr]) {
+		stream.on('data', data => {
+			qemuOutput += data;
+		});
+	}
+	const exited = new Promise<number | null>(resolve => qemu.on('exit', code => resolve(code)));
+	const checks: Check[] = [];
+	let error: string | undefined;
+	const timer = setTimeout(() => {
+		error = `timed out after ${bootTimeoutSeconds} s`;
+		qemu.kill('SIGKILL');
+	}, bootTimeoutSeconds * 1000);
+	try {
+		const console0 = await connectWhenThere(sockets.s0);
+		const answers = await connectWhenThere(sockets.s1);
+		const tty: Terminal = {socket: await connectWhenThere(sockets.s2), screen: ''};
+		tty.socket.setEncoding('utf8');
+		tty.socket.on('data', (data: string) => {
+			tty.screen += data;
+		});
+		const qmp = await Qmp.open(sockets.qmp);
+		let pending = '';
+		let queue = Promise.resolve();
+		console0.setEncoding('utf8');
+		console0.on('data', (data: string) => {
+			pending += data;
+			const lines = pending.split('\n');
+			pending = lines.pop() ?? '';
+			for (const raw of lines) {
+				const line = raw.replace(/\r$/, '');
+				const result = /(CHECK|KNOWN) (\S+) (ok|fail) ?(.*)$/.exec(line);
+				if (result) checks.push({boot: name, name: result[2]!, ok: result[3] === 'ok', detail: result[4]!, known: result[1] === 'KNOWN'});
+				if (line.startsWith('GUEST kernel')) console.log(`  ${line}`);
+				const request = /^HOST (.*)$/.exec(line)?.[1];
+				if (request) {
+					queue = queue.then(async () => {
+						const since = Date.now();
+						const answer = await serve(qmp, tty, request).catch((failure: Error) => `error ${failure.message}`);
+						console.log(`  host: ${request} -> ${answer} (${seconds(since)})`);
+						answers.write(`${answer}\n`);
+					});
+				}
+			}
+		});
+		const code = await exited;
+		qmp.close();
+		if (code !== 0 && !error) error = `QEMU exited ${code}: ${qemuOutput.replace(/.*waiting for connection.*\n/g, '')}`;
+	} catch (failure) {
+		error = String(failure);
+		qemu.kill('SIGKILL');
+	} finally {
+		clearTimeout(timer);
+	}
+	return {checks, log, error};
+}
+
+console.log(`qemu: ${execFileSync('qemu-system-x86_64', ['--version']).toString().split('\n')[0]}`);
+if (!existsSync(path.join(app, 'dist/cli.js'))) {
+	console.error(`test:kernel: ${app}/dist/cli.js is missing: run npm run build first`);
+	process.exit(1);
+}
+const chosen = process.env.HAM_KERNEL_BOOTS?.split(',');
+const chosenBoots = boots.filter(boot => !chosen || chosen.includes(boot.name));
+const prepared = new Map<string, Kernel>();
+for (const version of new Set(chosenBoots.map(boot => boot.kernel))) {
+	const pin = kernels[version];
+	console.log(`kernel ${version}: ${pin.package} ${pin.version} (${pin.suite})`);
+	prepared.set(version, await phase(`kernel ${version}`, () => prepareKernel(pin)));
+}
+const initramfs = await phase('initramfs', () => buildInitramfs(work, app, [...prepared.values()]));
+const all: Check[] = [];
+const failures: string[] = [];
+for (const variant of chosenBoots) {
+	const result = await phase(`boot ${variant.name}`, () => boot(prepared.get(variant.kernel)!, initramfs, variant.name, variant.append));
+	for (const check of result.checks) {
+		const mark = check.known ? (check.ok ? 'NOW PASSES (make it a CHECK)' : 'known gap, not counted') : check.ok ? 'ok' : 'FAIL';
+		console.log(`  ${mark.padEnd(4)} ${variant.name}/${check.name}${check.ok && !check.known ? '' : `: ${check.detail}`}`);
+	}
+	const checks = result.checks.filter(check => !check.known);
+	all.push(...checks);
+	if (result.error) failures.push(`boot ${variant.name}: ${result.error}; serial log: ${result.log}`);
+	if (checks.some(check => !check.ok)) failures.push(`boot ${variant.name}: checks failed; serial log: ${result.log}`);
+	if (!checks.some(check => check.name === 'scenarios-complete')) {
+		failures.push(`boot ${variant.name}: the scenarios did not run to the end; serial log: ${result.log}`);
+	}
+}
+const passed = all.filter(check => check.ok).length;
+console.log(`checks: ${passed} of ${all.length} passed; total ${seconds(started)}`);
+if (failures.length > 0) {
+	for (const failure of failures) console.error(`test:kernel: ${failure}`);
+	console.error(`test:kernel: kept ${work}`);
+	process.exit(1);
+}
+if (process.env.HAM_KERNEL_KEEP) console.log(`kept ${work}`);
+else rmSync(work, {recursive: true, force: true});
