@@ -148,7 +148,12 @@ function applyInPlace(machine: Machine, action: Action, t: number): StepResult {
 
 			const tried = integrate(machine, now);
 			const enabled = tried.filter(outcome => outcome.after === 'ENABLED').length;
-			return done(true, `integrate: ${enabled} of ${tried.length} FAILED region(s) enabled`, tried);
+			// The same words as --integrate's when there is nothing to do.
+			return done(
+				true,
+				tried.length === 0 ? 'integrate: no FAILED region, nothing to do' : `integrate: ${enabled} of ${tried.length} FAILED region(s) enabled`,
+				tried,
+			);
 		}
 
 		case 'driver': {
@@ -210,7 +215,8 @@ function plug(
 ): {ok: boolean; message: string; outcome?: RegionOutcome} {
 	const decoded = decodeModule(machine, slot, size, mode, t, label);
 	if (!decoded.ok) {
-		log(machine, t, 'controller', `slot ${slot}: ${decoded.error}`);
+		// "slot 2 is busy: ..." and "no such slot: 9 ..." name their slot; "size 3G not supported" does not.
+		log(machine, t, 'controller', /\bslot:? \d+\b/.test(decoded.error) ? decoded.error : `slot ${slot}: ${decoded.error}`);
 		return {ok: false, message: decoded.error};
 	}
 
