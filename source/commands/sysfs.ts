@@ -257,7 +257,9 @@ function summary(io: SysfsIo, blockSize: number, answers: readonly BlockResult[]
 	io.out(
 		`integrate: ${onlined} of ${answers.length} offline block(s) onlined (${formatSize(onlined * blockSize)} of ${formatSize(answers.length * blockSize)})` +
 			(gone.length > 0 ? `, ${gone.length} gone (block${gone.length === 1 ? '' : 's'} ${blockList(gone)})` : '') +
-			(left.length > 0 ? `, ${left.length} still offline (block${left.length === 1 ? '' : 's'} ${blockList(left.map(answer => answer.block))}: ${codes})` : '') +
+			(left.length > 0
+				? `, ${left.length} still offline (block${left.length === 1 ? '' : 's'} ${blockList(left.map(answer => answer.block))}: ${codes})`
+				: '') +
 			'\n',
 	);
 	if (left.length === 0) {

@@ -151,7 +151,9 @@ function applyInPlace(machine: Machine, action: Action, t: number): StepResult {
 			// The same words as --integrate's when there is nothing to do.
 			return done(
 				true,
-				tried.length === 0 ? 'integrate: no FAILED region, nothing to do' : `integrate: ${enabled} of ${tried.length} FAILED region(s) enabled`,
+				tried.length === 0
+					? 'integrate: no FAILED region, nothing to do'
+					: `integrate: ${enabled} of ${tried.length} FAILED region(s) enabled`,
 				tried,
 			);
 		}

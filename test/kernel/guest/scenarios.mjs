@@ -19,11 +19,6 @@ function check(name, pass, detail = '') {
 	return pass;
 }
 
-/** A check ham-tui does not pass yet (a known bug, reported): shown by the host, not counted as a failure. */
-function known(name, pass, detail = '') {
-	say(`KNOWN ${name} ${pass ? 'ok' : 'fail'} ${oneLine(detail)}`.trimEnd());
-}
-
 /** Asks the host for something (a hot-add, a resize) and returns its answer's words as key=value pairs. */
 function host(command) {
 	const line = hostTry(command);
