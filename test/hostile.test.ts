@@ -247,7 +247,7 @@ const badStates: BadState[] = [
 	{
 		what: 'of a newer format',
 		make: state => fs.writeFileSync(state, JSON.stringify({format: 9, spec: {}})),
-		message: /written by a newer ham-tui \(state format 9; this one reads 1\)/,
+		message: /written by a newer ham-tui \(state format 9; this one reads 2\)/,
 	},
 	{what: 'JSON of the wrong type (an array)', make: state => fs.writeFileSync(state, '[1, 2, 3]'), message: /not a ham-tui state file/},
 	{what: 'JSON of the wrong type (null)', make: state => fs.writeFileSync(state, 'null'), message: /not a ham-tui state file/},

@@ -9,9 +9,9 @@ import {machineReport} from '../model/report.js';
 import type {TargetOutcome} from '../model/retry.js';
 import {safeText} from '../model/sanitize.js';
 import type {Machine} from '../model/state.js';
-import {formatStatus, regionRows} from '../model/status.js';
+import {statusTable} from '../model/status.js';
 import {formatAddress, formatSize} from '../model/units.js';
-import {ChangeRefused, FileProblem, readMachine, readScenario, replaceMachine, updateMachine} from '../store/store.js';
+import {ChangeRefused, FileProblem, readMachine, readScenario, readStatus, replaceMachine, updateMachine} from '../store/store.js';
 
 export type Io = {
 	out: (text: string) => void;
@@ -70,20 +70,22 @@ export async function runOneShot(command: Command, statePath: string, io: Io): P
 async function run(command: Command, statePath: string, io: Io): Promise<number> {
 	const t = io.now();
 	switch (command.kind) {
-		case 'status':
 		case 'json': {
 			const machine = observe(statePath, t);
-			if (command.kind === 'json') {
-				io.out(`${JSON.stringify(machineReport(machine, machine.now), null, 2)}\n`);
-				return exit.ok;
-			}
+			io.out(`${JSON.stringify(machineReport(machine, machine.now), null, 2)}\n`);
+			return exit.ok;
+		}
 
-			if (!machine.driver.loaded) {
+		case 'status': {
+			// A stamped file's table as its (checking) writer made it, without parsing the machine;
+			// else the machine, read and checked (docs/STATE.md, "The integrity stamp").
+			const table = readStatus(statePath, t) ?? statusTable(observe(statePath, t));
+			if (!table.loaded) {
 				io.err('ham-tui: the ham driver is not loaded, so there is no /proc/ham/status (start it: ham-tui --driver start)\n');
 				return exit.failed;
 			}
 
-			io.out(formatStatus(regionRows(machine.regions)));
+			io.out(table.text);
 			return exit.ok;
 		}
 

@@ -7,7 +7,7 @@
 import {installedBytes} from './controller.js';
 import {memmapBytes, resourcesAt} from './kernel.js';
 import {type Action, advance, type StepResult} from './machine.js';
-import {type Failure, logLimit, type Machine, type Region} from './state.js';
+import {type Failure, logLimit, type Machine, type Module, type Region} from './state.js';
 import {formatStatus, parseStatus, regionRows} from './status.js';
 import {formatAddress, formatSize, overlaps} from './units.js';
 
@@ -66,14 +66,41 @@ function controlAt(value: unknown): string | undefined {
 		return undefined;
 	}
 
-	for (const [key, field] of Object.entries(value)) {
-		const inner = controlCharacter.test(key) ? ' (a name)' : controlAt(field);
+	// for-in visits a plain object's own keys in Object.entries' order, without making the pairs.
+	for (const key in value) {
+		const inner = controlCharacter.test(key) ? ' (a name)' : controlAt((value as Record<string, unknown>)[key]);
 		if (inner !== undefined) {
 			return `.${key}${inner}`;
 		}
 	}
 
 	return undefined;
+}
+
+const statusFlags = new Set(['READ/WRITE', 'READ', 'WRITE']);
+
+/**
+ * Whether /proc/ham/status certainly prints these regions so that they parse back the same: IDs
+ * in increasing order, whole numbers formatStatus writes in full, and words parseStatus takes.
+ * When it says no, the round trip itself is run, to name what does not come back.
+ */
+function statusRoundTrips(regions: readonly Region[]): boolean {
+	let last = -1;
+	for (const {id, start, size, flags, status} of regions) {
+		if (
+			!(Number.isSafeInteger(id) && id > last) ||
+			!(Number.isSafeInteger(start) && start >= 0) ||
+			!(Number.isSafeInteger(size) && size >= 0) ||
+			!statusFlags.has(flags) ||
+			(status !== 'ENABLED' && status !== 'FAILED')
+		) {
+			return false;
+		}
+
+		last = id;
+	}
+
+	return true;
 }
 
 /** What must hold of any one machine, at its own clock (`machine.now`). */
@@ -95,7 +122,13 @@ export function stateProblems(machine: Machine): string[] {
 	}
 
 	// Modules: sizes the controller takes, inside what it decodes, never on top of each other.
-	const modules = machine.slots.flatMap(slot => (slot.module ? [{slot: slot.slot, ...slot.module}] : []));
+	const modules: Array<Module & {slot: number}> = [];
+	for (const {slot, module} of machine.slots) {
+		if (module) {
+			modules.push({slot, ...module});
+		}
+	}
+
 	for (const module of modules) {
 		const base = controller.slotBases[String(module.slot)];
 		if (!controller.moduleSizes.includes(module.size)) {
@@ -119,13 +152,13 @@ export function stateProblems(machine: Machine): string[] {
 		problems.push(`modules in slots ${a.slot} and ${b.slot} overlap: ${range(a.start, a.size)}, ${range(b.start, b.size)}`);
 	}
 
-	if (installedBytes(machine) > controller.maxMemoryBytes) {
-		problems.push(
-			`${formatSize(installedBytes(machine))} installed, past the controller's maximum ${formatSize(controller.maxMemoryBytes)}`,
-		);
+	const installed = installedBytes(machine);
+	if (installed > controller.maxMemoryBytes) {
+		problems.push(`${formatSize(installed)} installed, past the controller's maximum ${formatSize(controller.maxMemoryBytes)}`);
 	}
 
 	// The region table: ID order, IDs unique and below the next one, each region its module's.
+	const reservedRanges = [...spec.boot.ram.map(ram => ({...ram, name: 'boot System RAM'})), ...spec.boot.resources];
 	const seenSlots = new Set<number>();
 	let lastId = -1;
 	for (const region of machine.regions) {
@@ -187,7 +220,7 @@ export function stateProblems(machine: Machine): string[] {
 				problems.push(`${where} is ENABLED but ends past the physical limit ${formatAddress(kernel.physLimitBytes)}`);
 			}
 
-			for (const reserved of [...spec.boot.ram.map(ram => ({...ram, name: 'boot System RAM'})), ...spec.boot.resources]) {
+			for (const reserved of reservedRanges) {
 				if (overlaps(region.start, region.size, reserved.start, reserved.size)) {
 					problems.push(`${where} is ENABLED over "${reserved.name}" at ${range(reserved.start, reserved.size)}`);
 				}
@@ -243,14 +276,16 @@ export function stateProblems(machine: Machine): string[] {
 	}
 
 	// /proc/ham/status: what is printed parses back to the same regions.
-	const rows = regionRows(machine.regions);
-	try {
-		const parsed = parseStatus(formatStatus(rows));
-		if (JSON.stringify(parsed) !== JSON.stringify(rows)) {
-			problems.push(`/proc/ham/status does not parse back to its regions: ${JSON.stringify(parsed)}`);
+	if (!statusRoundTrips(machine.regions)) {
+		const rows = regionRows(machine.regions);
+		try {
+			const parsed = parseStatus(formatStatus(rows));
+			if (JSON.stringify(parsed) !== JSON.stringify(rows)) {
+				problems.push(`/proc/ham/status does not parse back to its regions: ${JSON.stringify(parsed)}`);
+			}
+		} catch (error) {
+			problems.push(`/proc/ham/status does not parse: ${error instanceof Error ? error.message : String(error)}`);
 		}
-	} catch (error) {
-		problems.push(`/proc/ham/status does not parse: ${error instanceof Error ? error.message : String(error)}`);
 	}
 
 	// No text the machine holds may carry a control character to a terminal.

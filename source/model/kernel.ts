@@ -74,7 +74,11 @@ function bytesWithin(ranges: Range[], start: number, end: number): number {
 	return total;
 }
 
-export function resourcesAt(machine: Machine, t: number): Resources {
+/** What of a machine's resources does not move with time: all of them but the workload's share. */
+export type ResourceBase = Omit<Resources, 'lowmemFreeBytes' | 'workloadBytes'> & {availableBytes: number; minFreeBytes: number};
+
+/** The resources that depend only on the machine (RAM, zones, mem_map, vmalloc): O(regions), once per change. */
+export function resourceBase(machine: Machine): ResourceBase {
 	const {kernel} = machine.spec;
 	const ram = ramRanges(machine);
 	const bootRamBytes = machine.spec.boot.ram.reduce((sum, range) => sum + range.size, 0);
@@ -83,16 +87,12 @@ export function resourcesAt(machine: Machine, t: number): Resources {
 	// On i386 every page's struct page lives in lowmem, highmem pages' included.
 	const memmap = memmapBytes(machine, bootRamBytes + hotAddedBytes);
 	const watermark = watermarkBytes(machine, lowmemBytes);
-	const minFree = watermark / 3;
-	const available = Math.max(0, lowmemBytes - kernel.reservedLowmemBytes - memmap);
-	// Under pressure the kernel reclaims until pages_min is free: the workload gets the rest.
-	const workloadBytes = Math.min(workloadDemand(machine, t), Math.max(0, available - minFree));
 	const zones = zoneLayout(machine).map(zone => ({...zone, presentBytes: bytesWithin(ram, zone.start, zone.end)}));
 	return {
 		lowmemBytes,
-		lowmemFreeBytes: available - workloadBytes,
+		availableBytes: Math.max(0, lowmemBytes - kernel.reservedLowmemBytes - memmap),
+		minFreeBytes: watermark / 3,
 		watermarkBytes: watermark,
-		workloadBytes,
 		memmapBytes: memmap,
 		vmallocBytes: kernel.vmallocBytes,
 		vmallocUsedBytes: kernel.vmallocBootUsedBytes + memmapBytes(machine, hotAddedBytes),
@@ -100,6 +100,18 @@ export function resourcesAt(machine: Machine, t: number): Resources {
 		hotAddedBytes,
 		zones: zones.filter(zone => zone.presentBytes > 0 || zone.name !== 'HighMem'),
 	};
+}
+
+/** The resources at time t, from the machine's base (resourceBase of the same machine): O(1) but the dropped caches. */
+export function resourcesFrom(base: ResourceBase, machine: Machine, t: number): Resources {
+	const {availableBytes, minFreeBytes, ...fixed} = base;
+	// Under pressure the kernel reclaims until pages_min is free: the workload gets the rest.
+	const workloadBytes = Math.min(workloadDemand(machine, t), Math.max(0, availableBytes - minFreeBytes));
+	return {...fixed, lowmemFreeBytes: availableBytes - workloadBytes, workloadBytes};
+}
+
+export function resourcesAt(machine: Machine, t: number): Resources {
+	return resourcesFrom(resourceBase(machine), machine, t);
 }
 
 /**
@@ -112,7 +124,32 @@ export function watermarkBytes(machine: Machine, lowmemBytes: number): number {
 	return 3 * min * machine.spec.kernel.pageBytes;
 }
 
-/** The first iomem resource a range would overlap, if any. */
+/**
+ * The first iomem resource (in iomemResources' order: by address, ties in list order) a range
+ * would overlap, if any. One pass, no list made: a plug on 10,000 regions asks this once.
+ */
 export function conflictingResource(machine: Machine, start: number, size: number): ResourceSpec | undefined {
-	return iomemResources(machine).find(resource => overlaps(start, size, resource.start, resource.size));
+	let first: ResourceSpec | undefined;
+	const consider = (name: string, range: Range) => {
+		if (overlaps(start, size, range.start, range.size) && (first === undefined || range.start < first.start)) {
+			first = {name, start: range.start, size: range.size};
+		}
+	};
+	for (const range of machine.spec.boot.ram) {
+		consider('System RAM', range);
+	}
+
+	for (const region of machine.regions) {
+		if (region.status === 'ENABLED') {
+			consider('System RAM', region);
+		}
+	}
+
+	for (const resource of machine.spec.boot.resources) {
+		if (overlaps(start, size, resource.start, resource.size) && (first === undefined || resource.start < first.start)) {
+			first = resource;
+		}
+	}
+
+	return first;
 }

@@ -1,6 +1,7 @@
 // The machine as a deterministic state machine: step(machine, action, t) returns a new machine
 // and what happened. Time is an input; randomness is the seeded generator kept in the state.
 // Nothing here reads a clock, a file or Math.random.
+import {cloneMachine, clonePlain} from './clone.js';
 import {decodeModule} from './controller.js';
 import {attemptRegion, integrate, loadDriver, type RegionOutcome, registerModule, unloadDriver} from './driver.js';
 import {formatBytes} from './format-bytes.js';
@@ -39,7 +40,7 @@ export function defaultMachine(t: number): Machine {
 export function createMachine(spec: MachineSpec, seed: number, t: number): Machine {
 	const machine: Machine = {
 		format: stateFormat,
-		spec: structuredClone(spec),
+		spec: clonePlain(spec),
 		seed,
 		rng: seedRng(seed),
 		now: t,
@@ -75,21 +76,45 @@ export function createMachine(spec: MachineSpec, seed: number, t: number): Machi
 
 /**
  * Brings the machine's clock to t, running what fell due on the way in time order: modules whose
- * scrubbing ended turn READ/WRITE and the driver tries to add them. Time never goes back.
+ * scrubbing ended turn READ/WRITE and the driver tries to add them. Time never goes back. The
+ * input is left as it was; when nothing fell due, the result shares everything but its clock
+ * with the input (no copy: a read of 10,000 regions would spend more on the copy than on the
+ * rest), so treat the result as read-only, as every reader does.
  */
 export function advance(machine: Machine, t: number): {machine: Machine; outcomes: RegionOutcome[]} {
-	const next = structuredClone(machine);
+	const target = Math.max(t, machine.now);
+	if (dueScrubs(machine, target).length === 0) {
+		return {machine: target === machine.now ? machine : {...machine, now: target}, outcomes: []};
+	}
+
+	const next = cloneMachine(machine);
 	const outcomes = advanceInPlace(next, t);
 	return {machine: next, outcomes};
+}
+
+/** When the next scrub after the machine's clock ends, if one does: until then advance only moves the clock. */
+export function nextScrubEnd(machine: Machine): number | undefined {
+	let next: number | undefined;
+	for (const {module} of machine.slots) {
+		if (module && module.scrubbedAt > machine.now && (next === undefined || module.scrubbedAt < next)) {
+			next = module.scrubbedAt;
+		}
+	}
+
+	return next;
+}
+
+/** Modules whose scrub ends after the machine's clock and by `target`, in the order they end. */
+function dueScrubs(machine: Machine, target: number) {
+	return machine.slots
+		.flatMap(({slot, module}) => (module && module.scrubbedAt > machine.now && module.scrubbedAt <= target ? [{slot, module}] : []))
+		.sort((a, b) => a.module.scrubbedAt - b.module.scrubbedAt || a.slot - b.slot);
 }
 
 function advanceInPlace(machine: Machine, t: number): RegionOutcome[] {
 	const target = Math.max(t, machine.now);
 	const outcomes: RegionOutcome[] = [];
-	const due = machine.slots
-		.flatMap(({slot, module}) => (module && module.scrubbedAt > machine.now && module.scrubbedAt <= target ? [{slot, module}] : []))
-		.sort((a, b) => a.module.scrubbedAt - b.module.scrubbedAt || a.slot - b.slot);
-	for (const {slot, module} of due) {
+	for (const {slot, module} of dueScrubs(machine, target)) {
 		const at = module.scrubbedAt;
 		machine.now = at;
 		log(machine, at, 'controller', `slot ${slot}: scrub complete, ${formatSize(module.size)} ready`);
@@ -108,12 +133,12 @@ function advanceInPlace(machine: Machine, t: number): RegionOutcome[] {
 
 /** Applies one action at time t (after advancing to t). The input machine is left as it was. */
 export function step(input: Machine, action: Action, t: number): StepResult {
-	return applyInPlace(structuredClone(input), action, t);
+	return applyInPlace(cloneMachine(input), action, t);
 }
 
 /** Applies actions in order, each at its time, cloning the machine once (for long replays). */
 export function replay(input: Machine, actions: ReadonlyArray<{action: Action; t: number}>): Machine {
-	const machine = structuredClone(input);
+	const machine = cloneMachine(input);
 	for (const {action, t} of actions) {
 		applyInPlace(machine, action, t);
 	}
@@ -251,9 +276,18 @@ function plug(
 	};
 }
 
-/** Why a slot's module cannot be unplugged now, or undefined when it can. */
-export function unplugRefusal(machine: Machine, slot: number): string | undefined {
-	const target = machine.slots.find(candidate => candidate.slot === slot);
+/**
+ * Why a slot's module cannot be unplugged now, or undefined when it can. `region`: the slot's
+ * region, when the caller has it at hand (a console deriving every slot: no search per slot).
+ */
+export function unplugRefusal(
+	machine: Machine,
+	slot: number,
+	region = machine.regions.find(candidate => candidate.slot === slot),
+): string | undefined {
+	// slots[i] is slot i + 1 in every machine the invariants pass; found by search otherwise.
+	const entry = machine.slots[slot - 1];
+	const target = entry?.slot === slot ? entry : machine.slots.find(candidate => candidate.slot === slot);
 	if (!target) {
 		return `no such slot: ${slot} (slots are 1-${machine.slots.length})`;
 	}
@@ -266,7 +300,6 @@ export function unplugRefusal(machine: Machine, slot: number): string | undefine
 		return `slot ${slot} is empty`;
 	}
 
-	const region = machine.regions.find(candidate => candidate.slot === slot);
 	if (region?.status === 'ENABLED') {
 		return `slot ${slot}: region ${region.id} is ENABLED and ham 1.0 has no hot-remove`;
 	}

@@ -5,8 +5,9 @@ import * as v from 'valibot';
 import {fail, ok, type Result} from '../result.js';
 import {stateProblems} from './invariants.js';
 import {isPresetName, presets} from './presets.js';
+import {isCanonicalMachine} from './schema-fast.js';
 import {loadLevels, type MachineSpec, moduleModes} from './spec.js';
-import {type Machine, stateFormat} from './state.js';
+import {type Machine, oldestStateFormat, stateFormat} from './state.js';
 import {maxSeconds, toBytes} from './units.js';
 
 const controlCharacters = /[\u0000-\u001F\u007F-\u009F]/g;
@@ -207,8 +208,12 @@ const failureSchema = v.strictObject({
 	retry: v.boolean(),
 });
 
-const machineSchema = v.strictObject({
-	format: v.literal(stateFormat),
+export const machineSchema = v.strictObject({
+	// An older format's machine is the same machine: read as the current one (the next write stamps it).
+	format: v.pipe(
+		v.picklist(Array.from({length: stateFormat - oldestStateFormat + 1}, (_, index) => oldestStateFormat + index)),
+		v.transform((): typeof stateFormat => stateFormat),
+	),
 	spec: specSchema,
 	seed: uint32,
 	rng: uint32,
@@ -253,21 +258,62 @@ const machineSchema = v.strictObject({
 	log: v.array(v.strictObject({t: seconds, source: v.picklist(['controller', 'ham', 'kernel', 'workload', 'operator']), text: text(1000)})),
 });
 
-/** A state file's content, already JSON-parsed. A newer format is named as such. */
-export function parseMachine(input: unknown): Result<Machine> {
+/**
+ * A state file's content, already JSON-parsed. A newer format is named as such. Checked field by
+ * field (the schema; a machine as ham-tui writes it in a few milliseconds, schema-fast.ts), then as
+ * a whole (the invariants) unless `stamped`: the file's integrity stamp matched its content, so the
+ * writer that made it ran these same checks on it (docs/STATE.md says why that is enough, and what
+ * a forged stamp gets: the schema, never the invariants). A `stamp` member is not part of the machine.
+ */
+export function parseMachine(input: unknown, {stamped = false}: {stamped?: boolean} = {}): Result<Machine> {
 	const format = isPlainObject(input) ? input.format : undefined;
 	if (typeof format === 'number' && Number.isInteger(format) && format > stateFormat) {
 		return fail(`written by a newer ham-tui (state format ${format}; this one reads ${stateFormat})`);
 	}
 
-	const parsed = v.safeParse(machineSchema, input);
-	if (!parsed.success) {
-		return fail(firstIssue(parsed.issues));
+	// The stamp and the status table a writer puts first (docs/STATE.md) are not part of the machine.
+	let body = input;
+	if (isPlainObject(input) && (Object.hasOwn(input, 'stamp') || Object.hasOwn(input, 'status'))) {
+		const {stamp, status, ...rest} = input;
+		if (stamp !== undefined && typeof stamp !== 'string') {
+			return fail('stamp: not an integrity stamp (text)');
+		}
+
+		if (status !== undefined && !isPlainObject(status)) {
+			return fail('status: not a status table (an object)');
+		}
+
+		body = rest;
 	}
 
-	// Well-formed field by field; now as a whole: a state the real system could not be in (hand
-	// edited, or damaged in a way that still parses) is refused rather than acted on.
-	const machine: Machine = parsed.output;
+	let machine: Machine;
+	if (isCanonicalMachine(body)) {
+		// What valibot would return unchanged.
+		machine = body as Machine;
+	} else {
+		const parsed = v.safeParse(machineSchema, body);
+		if (!parsed.success) {
+			return fail(firstIssue(parsed.issues));
+		}
+
+		machine = parsed.output;
+	}
+
+	return stamped ? ok(machine) : consistent(machine);
+}
+
+/**
+ * The checks a reader makes of a state file, made of a machine in memory before it is written:
+ * the same answer as parseMachine(JSON.parse(JSON.stringify(machine))), without the round trip
+ * when the machine is plain canonical data (then the JSON round trip gives it back deep-equal).
+ */
+export function checkMachine(machine: Machine): Result<Machine> {
+	return isCanonicalMachine(machine) ? consistent(machine) : parseMachine(JSON.parse(JSON.stringify(machine)));
+}
+
+/** Well-formed field by field; now as a whole: a state the real system could not be in (hand
+ * edited, or damaged in a way that still parses) is refused rather than acted on. */
+function consistent(machine: Machine): Result<Machine> {
 	let problems: string[];
 	try {
 		problems = stateProblems(machine);

@@ -2,7 +2,13 @@
 // Plain JSON data, so the store can write it as it is and any state replays from seed + actions.
 import type {LoadLevel, MachineSpec, ModuleMode} from './spec.js';
 
-export const stateFormat = 1;
+/**
+ * The state file's format. 2: the file may begin with an integrity stamp (docs/STATE.md), which
+ * ham-tui before it would refuse as an unknown field; a format-1 file is read as it always was.
+ */
+export const stateFormat = 2;
+/** The oldest format still read: the same machine, without a stamp. */
+export const oldestStateFormat = 1;
 
 export type Flags = 'READ/WRITE' | 'READ' | 'WRITE';
 export type Status = 'ENABLED' | 'FAILED';

@@ -7,10 +7,18 @@ import {formatAddress, parseAddress} from './units.js';
 export type StatusRow = {id: number; start: number; size: number; flags: Flags | string; status: Status | string};
 
 export function formatStatus(rows: readonly StatusRow[]): string {
-	return [...rows]
-		.sort((a, b) => a.id - b.id)
-		.map(row => `${row.id}\t${formatAddress(row.start)}\t${row.size}\t${row.flags}\t${row.status}\n`)
-		.join('');
+	// The region table is kept in ID order: sorted (a copy) only when it is not.
+	let sorted = true;
+	for (let index = 1; index < rows.length && sorted; index++) {
+		sorted = (rows[index - 1] as StatusRow).id <= (rows[index] as StatusRow).id;
+	}
+
+	const lines: string[] = [];
+	for (const row of sorted ? rows : [...rows].sort((a, b) => a.id - b.id)) {
+		lines.push(`${row.id}\t${formatAddress(row.start)}\t${row.size}\t${row.flags}\t${row.status}\n`);
+	}
+
+	return lines.join('');
 }
 
 /** The inverse of formatStatus, for scripts and tests; a line that does not fit is an error. */
@@ -43,4 +51,25 @@ export function parseStatus(text: string): StatusRow[] {
 
 export function regionRows(regions: readonly Region[]): StatusRow[] {
 	return regions.map(({id, start, size, flags, status}) => ({id, start, size, flags, status}));
+}
+
+/** What `--status` prints of a machine: its table, when ham is loaded (else there is no /proc/ham/status). */
+export type StatusTable = {loaded: boolean; text: string};
+
+export function statusTable(machine: {driver: {loaded: boolean}; regions: readonly StatusRow[]}): StatusTable {
+	return {loaded: machine.driver.loaded, text: machine.driver.loaded ? formatStatus(machine.regions) : ''};
+}
+
+const statusLine = /\d+\t0x[\da-f]+\t\d+\t(?:READ\/WRITE|READ|WRITE)\t(?:ENABLED|FAILED)\n/y;
+
+/** Whether text is lines of /proc/ham/status and nothing else (no byte a terminal would act on). */
+export function isStatusText(text: string): boolean {
+	statusLine.lastIndex = 0;
+	while (statusLine.lastIndex < text.length) {
+		if (!statusLine.test(text)) {
+			return false;
+		}
+	}
+
+	return true;
 }

@@ -37,13 +37,15 @@ export function parseSize(text: string): Result<number> {
 }
 
 /** The shortest exact form of a size: 1073741824 -> "1G", 1536 MiB -> "1536M". */
+const sizeUnits = [
+	['T', TiB],
+	['G', GiB],
+	['M', MiB],
+	['K', KiB],
+] as const;
+
 export function formatSize(bytes: number): string {
-	for (const [suffix, unit] of [
-		['T', TiB],
-		['G', GiB],
-		['M', MiB],
-		['K', KiB],
-	] as const) {
+	for (const [suffix, unit] of sizeUnits) {
 		if (bytes >= unit && bytes % unit === 0) {
 			return `${bytes / unit}${suffix}`;
 		}

@@ -3,15 +3,17 @@
 // source/sysfs/; nothing else in source/ touches files.)
 // What survives what, and why, is in docs/STATE.md.
 
-import {randomBytes} from 'node:crypto';
+import {hash, randomBytes} from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {xdgState} from 'xdg-basedir';
 import {errnoName, errnoText} from '../errno.js';
+import {nextScrubEnd} from '../model/machine.js';
 import {safeText} from '../model/sanitize.js';
-import {parseMachine, parseScenario} from '../model/schema.js';
+import {checkMachine, parseMachine, parseScenario} from '../model/schema.js';
 import type {MachineSpec} from '../model/spec.js';
 import type {Machine} from '../model/state.js';
+import {isStatusText, type StatusTable, statusTable} from '../model/status.js';
 import {holding, LockPathProblem, LockTimeoutError, LockWait, lockDirectory, lockGeneration, withLock} from './lock.js';
 
 /**
@@ -72,6 +74,11 @@ function notRegular(file: string, stat: fs.Stats, what: string): FileProblem {
 
 /** The file's text; undefined when there is none. */
 function readText(file: string, what: string): string | undefined {
+	return readBytes(file, what)?.toString('utf8');
+}
+
+/** The file's bytes; undefined when there is none. */
+function readBytes(file: string, what: string): Buffer | undefined {
 	let fd: number;
 	try {
 		fd = fs.openSync(file, readFlags);
@@ -103,7 +110,7 @@ function readText(file: string, what: string): string | undefined {
 			throw new FileProblem(file, `the ${what} is ${stat.size} bytes, too large to be one (at most ${maxFileBytes})`, {regular: true});
 		}
 
-		return fs.readFileSync(fd, 'utf8');
+		return fs.readFileSync(fd);
 	} catch (error) {
 		throw error instanceof FileProblem ? error : new FileProblem(file, `cannot read the ${what}: ${errorText(error)}`, {regular: true});
 	} finally {
@@ -180,17 +187,96 @@ function parseJson(file: string, text: string, what: string): unknown {
  * replaces the file in one rename) and writes nothing, not even a directory.
  */
 export function readMachine(file: string): Machine | undefined {
-	const text = readText(file, 'state file');
-	if (text === undefined) {
+	const bytes = readBytes(file, 'state file');
+	if (bytes === undefined) {
 		checkDirectory(file);
 		return undefined;
 	}
 
-	return parseState(file, text);
+	return parseState(file, bytes);
 }
 
-function parseState(file: string, text: string): Machine {
-	const parsed = parseMachine(parseJson(file, text, 'state file'));
+/**
+ * The integrity stamp (docs/STATE.md, "The integrity stamp"): a file written by writeLocked begins
+ * `{"stamp":"sha256-<64 hex>",`, the SHA-256 of every byte after that prefix. It says "written
+ * as it is by a ham-tui that checked it first", so a read whose stamp matches skips the invariants
+ * (the schema always runs), and --status reads only the status table that follows it. It is a
+ * checksum, not a signature: whoever can write the file can write a matching stamp, and then gets
+ * what the schema guarantees, or for --status a table checked against /proc/ham/status's grammar.
+ */
+const stampStart = '{"stamp":"sha256-';
+const stampLength = stampStart.length + 64 + '",'.length;
+const statusStart = '"status":';
+
+function stampOf(body: Buffer): string {
+	return hash('sha256', body, 'hex');
+}
+
+/**
+ * The file's bytes for a machine: the stamp, the status table --status prints (valid until the
+ * next scrub ends: `until`), then the machine's own members.
+ */
+function stamped(machine: Machine): Buffer[] {
+	const {loaded, text} = statusTable(machine);
+	const status = {loaded, until: nextScrubEnd(machine) ?? null, text}; // The text last: readStatus finds its end.
+	// Hashed as bytes: hashing the string would encode all of it once more.
+	const body = Buffer.from(`${statusStart}${JSON.stringify(status)},${JSON.stringify(machine).slice(1)}\n`);
+	return [Buffer.from(`${stampStart}${stampOf(body)}",`), body];
+}
+
+/** Whether the file begins with a stamp that matches the bytes after it. */
+function stampMatches(bytes: Buffer): boolean {
+	return (
+		bytes.length > stampLength &&
+		bytes.toString('latin1', 0, stampStart.length) === stampStart &&
+		bytes.toString('latin1', stampLength - 2, stampLength) === '",' &&
+		bytes.toString('latin1', stampStart.length, stampLength - 2) === stampOf(bytes.subarray(stampLength))
+	);
+}
+
+/**
+ * What --status prints at time t, read cheaply: from a file whose stamp matches, the status table
+ * its writer put after the stamp, when no scrub has ended since (the table is then the machine's
+ * at t), and its text is /proc/ham/status lines only. Undefined otherwise: read the machine
+ * (readMachine, which refuses what cannot be used). The file's type and size are checked as for
+ * readMachine; a missing file is undefined (a machine not made yet).
+ */
+export function readStatus(file: string, t: number): StatusTable | undefined {
+	const bytes = readBytes(file, 'state file');
+	if (
+		bytes === undefined ||
+		!stampMatches(bytes) ||
+		bytes.toString('latin1', stampLength, stampLength + statusStart.length) !== statusStart
+	) {
+		return undefined;
+	}
+
+	// {"loaded":...,"until":...,"text":"..."}: the text holds no quote (tabs and newlines are \t, \n).
+	const start = stampLength + statusStart.length;
+	const text = bytes.indexOf('"text":"', start);
+	const end = text === -1 || text - start > 100 ? -1 : bytes.indexOf('"}', text + '"text":"'.length);
+	let table: unknown;
+	try {
+		table = end === -1 ? undefined : JSON.parse(bytes.toString('utf8', start, end + 2));
+	} catch {}
+
+	if (
+		typeof table !== 'object' ||
+		table === null ||
+		Object.keys(table).length !== 3 ||
+		!('loaded' in table && typeof table.loaded === 'boolean') ||
+		!('until' in table && (table.until === null || typeof table.until === 'number')) ||
+		!('text' in table && typeof table.text === 'string' && isStatusText(table.text)) ||
+		(table.until !== null && t >= table.until)
+	) {
+		return undefined;
+	}
+
+	return {loaded: table.loaded, text: table.text};
+}
+
+function parseState(file: string, bytes: Buffer): Machine {
+	const parsed = parseMachine(parseJson(file, bytes.toString('utf8'), 'state file'), {stamped: stampMatches(bytes)});
 	if (!parsed.ok) {
 		throw new FileProblem(file, `not a ham-tui state file: ${parsed.error}`, {regular: true});
 	}
@@ -216,19 +302,22 @@ const temporaryName = /^write-\d+-[\da-f]{16}$/;
 
 /**
  * Replaces the state file in one step, under the lock (the caller holds it). The new content is
- * checked as the next reader will check it (schema and invariants, after a JSON round trip); then
- * written to a temporary file in the lock directory (O_EXCL, O_NOFOLLOW), fsynced, and renamed over
- * the state file, and the directory is fsynced so the rename survives a power cut. A reader, or a
- * crash at any moment, sees the old file or the new one, never a part of either.
+ * checked as the next reader will check it (schema and invariants, as after a JSON round trip:
+ * checkMachine) and stamped as checked (stampMatches); then written to a temporary file in the
+ * lock directory (O_EXCL, O_NOFOLLOW), fsynced, and renamed over the state file, and the
+ * directory is fsynced so the rename survives a power cut. A reader, or a crash at any moment,
+ * sees the old file or the new one, never a part of either.
  * Why not write-file-atomic: it names its temporary `<file>.<number>` beside the state file, a name
  * a user's own file can have, so a crash's leftover could be neither told apart nor safely removed.
  */
 function writeLocked(file: string, machine: Machine): void {
-	const text = `${JSON.stringify(machine)}\n`;
-	const check = parseMachine(JSON.parse(text));
+	const check = checkMachine(machine);
 	if (!check.ok) {
 		throw new ChangeRefused(check.error);
 	}
+
+	// Checked: stamped, so that readers need not run the invariants again.
+	const parts = stamped(machine);
 
 	const lockDir = lockDirectory(file);
 	removeTemporaries(lockDir);
@@ -236,7 +325,10 @@ function writeLocked(file: string, machine: Machine): void {
 	const fd = fs.openSync(temporary, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
 	try {
 		try {
-			fs.writeFileSync(fd, text);
+			for (const part of parts) {
+				fs.writeFileSync(fd, part);
+			}
+
 			fs.fsyncSync(fd);
 		} finally {
 			fs.closeSync(fd);
