@@ -126,6 +126,10 @@ export function App({source, clock}: Props) {
 	});
 
 	const regions = useMemo(() => filterRegions(snapshot.regions, ui.filter), [snapshot.regions, ui.filter]);
+	// Whole-list work once per change of the list, not per frame: at 65,535 regions it is most of a frame.
+	const regionStatus = useMemo(() => new Map(snapshot.regions.map(region => [region.id, region.status])), [snapshot.regions]);
+	const failedRegions = useMemo(() => snapshot.regions.filter(region => region.status === 'FAILED').length, [snapshot.regions]);
+	const failed = snapshot.kind === 'sysfs' ? snapshot.sysfs.offline.blocks : failedRegions;
 	if (frame.tooSmall) {
 		return <TooSmall columns={columns} rows={rows} keys={barText(barItems(tooSmallKeys, {snapshot, ui}))} />;
 	}
@@ -145,8 +149,6 @@ export function App({source, clock}: Props) {
 	);
 	const list = {cursor: ui.cursor.slots, offset: ui.offset.slots, focused: ui.pane === 'slots', width: frame.slotsWidth, height: frame.top};
 	const selected = regions[ui.cursor.regions];
-	const failed =
-		snapshot.kind === 'sysfs' ? snapshot.sysfs.offline.blocks : snapshot.regions.filter(region => region.status === 'FAILED').length;
 	return (
 		<Box flexDirection="column" width={columns} height={frame.height}>
 			<Header snapshot={snapshot} width={columns} />
@@ -163,11 +165,7 @@ export function App({source, clock}: Props) {
 						</Box>
 					) : (
 						<Box>
-							<SlotsPane
-								slots={snapshot.slots}
-								regionStatus={new Map(snapshot.regions.map(region => [region.id, region.status]))}
-								{...list}
-							/>
+							<SlotsPane slots={snapshot.slots} regionStatus={regionStatus} {...list} />
 							<ResourcesPane resources={snapshot.resources} selected={selected} failed={failed} width={resourcesWidth} height={frame.top} />
 						</Box>
 					)}

@@ -59,7 +59,9 @@ export async function runConsole({statePath, clock, sysfs}: Options): Promise<nu
 
 	const [{render}, {App}] = await Promise.all([import('ink'), import('./app.js')]);
 	const restore = enterFullScreen(process.stdout);
-	const instance = render(<App source={source} clock={consoleClock} />, {exitOnCtrlC: true});
+	// incrementalRendering: each frame rewrites only the lines that changed (an idle console's clock
+	// is one line a second, not the whole screen: bench/console-pty.ts counts the bytes).
+	const instance = render(<App source={source} clock={consoleClock} />, {exitOnCtrlC: true, incrementalRendering: true});
 	restore.attach(instance);
 	await instance.waitUntilExit();
 	restore();

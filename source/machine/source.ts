@@ -5,7 +5,7 @@ import {defaultMachine, type StepResult, step} from '../model/machine.js';
 import {safeText} from '../model/sanitize.js';
 import type {Machine} from '../model/state.js';
 import {ChangeRefused, FileProblem, PendingChange, readMachine, stateVersion} from '../store/store.js';
-import {simulatedSnapshot} from './simulated.js';
+import {simulatedView} from './simulated.js';
 import type {ActResult, Snapshot} from './snapshot.js';
 
 export type ConsoleAction = Extract<Action, {type: 'plug' | 'unplug' | 'integrate' | 'driver' | 'workload'}>;
@@ -41,8 +41,10 @@ export function simulatedSource(statePath: string): MachineSource {
 	let cached: Machine | undefined;
 	let version = '';
 	let pending: PendingChange | undefined;
-	let latest: {snapshot: Snapshot; machine: Machine} | undefined;
+	let latest: {snapshot: Snapshot; machine: Machine; view: (t: number) => Snapshot} | undefined;
 	const load = (t: number): Machine => {
+		// Re-read only when the file changed (the lock's generation, or its inode, size or mtime):
+		// an idle console costs a readdir and a stat a poll.
 		const current = stateVersion(statePath);
 		if (!cached || current !== version) {
 			// The version is taken before reading: a write in between shows as a change next poll.
@@ -55,9 +57,14 @@ export function simulatedSource(statePath: string): MachineSource {
 	};
 
 	const snapshotAt = (machine: Machine, t: number): Snapshot => {
-		// Derived again when the machine changed or the clock moved on a second (scrubs end, the workload moves).
-		if (latest?.machine !== machine || Math.floor(latest.snapshot.time) !== Math.floor(t)) {
-			latest = {machine, snapshot: simulatedSnapshot(machine, t)};
+		if (latest?.machine !== machine) {
+			// A machine read or changed: derived once (O(regions)); from then on each second costs
+			// O(scrubbing slots) until a scrub ends (simulated.ts).
+			const view = simulatedView(machine);
+			latest = {machine, view, snapshot: view(t)};
+		} else if (Math.floor(latest.snapshot.time) !== Math.floor(t)) {
+			// The clock moved on a second: the header's time, the workload, scrub countdowns.
+			latest.snapshot = latest.view(t);
 		}
 
 		return latest.snapshot;

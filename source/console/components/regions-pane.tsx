@@ -1,4 +1,5 @@
 import {Text} from 'ink';
+import {useMemo} from 'react';
 import type {RegionRow} from '../../machine/snapshot.js';
 import {actionKeys} from '../modes/browse.js';
 import {fit, regionColumns, regionHeader, regionLine} from '../rows.js';
@@ -28,11 +29,16 @@ const statusColor = (status: string) => (status === 'ENABLED' ? 'green' : status
 export function RegionsPane({regions, total, filter, driverHint, source, cursor, offset, focused, width, height}: Props) {
 	const inner = width - 4;
 	const rows = Math.max(1, height - 4);
-	const columns = regionColumns(
-		inner - 2,
-		regions.reduce((max, region) => Math.max(max, region.id), 0),
-		regions.reduce((max, region) => Math.max(max, region.start.length), 0),
+	// Column widths from the whole list, once per list, not per frame.
+	const widest = useMemo(
+		() =>
+			regions.reduce((max, region) => ({id: Math.max(max.id, region.id), start: Math.max(max.start, region.start.length)}), {
+				id: 0,
+				start: 0,
+			}),
+		[regions],
 	);
+	const columns = regionColumns(inner - 2, widest.id, widest.start);
 	const selected = regions[cursor];
 	// When the list is longer than the pane, the title says which rows show and how many are below.
 	const shown =

@@ -1,4 +1,5 @@
 import {Text} from 'ink';
+import {useMemo} from 'react';
 import type {SlotRow} from '../../machine/snapshot.js';
 import {slotLine} from '../rows.js';
 import {Pane} from './pane.js';
@@ -24,14 +25,10 @@ const stateColor: Record<SlotRow['state'], string | undefined> = {
 
 export function SlotsPane({slots, regionStatus, cursor, offset, focused, width, height}: Props) {
 	const rows = height - 2;
+	const used = useMemo(() => slots.filter(slot => slot.state !== 'empty').length, [slots]);
 	const visible = slots.slice(offset, offset + rows);
 	return (
-		<Pane
-			title={`Slots ${slots.filter(slot => slot.state !== 'empty').length}/${slots.length}`}
-			focused={focused}
-			width={width}
-			height={height}
-		>
+		<Pane title={`Slots ${used}/${slots.length}`} focused={focused} width={width} height={height}>
 			{visible.map((slot, index) => {
 				const selected = offset + index === cursor;
 				const status = slot.regionId === null ? undefined : regionStatus.get(slot.regionId);
