@@ -1,5 +1,5 @@
 import {Box, useApp, useInput} from 'ink';
-import {useMemo, useRef, useState} from 'react';
+import {memo, useMemo, useRef, useState} from 'react';
 import type {MachineSource} from '../machine/source.js';
 import {bannerLines} from './banner.js';
 import {barItems, barText, bindingFor} from './bindings.js';
@@ -29,6 +29,10 @@ import {initialUi, type UiState} from './ui-state.js';
 import {type ConsoleClock, useMachine} from './use-machine.js';
 import {useTerminalSize} from './use-terminal-size.js';
 import {fitRows} from './wrap.js';
+
+// The lists redraw only when their rows or place change, not at every tick of the header's clock.
+const Regions = memo(RegionsPane);
+const Slots = memo(SlotsPane);
 
 type Props = {source: MachineSource; clock: ConsoleClock};
 
@@ -165,7 +169,7 @@ export function App({source, clock}: Props) {
 						</Box>
 					) : (
 						<Box>
-							<SlotsPane slots={snapshot.slots} regionStatus={regionStatus} {...list} />
+							<Slots slots={snapshot.slots} regionStatus={regionStatus} {...list} />
 							<ResourcesPane resources={snapshot.resources} selected={selected} failed={failed} width={resourcesWidth} height={frame.top} />
 						</Box>
 					)}
@@ -174,7 +178,7 @@ export function App({source, clock}: Props) {
 					) : ui.mode.kind === 'retry-setup' ? (
 						<RetrySetup setup={ui.mode} failed={failed} real={snapshot.kind === 'sysfs'} width={columns} height={frame.regions} />
 					) : (
-						<RegionsPane
+						<Regions
 							regions={regions}
 							total={snapshot.regions.length}
 							filter={ui.filter}
