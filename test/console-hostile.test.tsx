@@ -6,8 +6,9 @@ import {execFileSync, spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {afterEach, describe, test} from 'node:test';
-import {lockDirectory, realLockSystem} from '../source/store/lock.js';
+import {lockDirectory} from '../source/store/lock.js';
 import {keys, startConsole} from './helpers/console.js';
+import {holdAs} from './helpers/lock-holder.js';
 import {machineWith} from './helpers/machine.js';
 
 let current: ReturnType<typeof startConsole> | undefined;
@@ -32,26 +33,14 @@ function open() {
 function holdWithStoppedProcess(state: string) {
 	const holder = spawn('sleep', ['60']);
 	const pid = holder.pid!;
-	const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-	const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-	const {pidns, host} = realLockSystem.self();
-	const lock = lockDirectory(state);
-	const top = Math.max(
-		-1,
-		...fs
-			.readdirSync(lock)
-			.filter(name => /^\d+$/.test(name))
-			.map(Number),
-	);
-	const link = path.join(lock, String(top + 1));
-	fs.symlinkSync(`held:${pid}.${start}.${pidns}@${host}`, link);
+	const {link, generation} = holdAs(state, pid);
 	process.kill(pid, 'SIGSTOP');
 	cleanups.push(() => holder.kill('SIGKILL'));
 	return {
 		pid,
 		/** The holder lets go, as a process leaving the lock does. */
 		release() {
-			fs.symlinkSync('free', path.join(lock, String(top + 2)));
+			fs.symlinkSync('free', path.join(path.dirname(link), String(generation + 1)));
 			fs.rmSync(link);
 		},
 	};

@@ -14,6 +14,7 @@ import {maxSeconds} from '../source/model/units.js';
 import {holding, type LockSystem, LockWait, lockDirectory, realLockSystem, withLock} from '../source/store/lock.js';
 import {readMachine, writeMachine} from '../source/store/store.js';
 import {cliPath, runProcess, tempDir} from './helpers/cli.js';
+import {holdAs} from './helpers/lock-holder.js';
 
 const now = 1_000_000;
 /** A fresh directory (tempDir removes it when the test process ends). */
@@ -368,23 +369,6 @@ describe('the lock directory, whatever is in it', () => {
 		}
 	});
 });
-
-/** A process that holds the state file's lock: a link in its name as the top generation. */
-function holdAs(state: string, pid: number): void {
-	const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-	const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-	const self = realLockSystem.self();
-	const lock = lockDirectory(state);
-	fs.mkdirSync(lock, {recursive: true});
-	const top = Math.max(
-		-1,
-		...fs
-			.readdirSync(lock)
-			.filter(name => /^\d+$/.test(name))
-			.map(Number),
-	);
-	fs.symlinkSync(`held:${pid}.${start}.${self.pidns}@${self.host}`, path.join(lock, String(top + 1)));
-}
 
 describe('who holds the lock', () => {
 	test('a holder killed but not yet reaped (a zombie) is dead: the next change goes at once', async () => {

@@ -7,7 +7,7 @@
 // identity, so the console redraws only what moved. When a scrub ends, the machine is advanced
 // past it and derived again.
 
-import {type ResourceBase, resourceBase, resourcesFrom} from '../model/kernel.js';
+import {type ResourceBase, type Resources, resourceBase, resourcesFrom} from '../model/kernel.js';
 import {formatLogLine} from '../model/log.js';
 import {advance, nextScrubEnd, unplugRefusal} from '../model/machine.js';
 import {regionReport, slotState} from '../model/report.js';
@@ -127,23 +127,27 @@ function at(derived: Derived, t: number, previous: SimulatedSnapshot | undefined
 		slots = changed ?? before;
 	}
 
-	const resources = resourcesFrom(derived.base, machine, t);
 	return {
 		...derived.fixed,
 		slots,
 		time: t,
 		uptimeSeconds: t - machine.kernel.bootedAt,
-		resources: {
-			lowmem: {
-				totalBytes: resources.lowmemBytes,
-				freeBytes: resources.lowmemFreeBytes,
-				watermarkBytes: resources.watermarkBytes,
-				workloadBytes: resources.workloadBytes,
-			},
-			vmalloc: resources.vmallocBytes === null ? null : {totalBytes: resources.vmallocBytes, usedBytes: resources.vmallocUsedBytes},
-			memory: {bootBytes: resources.bootRamBytes, hotAddedBytes: resources.hotAddedBytes},
-			load: machine.workload.load,
+		resources: resourcesView(resourcesFrom(derived.base, machine, t), machine.workload.load),
+	};
+}
+
+/** The kernel's accounting as the resources pane reads it. */
+export function resourcesView(resources: Resources, load: SimulatedSnapshot['resources']['load']): SimulatedSnapshot['resources'] {
+	return {
+		lowmem: {
+			totalBytes: resources.lowmemBytes,
+			freeBytes: resources.lowmemFreeBytes,
+			watermarkBytes: resources.watermarkBytes,
+			workloadBytes: resources.workloadBytes,
 		},
+		vmalloc: resources.vmallocBytes === null ? null : {totalBytes: resources.vmallocBytes, usedBytes: resources.vmallocUsedBytes},
+		memory: {bootBytes: resources.bootRamBytes, hotAddedBytes: resources.hotAddedBytes},
+		load,
 	};
 }
 

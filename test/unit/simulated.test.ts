@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import fc from 'fast-check';
-import {simulatedView} from '../../source/machine/simulated.js';
+import {resourcesView, simulatedView} from '../../source/machine/simulated.js';
 import type {SimulatedSnapshot} from '../../source/machine/snapshot.js';
 import {resourcesAt} from '../../source/model/kernel.js';
 import {formatLogLine} from '../../source/model/log.js';
@@ -52,17 +52,8 @@ function oracle(stored: Machine, t: number): SimulatedSnapshot {
 					};
 				})
 			: [],
-		resources: {
-			lowmem: {
-				totalBytes: resources.lowmemBytes,
-				freeBytes: resources.lowmemFreeBytes,
-				watermarkBytes: resources.watermarkBytes,
-				workloadBytes: resources.workloadBytes,
-			},
-			vmalloc: resources.vmallocBytes === null ? null : {totalBytes: resources.vmallocBytes, usedBytes: resources.vmallocUsedBytes},
-			memory: {bootBytes: resources.bootRamBytes, hotAddedBytes: resources.hotAddedBytes},
-			load: machine.workload.load,
-		},
+		// The mapping into the pane's fields is shared; what the view keeps or makes again is what is checked.
+		resources: resourcesView(resources, machine.workload.load),
 		log: machine.log.map(line => safeText(formatLogLine(machine, line))),
 		moduleSizes: machine.spec.controller.moduleSizes,
 	};

@@ -1,6 +1,7 @@
 // Starting, stopping or reinstalling ham changes what the kernel was given: asked first, default No.
 import {type ModeSpec, step} from '../bindings.js';
 import type {Mode} from '../ui-state.js';
+import {keepsIt} from './common.js';
 
 type Confirm = Extract<Mode, {kind: 'confirm-driver'}>;
 
@@ -21,12 +22,6 @@ export const confirmDriver: ModeSpec<Confirm> = {
 				ui.mode.kind === 'confirm-driver' ? {start: 'starts', stop: 'stops', reinstall: 'reinstalls'}[ui.mode.op] : 'does it',
 			run: ({ui, mode}) => step({...ui, mode: {kind: 'browse'}}, [{action: {type: 'driver', op: mode.op}, purpose: 'driver'}]),
 		},
-		{
-			keys: [],
-			match: {test: () => true, shown: 'any other key'},
-			description: 'leave ham as it is',
-			bar: 'keeps it',
-			run: ({ui}) => step({...ui, mode: {kind: 'browse'}}),
-		},
+		keepsIt('leave ham as it is'),
 	],
 };

@@ -1,6 +1,7 @@
 // The unplug question. The default is No: only y unplugs, any other key keeps the module.
 import {type ModeSpec, step} from '../bindings.js';
 import type {Mode} from '../ui-state.js';
+import {keepsIt} from './common.js';
 
 type Confirm = Extract<Mode, {kind: 'confirm-unplug'}>;
 
@@ -18,12 +19,6 @@ export const confirmUnplug: ModeSpec<Confirm> = {
 			bar: 'unplugs',
 			run: ({ui, mode}) => step({...ui, mode: {kind: 'browse'}}, [{action: {type: 'unplug', slot: mode.slot}, purpose: 'unplug'}]),
 		},
-		{
-			keys: [],
-			match: {test: () => true, shown: 'any other key'},
-			description: 'keep it',
-			bar: 'keeps it',
-			run: ({ui}) => step({...ui, mode: {kind: 'browse'}}),
-		},
+		keepsIt('keep it'),
 	],
 };

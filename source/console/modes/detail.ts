@@ -1,6 +1,7 @@
 // The detail view: the whole text of one region, slot or log line, wrapped; it scrolls when long.
 import {type ModeSpec, step} from '../bindings.js';
 import type {Detail, UiState} from '../ui-state.js';
+import {helpKey} from './common.js';
 
 const scroll = (ui: UiState, detail: Detail, by: number): UiState => ({...ui, mode: {...detail, scroll: Math.max(0, detail.scroll + by)}});
 
@@ -27,6 +28,6 @@ export const detail: ModeSpec<Detail> = {
 			barKeys: ['escape', 'q'],
 			run: ({ui}) => step({...ui, mode: {kind: 'browse'}}),
 		},
-		{keys: ['?'], description: 'this help', run: ({ui, mode}) => step({...ui, mode: {kind: 'help', back: mode}})},
+		helpKey(),
 	],
 };

@@ -1,6 +1,7 @@
 // The plug form's keys: slot, size and mode of a new module; Enter asks the controller.
 import {type ModeSpec, step} from '../bindings.js';
 import type {PlugForm, UiState} from '../ui-state.js';
+import {cancelKeys, helpKey} from './common.js';
 
 const set = (ui: UiState, form: PlugForm, changes: Partial<PlugForm>): UiState => ({...ui, mode: {...form, error: null, ...changes}});
 
@@ -74,13 +75,7 @@ export const plug: ModeSpec<PlugForm> = {
 					: step(ui, [{action: {type: 'plug', slot: form.slot, size, mode: form.mode}, purpose: 'plug'}]);
 			},
 		},
-		{
-			keys: ['escape', 'q'],
-			description: 'cancel',
-			bar: 'cancels',
-			barKeys: ['escape', 'q'],
-			run: ({ui}) => step({...ui, mode: {kind: 'browse'}}),
-		},
-		{keys: ['?'], description: 'this help', run: ({ui, mode: form}) => step({...ui, mode: {kind: 'help', back: form}})},
+		cancelKeys(),
+		helpKey(),
 	],
 };

@@ -2,6 +2,7 @@
 import {type ModeSpec, step} from '../bindings.js';
 import {clamp} from '../lists.js';
 import type {RetrySetup, UiState} from '../ui-state.js';
+import {cancelKeys, helpKey} from './common.js';
 
 const set = (ui: UiState, setup: RetrySetup, changes: Partial<RetrySetup>): UiState => ({...ui, mode: {...setup, ...changes}});
 
@@ -45,13 +46,7 @@ export const retrySetup: ModeSpec<RetrySetup> = {
 				return step({...ui, mode: {kind: 'browse'}, notice: null, loop});
 			},
 		},
-		{
-			keys: ['escape', 'q'],
-			description: 'cancel',
-			bar: 'cancels',
-			barKeys: ['escape', 'q'],
-			run: ({ui}) => step({...ui, mode: {kind: 'browse'}}),
-		},
-		{keys: ['?'], description: 'this help', run: ({ui, mode}) => step({...ui, mode: {kind: 'help', back: mode}})},
+		cancelKeys(),
+		helpKey(),
 	],
 };

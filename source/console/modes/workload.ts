@@ -2,6 +2,7 @@
 import type {LoadLevel} from '../../model/spec.js';
 import {type Binding, type ModeSpec, step} from '../bindings.js';
 import type {Mode} from '../ui-state.js';
+import {cancelKeys, helpKey} from './common.js';
 
 type Workload = Extract<Mode, {kind: 'workload'}>;
 
@@ -21,13 +22,7 @@ export const workload: ModeSpec<Workload> = {
 		lever('n', 'normal', 'normal', 'load: normal'),
 		lever('h', 'heavy', 'heavy', 'load: heavy (lowmem falls)'),
 		lever('p', 'peak', 'peak', 'load: peak'),
-		{
-			keys: ['escape', 'q'],
-			description: 'cancel',
-			bar: 'cancels',
-			barKeys: ['escape', 'q'],
-			run: ({ui}) => step({...ui, mode: {kind: 'browse'}}),
-		},
-		{keys: ['?'], description: 'this help', run: ({ui, mode}) => step({...ui, mode: {kind: 'help', back: mode}})},
+		cancelKeys(),
+		helpKey(),
 	],
 };
