@@ -583,8 +583,15 @@ export function withLock<T>(file: string, fn: () => T, {waitMs = lockWaitMs}: {w
 
 /** For tests and `stateVersion`: the highest generation present, or -1. */
 export function lockGeneration(file: string): string {
+	// Looked at 4 times a second by an idle console: a missing directory is asked about without
+	// an exception (a thrown ENOENT, its stack captured, was most of an idle poll's cost).
+	const directory = lockDirectory(file);
+	if (!fs.statSync(directory, {throwIfNoEntry: false})?.isDirectory()) {
+		return '-1';
+	}
+
 	try {
-		return String(highestGeneration(fs.readdirSync(lockDirectory(file))) ?? -1);
+		return String(highestGeneration(fs.readdirSync(directory)) ?? -1);
 	} catch {
 		return '-1';
 	}

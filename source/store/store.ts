@@ -521,8 +521,8 @@ export function readScenario(file: string): MachineSpec {
 export function stateVersion(file: string): string {
 	const generation = lockGeneration(file);
 	try {
-		const stat = fs.statSync(file);
-		return `${generation}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+		const stat = fs.statSync(file, {throwIfNoEntry: false});
+		return stat ? `${generation}:${stat.ino}:${stat.size}:${stat.mtimeMs}` : `${generation}:none`;
 	} catch {
 		return `${generation}:none`;
 	}
