@@ -2,6 +2,8 @@
 // regions and the log, more columns to the resources pane and the reason column.
 export const minColumns = 80;
 export const minRows = 24;
+/** The resources pane's lines but its spare hint (resource-lines.ts). */
+const resourceRows = 5;
 
 export type Layout = {
 	tooSmall: boolean;
@@ -22,7 +24,9 @@ export type Layout = {
 export function layout(columns: number, rows: number, slotCount: number, banner = 0): Layout {
 	const height = rows - 1;
 	const body = height - 2;
-	const top = Math.min(slotCount, Math.max(6, Math.floor(body * 0.25))) + 2;
+	// As tall as the slots, but never shorter than the resources pane's lines (a 4-slot machine's
+	// pane was 4 rows for 5 lines, drawn over each other).
+	const top = Math.min(Math.max(slotCount, resourceRows), Math.max(6, Math.floor(body * 0.25))) + 2;
 	const rest = body - top;
 	const leastRegions = 5;
 	const lower = Math.max(5, Math.floor(rest * 0.38), Math.min(banner + 3, Math.floor(rest * 0.55), rest - leastRegions));
