@@ -210,6 +210,28 @@ describe('the console an operator trusts (issue 10)', () => {
 		return machine;
 	}
 
+	test('a machine of 4 slots: every line of the resources pane on its own row, none drawn over another', async () => {
+		const ui = open(machineWith({controller: {slots: 4}}));
+		const screen = await ui.waitFor('Regions 0');
+		const pane = screen.split('\n').slice(2, 8).join('\n');
+		for (const line of [/lowmem .* free of/, /needs {3}nothing: no region is FAILED +│/, /vmalloc/, /memory {2}/, /load {4}/]) {
+			assert.match(pane, line);
+		}
+	});
+
+	test('the clock alone moving draws nothing new until the minute turns; a key draws at once', async () => {
+		const ui = open(machineWith({workload: {swingBytes: 0, noiseBytes: 0, initial: 'idle'}}));
+		const first = await ui.waitFor('Regions 0');
+		const header = (screen: string) => screen.split('\n')[0] ?? '';
+		assert.match(header(first), / 13:46Z up /);
+		await ui.advance(1);
+		assert.equal(ui.frame(), first, 'a second later: the same screen');
+		await ui.advance(19);
+		assert.match(header(ui.frame()), / 13:47Z up /, 't0 + 20 s is the next minute');
+		await ui.press('?');
+		assert.match(ui.frame(), /Keys/);
+	});
+
 	test('an integrate with more outcomes than rows counts the rest; every one is in the log; the regions title counts what is below', async () => {
 		const ui = open(manyFailed());
 		const before = await ui.waitFor('Regions 7');

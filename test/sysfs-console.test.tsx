@@ -191,7 +191,7 @@ describe('the console on sysfs', () => {
 	test("a sysroot's header has no uptime (a tree on disk has none); the node cursor stands apart; the help names no key that does nothing", async () => {
 		const ui = open(hotAdded);
 		const screen = await ui.waitFor('Ranges 3');
-		assert.doesNotMatch(screen.split('\n')[0] ?? '', / up \d+:\d\d:\d\d/);
+		assert.doesNotMatch(screen.split('\n')[0] ?? '', / up /);
 		assert.match(screen, /› node\d/);
 		await ui.press('?');
 		const help = await ui.waitFor('Keys');

@@ -1,5 +1,6 @@
 import {Box, useApp, useInput} from 'ink';
 import {memo, useMemo, useRef, useState} from 'react';
+import type {RegionRow} from '../machine/snapshot.js';
 import type {MachineSource} from '../machine/source.js';
 import {bannerLines} from './banner.js';
 import {barItems, barText, bindingFor} from './bindings.js';
@@ -23,8 +24,10 @@ import {clampLists} from './lists.js';
 import {driverHint} from './modes/browse.js';
 import {tooSmallKeys} from './modes/too-small.js';
 import {waitingKeys} from './modes/waiting.js';
+import {resourceLines, resourceText} from './resource-lines.js';
 import {filterRegions} from './rows.js';
 import {runKeys} from './runner.js';
+import {headerTime} from './time-text.js';
 import {initialUi, type UiState} from './ui-state.js';
 import {type ConsoleClock, useMachine} from './use-machine.js';
 import {useTerminalSize} from './use-terminal-size.js';
@@ -43,6 +46,8 @@ export function App({source, clock}: Props) {
 	const current = useRef(stored);
 	const rowsRef = useRef({slots: 0, regions: 0, log: 0});
 	const tooSmall = useRef(false);
+	// What the resources pane was drawn with, for redraw.ts to compare the next second's figures.
+	const drawn = useRef<{selected: RegionRow | undefined; failed: number; inner: number}>({selected: undefined, failed: 0, inner: 0});
 
 	// Keys (or the tick) whose change waits for the state file's lock: run again from the same
 	// console state on every poll until the lock is had; Esc gives it up.
@@ -61,7 +66,8 @@ export function App({source, clock}: Props) {
 
 	const run = (t: number, keys: string[], from: UiState) => {
 		const result = runKeys(source, from, keys, t, rowsRef.current);
-		setSnapshot(result.snapshot);
+		// Keys are drawn at once; the tick's snapshot as redraw.ts says.
+		offer(result.snapshot, keys.length > 0);
 		if (result.busy) {
 			const {waitFor} = result.busy;
 			pending.current = {keys: result.busy.keys, from: result.ui};
@@ -74,10 +80,22 @@ export function App({source, clock}: Props) {
 		show(result.ui);
 	};
 
-	const {snapshot, setSnapshot, problem} = useMachine(source, clock, t => {
-		const replay = pending.current;
-		run(t, replay?.keys ?? [], replay?.from ?? current.current);
-	});
+	const {snapshot, offer, problem} = useMachine(
+		source,
+		clock,
+		t => {
+			const replay = pending.current;
+			run(t, replay?.keys ?? [], replay?.from ?? current.current);
+		},
+		{
+			// The retry loop counts down to its next attempt; a wait for the lock counts its seconds.
+			counting: () => Boolean(current.current.loop && !current.current.loop.ended) || pending.current !== null,
+			shows: next => {
+				const {selected, failed, inner} = drawn.current;
+				return `${headerTime(next)}\n${next.kind === 'simulated' ? resourceText(resourceLines(next.resources, selected, failed, inner)) : ''}`;
+			},
+		},
+	);
 	// A real machine has a node or two where the simulated one has slots: keep the top panes' height.
 	const banner = bannerLines(stored, snapshot, waiting && {...waiting, now: clock.now()}, problem);
 	const bannerRows = fitRows(
@@ -153,6 +171,7 @@ export function App({source, clock}: Props) {
 	);
 	const list = {cursor: ui.cursor.slots, offset: ui.offset.slots, focused: ui.pane === 'slots', width: frame.slotsWidth, height: frame.top};
 	const selected = regions[ui.cursor.regions];
+	drawn.current = {selected, failed, inner: columns - frame.slotsWidth - 4};
 	return (
 		<Box flexDirection="column" width={columns} height={frame.height}>
 			<Header snapshot={snapshot} width={columns} />

@@ -1,6 +1,7 @@
 import {useEffect, useRef, useState} from 'react';
 import type {Snapshot} from '../machine/snapshot.js';
 import type {MachineSource} from '../machine/source.js';
+import {drawNow} from './redraw.js';
 
 /** The console's time: the model's seconds, and a timer. Tests give one they move by hand. */
 export type ConsoleClock = {
@@ -22,26 +23,39 @@ export function wallClock(now: () => number): ConsoleClock {
 	};
 }
 
+/** What redraw.ts needs to know of the screen as it is drawn now. */
+export type Screen = {counting: () => boolean; shows: (snapshot: Snapshot) => string};
+
 /** How often the console looks for changes made elsewhere and for due work (the retry loop). */
-export const pollMs = 250;
+export const pollMs = 500;
 
 /**
  * The machine as the console shows it, polled every pollMs: re-read when another process changed
- * it, re-derived once a second as the clock runs (scrubs finish, the workload moves). `onTick`
- * runs after every poll, with the poll's time.
+ * it, re-derived as the clock runs (scrubs finish, the workload moves), and drawn when redraw.ts
+ * says so. `onTick` runs after every poll, with the poll's time. `offer` hands in a snapshot made
+ * elsewhere (a key's result: drawn at once when `now`); `screen` says what redraw.ts asks of the
+ * screen as it is: whether it counts seconds, and what the clock fields look like on it.
  */
-export function useMachine(source: MachineSource, clock: ConsoleClock, onTick: (t: number) => void) {
+export function useMachine(source: MachineSource, clock: ConsoleClock, onTick: (t: number) => void, screen: Screen) {
 	const [snapshot, setSnapshot] = useState<Snapshot>(() => source.latest());
 	const [problem, setProblem] = useState<string | null>(null);
+	const shown = useRef(snapshot);
 	const tick = useRef(onTick);
 	tick.current = onTick;
+	const current = useRef(screen);
+	current.current = screen;
+	const offer = useRef((next: Snapshot, now: boolean) => {
+		if (now ? next !== shown.current : drawNow(shown.current, next, current.current.counting(), current.current.shows)) {
+			shown.current = next;
+			setSnapshot(next);
+		}
+	}).current;
 	useEffect(
 		() =>
 			clock.every(pollMs, () => {
 				const t = clock.now();
 				try {
-					// The same object when nothing changed: React then draws nothing.
-					setSnapshot(source.poll(t));
+					offer(source.poll(t), false);
 					setProblem(null);
 				} catch (error) {
 					// A state file damaged under us: keep showing the last good machine, and say so.
@@ -50,7 +64,7 @@ export function useMachine(source: MachineSource, clock: ConsoleClock, onTick: (
 
 				tick.current(t);
 			}),
-		[source, clock],
+		[source, clock, offer],
 	);
-	return {snapshot, setSnapshot, problem};
+	return {snapshot, offer, problem};
 }

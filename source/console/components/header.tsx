@@ -1,5 +1,6 @@
 import {Box, Text} from 'ink';
 import type {Snapshot} from '../../machine/snapshot.js';
+import {clock, uptime} from '../time-text.js';
 
 type Props = {snapshot: Snapshot; width: number};
 
@@ -29,17 +30,4 @@ export function Header({snapshot, width}: Props) {
 			<Text>{right}</Text>
 		</Box>
 	);
-}
-
-function uptime(seconds: number): string {
-	const whole = Math.max(0, Math.floor(seconds));
-	const h = Math.floor(whole / 3600);
-	const m = Math.floor((whole % 3600) / 60);
-	const s = whole % 60;
-	return `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
-}
-
-/** UTC, so that every operator on every host reads the same time as the log. */
-function clock(time: number): string {
-	return `${new Date(time * 1000).toISOString().slice(11, 19)}Z`;
 }
