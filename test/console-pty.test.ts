@@ -55,6 +55,32 @@ describe('the console in a real terminal', {concurrency: 3}, () => {
 		}
 	});
 
+	test('? at 80x24: every key and its whole meaning on a line of its own; at 200x50 the bordered tables', async () => {
+		const session = await openConsole(stateWith());
+		try {
+			session.press('?');
+			await session.waitFor('this help / quit');
+			const screen = session.screen();
+			for (const line of [
+				/^ d {2,}start \/ stop \/ reinstall ham \(asks\)$/m,
+				/^ Esc {2,}cancel, close, clear$/m,
+				/^ Tab → l S-Tab ← h {2}next \/ previous pane$/m,
+			]) {
+				assert.match(screen, line);
+			}
+
+			assert.doesNotMatch(screen, /[┬┼┤]/, 'no table cut by the screen edge');
+			session.resize(200, 50);
+			await session.waitFor(/│ Enter │ the whole text of the selected row {2}│ {2}│ \? q {15}│ this help \/ quit {5}│/);
+			session.press('q'); // Closes the help,
+			await session.waitFor(/╭─ ▶ Regions 0/);
+			session.press('q'); // then quits.
+			assert.equal((await session.exited).exitCode, 0);
+		} finally {
+			session.dispose();
+		}
+	});
+
 	test('behind the too-small screen no key acts: d and Enter change nothing, q quits', async () => {
 		const state = stateWith();
 		const session = await openConsole(state);
