@@ -24,7 +24,7 @@ import {clampLists} from './lists.js';
 import {driverHint} from './modes/browse.js';
 import {tooSmallKeys} from './modes/too-small.js';
 import {waitingKeys} from './modes/waiting.js';
-import {resourceLines, resourceText} from './resource-lines.js';
+import {resourceLines} from './resource-lines.js';
 import {filterRegions} from './rows.js';
 import {runKeys} from './runner.js';
 import {headerTime} from './time-text.js';
@@ -47,7 +47,7 @@ export function App({source, clock}: Props) {
 	const rowsRef = useRef({slots: 0, regions: 0, log: 0});
 	const tooSmall = useRef(false);
 	// What the resources pane was drawn with, for redraw.ts to compare the next second's figures.
-	const drawn = useRef<{selected: RegionRow | undefined; failed: number; inner: number}>({selected: undefined, failed: 0, inner: 0});
+	const drawn = useRef<{selected: RegionRow | undefined; failed: number; width: number}>({selected: undefined, failed: 0, width: 0});
 
 	// Keys (or the tick) whose change waits for the state file's lock: run again from the same
 	// console state on every poll until the lock is had; Esc gives it up.
@@ -91,8 +91,8 @@ export function App({source, clock}: Props) {
 			// The retry loop counts down to its next attempt; a wait for the lock counts its seconds.
 			counting: () => Boolean(current.current.loop && !current.current.loop.ended) || pending.current !== null,
 			shows: next => {
-				const {selected, failed, inner} = drawn.current;
-				return `${headerTime(next)}\n${next.kind === 'simulated' ? resourceText(resourceLines(next.resources, selected, failed, inner)) : ''}`;
+				const {selected, failed, width} = drawn.current;
+				return `${headerTime(next)}\n${next.kind === 'simulated' ? JSON.stringify(resourceLines(next.resources, selected, failed, width)) : ''}`;
 			},
 		},
 	);
@@ -171,7 +171,7 @@ export function App({source, clock}: Props) {
 	);
 	const list = {cursor: ui.cursor.slots, offset: ui.offset.slots, focused: ui.pane === 'slots', width: frame.slotsWidth, height: frame.top};
 	const selected = regions[ui.cursor.regions];
-	drawn.current = {selected, failed, inner: columns - frame.slotsWidth - 4};
+	drawn.current = {selected, failed, width: resourcesWidth};
 	return (
 		<Box flexDirection="column" width={columns} height={frame.height}>
 			<Header snapshot={snapshot} width={columns} />

@@ -13,10 +13,11 @@ export type ResourceLine = {
 	spare?: boolean;
 };
 
-/** Free lowmem against what the selected FAILED region needs, vmalloc, memory, the workload. */
-export function resourceLines(resources: ResourcesView, selected: RegionRow | undefined, failed: number, inner: number): ResourceLine[] {
+/** Free lowmem against what the selected FAILED region needs, vmalloc, memory, the workload; `width`: the pane's. */
+export function resourceLines(resources: ResourcesView, selected: RegionRow | undefined, failed: number, width: number): ResourceLine[] {
 	const {lowmem, vmalloc, memory} = resources;
-	const cells = meterWidth(inner);
+	// Inside the border and its padding.
+	const cells = meterWidth(width - 4);
 	// Only a failure that a retry can help has a need worth comparing with free lowmem.
 	const need =
 		selected?.status === 'FAILED' && selected.retry && selected.needBytes !== null ? selected.needBytes + lowmem.watermarkBytes : null;
@@ -48,11 +49,4 @@ export function resourceLines(resources: ResourcesView, selected: RegionRow | un
 		{text: `load    ${resources.load}, workload holds ${formatBytes(lowmem.workloadBytes)}`},
 		{text: `${actionKeys.workload} drops caches or sets the load`, color: 'gray', spare: true},
 	];
-}
-
-/** The lines as one string, for comparing two moments of the pane. */
-export function resourceText(lines: readonly ResourceLine[]): string {
-	return lines
-		.map(line => `${line.meter ? `${line.meter.label} ${line.meter.cells} ${line.meter.low} ` : ''}${line.color ?? ''} ${line.text}`)
-		.join('\n');
 }

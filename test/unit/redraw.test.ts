@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {drawNow} from '../../source/console/redraw.js';
-import {resourceLines, resourceText} from '../../source/console/resource-lines.js';
+import {resourceLines} from '../../source/console/resource-lines.js';
 import {clock, headerTime, uptime} from '../../source/console/time-text.js';
 import {simulatedView} from '../../source/machine/simulated.js';
 import type {Snapshot} from '../../source/machine/snapshot.js';
@@ -13,8 +13,8 @@ import {machineWith, run, t0} from '../helpers/machine.js';
 const view = simulatedView(machineWith());
 /** What an 80-column console shows of the clock fields, no region selected. */
 const shows = (snapshot: Snapshot) =>
-	`${headerTime(snapshot)}\n${snapshot.kind === 'simulated' ? resourceText(resourceLines(snapshot.resources, undefined, 0, 40)) : ''}`;
-const pane = (t: number) => resourceText(resourceLines(view(t).resources, undefined, 0, 40));
+	`${headerTime(snapshot)}\n${snapshot.kind === 'simulated' ? JSON.stringify(resourceLines(snapshot.resources, undefined, 0, 44)) : ''}`;
+const pane = (t: number) => JSON.stringify(resourceLines(view(t).resources, undefined, 0, 44));
 
 describe('what an idle console draws', () => {
 	test('the workload moves free lowmem every second; a second that prints the same is not drawn, one that prints differently is', () => {

@@ -8,7 +8,7 @@ type Props = {resources: ResourcesView; selected: RegionRow | undefined; failed:
 /** Free lowmem against what the selected FAILED region needs, vmalloc, memory, the workload. */
 export function ResourcesPane({resources, selected, failed, width, height}: Props) {
 	// The spare hint goes first when rows are short; no line is ever drawn over another.
-	const lines = resourceLines(resources, selected, failed, width - 4)
+	const lines = resourceLines(resources, selected, failed, width)
 		.filter(line => !line.spare || height > 7)
 		.slice(0, Math.max(0, height - 2));
 	return (
