@@ -189,11 +189,11 @@ describe("names from the command line that are Object.prototype's: refused, noth
 					[
 						[
 							['--integrate', '--online-type', name],
-							new RegExp(`^ham-tui: --online-type takes online, online_movable or online_kernel, not "${shown(name)}"$`),
+							new RegExp(`^ham-tui: --online-type takes auto, online, online_movable or online_kernel, not "${shown(name)}"$`),
 						],
 						[
 							['--integrate', '--dry-run', `--online-type=${name}`],
-							/^ham-tui: --online-type takes online, online_movable or online_kernel, not "/,
+							/^ham-tui: --online-type takes auto, online, online_movable or online_kernel, not "/,
 						],
 					] satisfies Case[],
 			),
@@ -266,7 +266,7 @@ describe("the parser's own errors: one clean line, the pointer to --help, exit 2
 			[['--reset', '--preset'], /^ham-tui: --preset needs a preset name$/],
 			[['--reset', '--scenario'], /^ham-tui: --scenario needs a path$/],
 			[['--status', '--sysroot'], /^ham-tui: --sysroot needs a directory/],
-			[['--integrate', '--online-type'], /^ham-tui: --online-type needs online, online_movable or online_kernel$/],
+			[['--integrate', '--online-type'], /^ham-tui: --online-type needs auto, online, online_movable or online_kernel$/],
 			[['--plug', '--unplug', '2'], /^ham-tui: --plug needs SLOT:SIZE/],
 		]);
 	});

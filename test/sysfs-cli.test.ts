@@ -237,7 +237,8 @@ describe('odd trees: a message per problem on stderr, the rest still shown, neve
 describe('--integrate --sysroot', () => {
 	test('onlines every offline block: exit 0; then nothing to do, exit 0', () => {
 		const {sysroot, memory} = tree(hotAdded);
-		const result = runCli(['--integrate', '--sysroot', sysroot], now);
+		// `online` as the kernel reads it back (a generated tree keeps online_movable as written).
+		const result = runCli(['--integrate', '--online-type', 'online', '--sysroot', sysroot], now);
 		assert.equal(result.code, 0, result.stderr);
 		assert.equal(
 			result.stdout,
@@ -275,7 +276,7 @@ describe('--integrate --sysroot', () => {
 		);
 		assert.deepEqual(
 			states(memory, range(8, 15)),
-			Array.from({length: 8}, () => 'online'),
+			Array.from({length: 8}, () => 'online_movable'),
 		);
 	});
 
@@ -298,7 +299,7 @@ describe('--integrate --sysroot', () => {
 			result.stdout,
 			/integrate: 6 of 8 offline block\(s\) onlined \(768M of 1G\), 2 still offline \(blocks 9, 14: EINVAL, ENOMEM\)\n$/,
 		);
-		assert.deepEqual(states(memory, [8, 9, 14, 15]), ['online', 'offline', 'offline', 'online']);
+		assert.deepEqual(states(memory, [8, 9, 14, 15]), ['online_movable', 'offline', 'offline', 'online_movable']);
 	});
 
 	test('no block onlines: exit 1, and no retry when none can help', () => {
@@ -341,7 +342,7 @@ describe('--integrate --sysroot', () => {
 		assert.equal(
 			result.stdout,
 			[
-				...range(8, 15).map(block => `echo online_kernel > ${memory}/memory${block}/state`),
+				...range(8, 15).map(block => `echo online_kernel > ${memory}/memory${block}/state  # Normal: --online-type online_kernel`),
 				'dry run: would write online_kernel to 8 offline block(s) (1G): 8-15; nothing written',
 				'',
 			].join('\n'),
@@ -409,7 +410,7 @@ describe('flags on a real machine', () => {
 		[['--integrate', '--all', '--sysfs'], /--all goes with --status or --json/],
 		[
 			['--integrate', '--online-type', 'sideways', '--sysfs'],
-			/--online-type takes online, online_movable or online_kernel, not "sideways"/,
+			/--online-type takes auto, online, online_movable or online_kernel, not "sideways"/,
 		],
 		[['--status', '--sysroot', ''], /--sysroot needs a directory/],
 	];

@@ -4,6 +4,7 @@ import {defaultSeed, isPresetName, type PresetName, presets} from '../model/pres
 import {type LoadLevel, loadLevels, type ModuleMode} from '../model/spec.js';
 import {parseSize} from '../model/units.js';
 import {fail, ok, type Result} from '../result.js';
+import {parseAddressRange, parseBlockRange, parseSelectionSize, type Selection} from '../selection.js';
 import {parseNumber, parseSlot} from './number.js';
 import {type Flags, needsValue, takes} from './options.js';
 import {quote} from './usage.js';
@@ -25,9 +26,15 @@ export type SysfsTarget = {
 	sysroot: string;
 	/** --all: one line per block. */
 	all: boolean;
-	/** What --integrate (and the console's i and r) write to each offline block's state. */
-	onlineType: 'online' | 'online_movable' | 'online_kernel';
+	/**
+	 * What --integrate (and the console's i and r) write to each offline block's state: `auto` is
+	 * ham-tui's zone rule (sysfs/zone.ts: Movable while the kernel's auto_movable_ratio allows),
+	 * the others go to the kernel as they are.
+	 */
+	onlineType: 'auto' | 'online' | 'online_movable' | 'online_kernel';
 	dryRun: boolean;
+	/** --blocks, --range or --size: the blocks an --integrate or --offline is about (else every hot-added offline block). */
+	selection?: Selection;
 };
 
 /** What the command line asks for: the command, and the simulated machine's file or the real machine. */
@@ -60,16 +67,16 @@ export function parseCommand(flags: Flags, input: readonly string[]): Result<Par
 		return fail(`--${action.name} and --${second.name} cannot be used together: one action at a time`);
 	}
 
-	const modifiers: Array<[keyof Flags, string]> = [
+	const modifiers: Array<[keyof Flags, string, ...string[]]> = [
 		['attempts', 'integrate'],
 		['interval', 'integrate'],
 		['seed', 'reset'],
 		['preset', 'reset'],
 		['scenario', 'reset'],
 	];
-	for (const [flag, owner] of modifiers) {
-		if (flags[flag] !== undefined && action?.name !== owner) {
-			return fail(`--${flag} goes with --${owner}`);
+	for (const [flag, ...owners] of modifiers) {
+		if (flags[flag] !== undefined && flags[flag] !== false && !owners.includes(action?.name ?? '')) {
+			return fail(`--${flag} goes with ${owners.map(owner => `--${owner}`).join(' or ')}`);
 		}
 	}
 
@@ -114,6 +121,7 @@ function actionFlags(flags: Flags): ActionFlag[] {
 }
 
 const onlineTypes: ReadonlyMap<string, SysfsTarget['onlineType']> = new Map([
+	['auto', 'auto'],
 	['online', 'online'],
 	['online_movable', 'online_movable'],
 	['online_kernel', 'online_kernel'],
@@ -129,11 +137,17 @@ function sysfsTarget(action: ActionName | undefined, flags: Flags): Result<Sysfs
 	}
 
 	if (real === undefined) {
-		for (const flag of ['all', 'dryRun', 'onlineType'] as const) {
+		const realOnly = [
+			['all', 'all'],
+			['dryRun', 'dry-run'],
+			['onlineType', 'online-type'],
+			['blocks', 'blocks'],
+			['range', 'range'],
+			['size', 'size'],
+		] as const;
+		for (const [flag, name] of realOnly) {
 			if (flags[flag] !== undefined && flags[flag] !== false) {
-				return fail(
-					`--${flag === 'dryRun' ? 'dry-run' : flag === 'onlineType' ? 'online-type' : flag} works on a real machine: add --sysroot DIR or --sysfs`,
-				);
+				return fail(`--${name} works on a real machine: add --sysroot DIR or --sysfs`);
 			}
 		}
 
@@ -144,7 +158,7 @@ function sysfsTarget(action: ActionName | undefined, flags: Flags): Result<Sysfs
 		return fail(needsValue('sysroot'));
 	}
 
-	if (action !== undefined && action !== 'status' && action !== 'json' && action !== 'integrate') {
+	if (action !== undefined && !realActions.has(action)) {
 		return fail(
 			`--${action} works on the simulated machine only, not with ${real}: a real machine's memory is added by its hardware or hypervisor`,
 		);
@@ -162,7 +176,7 @@ function sysfsTarget(action: ActionName | undefined, flags: Flags): Result<Sysfs
 		return fail('--dry-run goes with --integrate');
 	}
 
-	const onlineType = onlineTypes.get(flags.onlineType ?? 'online');
+	const onlineType = onlineTypes.get(flags.onlineType ?? 'auto');
 	if (!onlineType) {
 		return fail(takes('online-type', flags.onlineType ?? ''));
 	}
@@ -171,7 +185,50 @@ function sysfsTarget(action: ActionName | undefined, flags: Flags): Result<Sysfs
 		return fail('--online-type goes with --integrate or the console');
 	}
 
-	return ok({sysroot: flags.sysroot ?? '/', all: flags.all === true, onlineType, dryRun: flags.dryRun === true});
+	const selection = selectionFrom(flags);
+	if (!selection.ok) {
+		return selection;
+	}
+
+	if (selection.value && action !== 'integrate') {
+		return fail(`--${selectionFlag(flags)} goes with --integrate`);
+	}
+
+	const target: SysfsTarget = {sysroot: flags.sysroot ?? '/', all: flags.all === true, onlineType, dryRun: flags.dryRun === true};
+	return ok(selection.value ? {...target, selection: selection.value} : target);
+}
+
+/** The actions a real machine has. */
+const realActions: ReadonlySet<ActionName> = new Set(['status', 'json', 'integrate']);
+
+/** The one of --blocks, --range and --size given (chmem's BLOCKRANGE, RANGE and SIZE). */
+function selectionFlag(flags: Flags): 'blocks' | 'range' | 'size' | undefined {
+	return (['blocks', 'range', 'size'] as const).find(flag => flags[flag] !== undefined);
+}
+
+function selectionFrom(flags: Flags): Result<Selection | undefined> {
+	const given = (['blocks', 'range', 'size'] as const).filter(flag => flags[flag] !== undefined);
+	if (given.length > 1) {
+		return fail(`--${given[0]} and --${given[1]} cannot be used together: choose blocks one way`);
+	}
+
+	switch (given[0]) {
+		case 'blocks': {
+			return parseBlockRange(flags.blocks ?? '');
+		}
+
+		case 'range': {
+			return parseAddressRange(flags.range ?? '');
+		}
+
+		case 'size': {
+			return parseSelectionSize(flags.size ?? '');
+		}
+
+		default: {
+			return ok(undefined);
+		}
+	}
 }
 
 function toCommand(action: ActionFlag | undefined, flags: Flags): Result<Command> {

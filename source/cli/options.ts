@@ -53,9 +53,14 @@ export const helpText = `
                                    in the /proc/ham/status shape; --all: one line per block
     $ ham-tui --json --sysfs [--all]   the same with state, removable, node and zones
     $ ham-tui --integrate --sysfs [--attempts N] [--interval SECONDS] [--dry-run]
-          [--online-type online|online_movable|online_kernel]
-                                   online every offline block, retrying those the kernel
-                                   may accept later (EBUSY, ENOMEM); needs root
+          [--blocks N[-M] | --range 0xSTART-0xEND | --size SIZE]
+          [--online-type auto|online|online_movable|online_kernel]
+                                   online every offline block but boot memory an operator
+                                   offlined (or the blocks named, as chmem names them),
+                                   retrying those the kernel may accept later (EBUSY,
+                                   ENOMEM); needs root. auto (the default): Movable while
+                                   the kernel's auto_movable_ratio allows, else Normal;
+                                   --dry-run shows each block's zone and why
 
   Options
     --state PATH      the machine's state file (default: $XDG_STATE_HOME/ham-tui/machine.json)
@@ -97,7 +102,10 @@ const valued = [
 	['scenario', 'scenario', 'a path'],
 	['state', 'state', 'a path'],
 	['sysroot', 'sysroot', 'a directory (/ for this machine, as --sysfs)'],
-	['online-type', 'onlineType', 'online, online_movable or online_kernel'],
+	['online-type', 'onlineType', 'auto, online, online_movable or online_kernel'],
+	['blocks', 'blocks', 'a block or a block range, e.g. 32 or 32-39'],
+	['range', 'range', 'an address range START-END in hex, e.g. 0x100000000-0x13fffffff'],
+	['size', 'size', 'a size, e.g. 1G (a bare number is MiB, as for chmem)'],
 ] as const;
 
 type SwitchKey = (typeof switches)[number][1];

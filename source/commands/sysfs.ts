@@ -19,8 +19,10 @@ import {
 	type ResultGroup,
 	writerFor,
 } from '../sysfs/integrate.js';
-import {type AccessCheck, canWrite, type OnlineMode, type SysfsWriter, statePath} from '../sysfs/online.js';
+import {type AccessCheck, canWrite, type SysfsWriter, statePath} from '../sysfs/online.js';
+import {type OnlinePlan, planOnline} from '../sysfs/plan.js';
 import {type MemoryTree, type ReadOptions, readAutoOnline, readMemoryTree} from '../sysfs/read.js';
+import {describeSelection, selectBlocks, wantedBlocks} from '../sysfs/select.js';
 import {formatStatusRows, statusRows, sysfsReport} from '../sysfs/status.js';
 
 export type SysfsIo = {
@@ -101,8 +103,9 @@ type Integrate = Extract<Command, {kind: 'integrate'}>;
 const nothingToDo = 'integrate: no offline memory block, nothing to do\n';
 /** How long --integrate looks again for blocks that arrive once others are online (virtio-mem). */
 const settleSeconds = 2;
-/** How --integrate reads the tree: STATE is all it needs. */
-const integrateRead: ReadOptions = {zones: false, nodes: false};
+/** How --integrate reads the tree: STATE, and the zones and nodes the zone rule weighs. */
+const integrateRead: ReadOptions = {zones: true, nodes: true};
+type Mode = SysfsTarget['onlineType'];
 
 /**
  * ham_integrate on sysfs: attempt k writes to every block still offline that a retry can help,
@@ -122,19 +125,49 @@ async function integrate(
 		return exit.failed;
 	}
 
-	if (offlineBlocks(tree).length === 0) {
+	let only: ReadonlySet<number> | undefined;
+	if (target.selection) {
+		const chosen = selectBlocks(tree, target.selection, 'online');
+		if (!chosen.ok) {
+			io.err(`ham-tui: ${chosen.error}\n`);
+			return exit.failed;
+		}
+
+		if (chosen.value.short > 0) {
+			io.err(
+				`ham-tui: ${describeSelection(target.selection)} asked for, only ${formatSize(chosen.value.blocks.length * tree.blockSizeBytes)} of it is offline\n`,
+			);
+		}
+
+		// A size takes the lowest offline blocks, as chmem does.
+		only = new Set(chosen.value.blocks.slice(0, wantedBlocks(tree, target.selection, chosen.value)));
+	}
+
+	if (offlineBlocks(tree).filter(index => only === undefined || only.has(index)).length === 0) {
 		io.out(nothingToDo);
 		return exit.ok;
 	}
 
-	return target.dryRun ? dryRun(tree, target.onlineType, io, access) : retryLoop(tree, command, target.onlineType, io, {writer, access});
+	return target.dryRun
+		? dryRun(tree, target.onlineType, only, io, access)
+		: retryLoop(tree, command, {mode: target.onlineType, only}, io, {writer, access});
+}
+
+/** Boot memory left offline, said once: an operator offlined it, and names it to bring it back. */
+function leftAloneLine(plan: OnlinePlan): string {
+	if (plan.leftAlone.length === 0) {
+		return '';
+	}
+
+	const list = blockList(plan.leftAlone);
+	return `integrate: left offline: block${plan.leftAlone.length === 1 ? '' : 's'} ${list}, boot memory offlined on purpose (name it to online it: --blocks ${plan.leftAlone[0]}${plan.leftAlone.length > 1 ? `-${plan.leftAlone.at(-1)}` : ''})\n`;
 }
 
 /** The attempts, each one integrateOnce, until the retry rule says stop; then the summary. */
 async function retryLoop(
 	first: MemoryTree,
 	command: Integrate,
-	mode: OnlineMode,
+	chosen: {mode: Mode; only: ReadonlySet<number> | undefined},
 	io: SysfsIo,
 	kernel: {writer: SysfsWriter; access: AccessCheck | undefined},
 ): Promise<number> {
@@ -146,8 +179,12 @@ async function retryLoop(
 	const skip = new Set<number>();
 	const reported = new Set(first.problems);
 	for (let attempt = 1; ; attempt++) {
-		const once = integrateOnce(tree, {mode, ...kernel, read: integrateRead, skip});
+		const once = integrateOnce(tree, {...chosen, ...kernel, read: integrateRead, skip});
 		tree = once.tree;
+		if (attempt === 1 && once.plan.leftAlone.length > 0) {
+			io.out(leftAloneLine(once.plan));
+		}
+
 		if (once.reread) {
 			// A tree read again has the old problems too: only new ones are news.
 			report(
@@ -230,12 +267,22 @@ function blockOutcome(result: BlockResult): TargetOutcome {
 	return result.ok || result.gone ? {ok: true} : {ok: false, retry: result.retry === true};
 }
 
-/** --dry-run: each write as a shell line, and whether it would be allowed; nothing written. */
-function dryRun(tree: MemoryTree, mode: OnlineMode, io: SysfsIo, access: AccessCheck | undefined): number {
-	const offline = offlineBlocks(tree);
-	io.out(offline.map(index => `echo ${mode} > ${safeText(statePath(tree, index))}\n`).join(''));
+/** --dry-run: each write as a shell line with the zone it goes to and why, and whether it would be allowed; nothing written. */
+function dryRun(tree: MemoryTree, mode: Mode, only: ReadonlySet<number> | undefined, io: SysfsIo, access: AccessCheck | undefined): number {
+	const plan = planOnline(tree, {mode, ...(only ? {only} : {})});
+	const offline = plan.choices.map(choice => choice.block);
 	io.out(
-		`dry run: would write ${mode} to ${offline.length} offline block(s) (${formatSize(offline.length * tree.blockSizeBytes)}): ${blockList(offline)}; nothing written\n`,
+		plan.choices
+			.map(choice => `echo ${choice.mode} > ${safeText(statePath(tree, choice.block))}  # ${choice.zone}: ${safeText(choice.reason)}\n`)
+			.join(''),
+	);
+	if (plan.leftAlone.length > 0) {
+		io.out(leftAloneLine(plan));
+	}
+
+	const modes = [...new Set(plan.choices.map(choice => choice.mode))].join(', ');
+	io.out(
+		`dry run: would write ${modes || 'nothing'} to ${offline.length} offline block(s) (${formatSize(offline.length * tree.blockSizeBytes)}): ${blockList(offline)}; nothing written\n`,
 	);
 	const permission = canWrite(tree, access, offline);
 	if (permission !== true) {

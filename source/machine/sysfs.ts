@@ -40,7 +40,7 @@ import type {ConsoleAction, MachineSource} from './source.js';
 
 export type SysfsSourceOptions = {
 	/** What `i` and `r` write to an offline block's state (default online). */
-	onlineType?: OnlineMode;
+	onlineType?: 'auto' | OnlineMode;
 	/** The kernel's side of a write; tests give one that refuses chosen blocks. */
 	writer?: SysfsWriter;
 	/** The permission check made before writing; tests give one that says no. */
@@ -61,7 +61,7 @@ const logLimit = 500;
 const zoneLookups = 1000;
 
 export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): MachineSource {
-	const mode = options.onlineType ?? 'online';
+	const mode = options.onlineType ?? 'auto';
 	const writer = options.writer ?? writeSysfs;
 	const budget = options.refreshBudgetMs ?? 8;
 	const wallClock = options.now ?? (() => Date.now() / 1000);
@@ -261,7 +261,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		version++;
 		const groups = groupResults(once.results);
 		for (const group of groups) {
-			say(`${mode} ${blockSpan(group.first, group.last)}: ${groupWords(group)}`);
+			say(`${mode === 'auto' ? 'online' : mode} ${blockSpan(group.first, group.last)}: ${groupWords(group)}`);
 		}
 
 		if (once.problem !== undefined) {
@@ -274,7 +274,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 			return {ok: true, message: 'no offline memory block: nothing to do', outcomes: []};
 		}
 
-		return {ok: true, message: `${mode}: ${countWords(once.results)}`, outcomes: outcomeRows(groups)};
+		return {ok: true, message: `${mode === 'auto' ? 'online' : mode}: ${countWords(once.results)}`, outcomes: outcomeRows(groups)};
 	};
 
 	fullRead('');

@@ -8,6 +8,7 @@ import path from 'node:path';
 import {errnoText} from '../errno.js';
 import {fail, ok, type Result} from '../result.js';
 import {type AccessCheck, canWrite, type OnlineMode, type SysfsWriter, statePath, writeSysfs} from './online.js';
+import {type OnlinePlan, planOnline} from './plan.js';
 import {entryAt, errorCode, type MemoryTree, type ReadOptions, readAgainIfChanged, rereadBlock} from './read.js';
 
 export type BlockResult = {
@@ -48,13 +49,13 @@ export function describeError(code: string): string {
 export function attemptOnline(
 	tree: MemoryTree,
 	blocks: readonly number[],
-	mode: OnlineMode,
+	mode: OnlineMode | ReadonlyMap<number, OnlineMode>,
 	writer: SysfsWriter = writeSysfs,
 ): BlockResult[] {
 	const byIndex = new Map(tree.blocks.map(block => [block.index, block]));
 	return blocks.map(index => {
 		try {
-			writer(statePath(tree, index), mode);
+			writer(statePath(tree, index), typeof mode === 'string' ? mode : (mode.get(index) ?? 'online'));
 			return {block: index, ok: true};
 		} catch (error) {
 			const code = errorCode(error);
@@ -77,7 +78,10 @@ function goneResult(block: number): BlockResult {
 }
 
 export type IntegrateOptions = {
-	mode: OnlineMode;
+	/** `auto`: the zone rule per block (plan.ts, zone.ts); a mode: that, for every block. */
+	mode: 'auto' | OnlineMode;
+	/** The blocks the operator named (--blocks, --range, --size); else every offline block but boot memory. */
+	only?: ReadonlySet<number>;
 	writer?: SysfsWriter;
 	access?: AccessCheck;
 	/** How to read the tree again when blocks came or went (as it was read first). */
@@ -99,6 +103,8 @@ export type IntegrateAttempt = {
 	results: BlockResult[];
 	/** Why nothing was written (canWrite's answer: needs root...); results then hold only the blocks gone. */
 	problem?: string;
+	/** What was (or would have been) written and why; the boot memory left alone. */
+	plan: OnlinePlan;
 };
 
 /**
@@ -110,16 +116,18 @@ export function integrateOnce(tree: MemoryTree, options: IntegrateOptions): Inte
 	const fresh = readAgainIfChanged(tree, options.read);
 	const current = fresh ?? tree;
 	const gone = fresh ? vanished(tree, fresh) : [];
-	const targets = offlineBlocks(current).filter(index => !options.skip?.has(index));
+	const plan = planOnline(current, options);
+	const targets = plan.choices.map(choice => choice.block);
 	const permission = targets.length === 0 ? true : canWrite(current, options.access, targets);
 	if (permission !== true) {
-		return {tree: current, reread: fresh !== undefined, results: gone, problem: permission};
+		return {tree: current, reread: fresh !== undefined, results: gone, problem: permission, plan};
 	}
 
-	const written = attemptOnline(current, targets, options.mode, options.writer);
+	const modes = new Map(plan.choices.map(choice => [choice.block, choice.mode]));
+	const written = attemptOnline(current, targets, modes, options.writer);
 	settle(current, written);
 	const results = gone.length === 0 ? written : [...written, ...gone].sort((a, b) => a.block - b.block);
-	return {tree: current, reread: fresh !== undefined, results};
+	return {tree: current, reread: fresh !== undefined, results, plan};
 }
 
 /** The block numbers of the tree's offline blocks, in order: what an integrate writes to. */
