@@ -184,6 +184,13 @@ function scenarioOfflineDimm() {
 	check('s1-integrate-exit', run.status === 0, `exit ${run.status}: ${run.stdout}${run.stderr}`);
 	const after = deviceBlocks(device);
 	check('s1-all-online', after.length === 8 && after.every(block => block.state === 'online'), JSON.stringify(after));
+	const zones = after.map(block => readFileSync(`${memory}/memory${block.index}/valid_zones`, 'utf8').trim());
+	// 1 GiB of boot memory allows 3 GiB Movable (auto_movable_ratio 301): the DIMM stays removable.
+	check(
+		's1-zone-movable',
+		zones.every(zone => zone === 'Movable'),
+		`zones ${JSON.stringify(zones)}: ${run.stdout}`,
+	);
 	const grown = memTotalKiB() - before;
 	check('s1-memtotal', grown === 1024 * 1024, `MemTotal grew by ${grown} kB`);
 	compareWithLsmem('s1-onlined');
@@ -328,6 +335,28 @@ function scenarioPoison() {
 	check('s7-exit', again.status === 1, `exit ${again.status} (chmem's 1: none onlined)`);
 }
 
+/** A boot block an operator offlined stays offline through --integrate; named with --blocks, it comes back. */
+function scenarioBootOffline() {
+	// The highest boot block the kernel lets go of (a lower one may hold kernel memory: EBUSY).
+	const boot = blocks()
+		.filter(block => block.index > 0 && block.index < 8 && block.state === 'online')
+		.reverse();
+	const chosen = boot.find(block => spawnSync('sh', ['-c', `echo offline > ${memory}/memory${block.index}/state`]).status === 0);
+	if (!chosen) {
+		say('KNOWN s10-boot-offline fail no boot block of 1-7 would go offline');
+		return;
+	}
+	const run = ham(['--sysfs', '--integrate']);
+	const state = () => blocks().find(block => block.index === chosen.index)?.state;
+	check(
+		's10-boot-left-offline',
+		state() === 'offline' && run.stdout.includes('boot memory offlined on purpose'),
+		`block ${chosen.index} ${state()}: ${run.stdout}`,
+	);
+	const named = ham(['--sysfs', '--integrate', '--blocks', String(chosen.index)]);
+	check('s10-named-onlines', named.status === 0 && state() === 'online', `exit ${named.status}, block ${chosen.index} ${state()}`);
+}
+
 const scenarios = {
 	poison: async () => {
 		compareWithLsmem('boot');
@@ -335,6 +364,7 @@ const scenarios = {
 	},
 	offline: async () => {
 		compareWithLsmem('boot');
+		scenarioBootOffline();
 		scenarioOfflineDimm();
 		scenarioNode1();
 		await scenarioRace();
