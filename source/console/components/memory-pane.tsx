@@ -26,7 +26,7 @@ export function MemoryPane({view, selected, width, height}: Props) {
 			wrap="truncate"
 		>{`blocks  ${view.blocks} of ${formatBytes(view.blockSizeBytes)} · auto_online ${view.autoOnline ?? 'none'}`}</Text>,
 		<Text key="write" wrap="truncate" color={view.writable === true ? undefined : 'red'}>
-			{`${`${actionKeys.integrate}, ${actionKeys.retry}`.padEnd(8)}${view.writable === true ? `write ${view.onlineType} to each offline block` : view.writable}`}
+			{`${`${actionKeys.integrate}, ${actionKeys.retry}`.padEnd(8)}${view.writable === true ? (view.onlineType === 'auto' ? 'online offline blocks by zone rule' : `write ${view.onlineType} to each offline block`) : view.writable}`}
 		</Text>,
 		<Text key="read" wrap="truncate" color={view.problems > 0 ? 'yellow' : 'gray'}>
 			{`read    ${Math.round(view.readMs)} ms${view.problems > 0 ? `, ${view.problems} problem${view.problems === 1 ? '' : 's'} (log)` : ''}` +
