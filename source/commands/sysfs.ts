@@ -153,14 +153,18 @@ async function integrate(
 		: retryLoop(tree, command, {mode: target.onlineType, only}, io, {writer, access});
 }
 
-/** Boot memory left offline, said once: an operator offlined it, and names it to bring it back. */
-function leftAloneLine(plan: OnlinePlan): string {
-	if (plan.leftAlone.length === 0) {
-		return '';
+/** Boot memory left offline, said once (nothing when there is none): an operator offlined it, and names it to bring it back. */
+function sayLeftAlone(io: SysfsIo, plan: OnlinePlan): void {
+	const {leftAlone} = plan;
+	const first = leftAlone[0];
+	const last = leftAlone.at(-1);
+	if (first === undefined || last === undefined) {
+		return;
 	}
 
-	const list = blockList(plan.leftAlone);
-	return `integrate: left offline: block${plan.leftAlone.length === 1 ? '' : 's'} ${list}, boot memory offlined on purpose (name it to online it: --blocks ${plan.leftAlone[0]}${plan.leftAlone.length > 1 ? `-${plan.leftAlone.at(-1)}` : ''})\n`;
+	io.out(
+		`integrate: left offline: block${leftAlone.length === 1 ? '' : 's'} ${blockList(leftAlone)}, boot memory offlined on purpose (name it to online it: --blocks ${first === last ? first : `${first}-${last}`})\n`,
+	);
 }
 
 /** The attempts, each one integrateOnce, until the retry rule says stop; then the summary. */
@@ -181,8 +185,8 @@ async function retryLoop(
 	for (let attempt = 1; ; attempt++) {
 		const once = integrateOnce(tree, {...chosen, ...kernel, read: integrateRead, skip});
 		tree = once.tree;
-		if (attempt === 1 && once.plan.leftAlone.length > 0) {
-			io.out(leftAloneLine(once.plan));
+		if (attempt === 1) {
+			sayLeftAlone(io, once.plan);
 		}
 
 		if (once.reread) {
@@ -276,10 +280,7 @@ function dryRun(tree: MemoryTree, mode: Mode, only: ReadonlySet<number> | undefi
 			.map(choice => `echo ${choice.mode} > ${safeText(statePath(tree, choice.block))}  # ${choice.zone}: ${safeText(choice.reason)}\n`)
 			.join(''),
 	);
-	if (plan.leftAlone.length > 0) {
-		io.out(leftAloneLine(plan));
-	}
-
+	sayLeftAlone(io, plan);
 	const modes = [...new Set(plan.choices.map(choice => choice.mode))].join(', ');
 	io.out(
 		`dry run: would write ${modes || 'nothing'} to ${offline.length} offline block(s) (${formatSize(offline.length * tree.blockSizeBytes)}): ${blockList(offline)}; nothing written\n`,

@@ -29,8 +29,6 @@ export type Chosen = {
 	 * caller writes until wantedBlocks are done, going on past a refusal as chmem does.
 	 */
 	blocks: number[];
-	/** Blocks the selection names that are already in the wanted state (chmem counts them done). */
-	already: number[];
 	/** For a size: the bytes the selection asked for that no block could give (chmem's "Could only enable"). */
 	short: number;
 };
@@ -54,7 +52,7 @@ export function selectBlocks(tree: MemoryTree, selection: Selection, want: 'onli
 		const blocks = ordered.filter(block => toDo(block.state) && block.state !== 'going-offline').map(block => block.index);
 		// The whole candidate list goes back (refusals and failures are skipped by the caller, as chmem
 		// goes on to the next block), with how many are wanted.
-		return ok({blocks, already: [], short: Math.max(0, wanted - blocks.length) * size});
+		return ok({blocks, short: Math.max(0, wanted - blocks.length) * size});
 	}
 
 	let first: number;
@@ -84,7 +82,6 @@ export function selectBlocks(tree: MemoryTree, selection: Selection, want: 'onli
 
 	return ok({
 		blocks: named.filter(block => toDo(block.state)).map(block => block.index),
-		already: named.filter(block => !toDo(block.state)).map(block => block.index),
 		short: 0,
 	});
 }
