@@ -149,6 +149,33 @@ describe('--json --sysroot', () => {
 		assert.deepEqual(report.problems, []);
 	});
 
+	test('a range shown with node and zones never spans two: split as lsmem -o ...,NODE,ZONES', {
+		skip: !hasLsmem && 'lsmem is not installed',
+	}, () => {
+		// Consecutive online blocks, node 0 Normal, node 0 Movable, node 1 Movable: --status's lsmem grouping makes one range of them.
+		const {sysroot} = tree({blocks: [...run(0, 4), ...run(4, 2, {zones: 'Movable'}), ...run(6, 3, {node: 1, zones: 'Movable'})]});
+		assert.equal(parseStatus(runCli(['--status', '--sysroot', sysroot]).stdout).length, 1);
+		const report = JSON.parse(runCli(['--json', '--sysroot', sysroot]).stdout);
+		const lsmem = JSON.parse(
+			execFileSync(lsmemPath, ['--sysroot', sysroot, '-b', '-J', '-o', 'RANGE,SIZE,STATE,REMOVABLE,BLOCK,NODE,ZONES'], {encoding: 'utf8'}),
+		) as {memory: Array<{block: string; size: number; node: number; zones: string}>};
+		const ours = report.ranges.map((row: {blocks: string; size: number; node: number; zones: string[]}) => [
+			row.blocks,
+			row.size,
+			row.node,
+			row.zones.join('/'),
+		]);
+		assert.deepEqual(ours, [
+			['0-3', 4 * 128 * 1024 * 1024, 0, 'Normal'],
+			['4-5', 2 * 128 * 1024 * 1024, 0, 'Movable'],
+			['6-8', 3 * 128 * 1024 * 1024, 1, 'Movable'],
+		]);
+		assert.deepEqual(
+			ours,
+			lsmem.memory.map(row => [row.block, row.size, row.node, row.zones]),
+		);
+	});
+
 	test('--json --all: one entry per block', () => {
 		const {sysroot} = tree({blocks: run(0, 3, {removable: false})});
 		const report = JSON.parse(runCli(['--json', '--all', '--sysroot', sysroot]).stdout);

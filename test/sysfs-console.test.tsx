@@ -9,7 +9,7 @@ import {after, afterEach, describe, test} from 'node:test';
 import {sysfsSource} from '../source/machine/sysfs.js';
 import {type AccessCheck, type SysfsWriter, writeSysfs} from '../source/sysfs/online.js';
 import {keys, renderConsole, testClock} from './helpers/console.js';
-import {makeMemoryTree, run, type TreeSpec, tempSysroot} from './helpers/sysfs-tree.js';
+import {kernelWrite, makeMemoryTree, run, type TreeSpec, tempSysroot} from './helpers/sysfs-tree.js';
 
 const scratch = tempSysroot('ham-sysfs-console-');
 after(scratch.remove);
@@ -30,7 +30,8 @@ function busyKernel(refusals: Record<number, {code: string; times: number}>): Sy
 			throw Object.assign(new Error(refusal.code), {code: refusal.code});
 		}
 
-		writeSysfs(file, value);
+		writeSysfs(file, 'x'); // Through the real checks (no link, no FIFO), then as the kernel answers.
+		kernelWrite(file, value);
 	};
 }
 
@@ -76,11 +77,14 @@ describe('the console on sysfs', () => {
 		const screen = await ui.waitFor('Integrate');
 		assert.match(screen, /online: 7 of 8 offline block\(s\) onlined, 1 refused/);
 		assert.match(screen, /block 11: FAILED — EBUSY \(resource busy or locked\)/);
-		assert.match(screen, /11 0x58000000\s+128M\s+READ\/WRITE OFFLINE EBUSY, retry can help/);
 		assert.equal(state(ui.memory, 8), 'online');
 		assert.equal(state(ui.memory, 11), 'offline');
 		await ui.press(keys.escape);
-		assert.match(await ui.waitFor('Log'), /online block 11: FAILED: EBUSY/);
+		const after = await ui.waitFor('Log');
+		assert.match(after, /online block 11: FAILED: EBUSY/);
+		// Blocks 8-10 went Movable by the zone rule: a range of their own, apart from boot memory's Normal.
+		assert.match(after, / 8 0x40000000\s+384M\s+READ\/WRITE ENABLED blocks 8-10, node 0, Movable, removable/);
+		assert.match(after, /11 0x58000000\s+128M\s+READ\/WRITE OFFLINE EBUSY, retry can help/);
 	});
 
 	test('r: the retry loop onlines a block the kernel refused twice, on the third attempt', async () => {
@@ -100,8 +104,13 @@ describe('the console on sysfs', () => {
 		screen = await ui.waitFor('ended:');
 		assert.match(screen, /ended: every offline block online after 3 attempts/);
 		assert.match(screen, /attempt 3: block 9: ENABLED/);
-		assert.match(screen, /Ranges 1 /);
-		assert.match(screen, / 0 0x00000000\s+2560M\s+READ\/WRITE ENABLED/);
+		// All online, yet three ranges: a range shown with its node and zone never spans two (as lsmem -o ...,NODE,ZONES).
+		assert.match(screen, /Ranges 3 /);
+		await ui.press(keys.escape);
+		screen = await ui.waitFor('blocks 16-19');
+		assert.match(screen, / 0 0x00000000\s+1G\s+READ\/WRITE ENABLED blocks 0-7, node 0, Normal, removable/);
+		assert.match(screen, / 8 0x40000000\s+1G\s+READ\/WRITE ENABLED blocks 8-15, node 0, Movable, removable/);
+		assert.match(screen, /16 0x80000000\s+512M\s+READ\/WRITE ENABLED blocks 16-19, node 1, Movable, removable/);
 		assert.equal(state(ui.memory, 9), 'online');
 	});
 

@@ -22,7 +22,7 @@ import {
 	type ResultGroup,
 } from '../sysfs/integrate.js';
 import {type AccessCheck, canWrite, type OnlineMode, type SysfsWriter, writeSysfs} from '../sysfs/online.js';
-import {groupRanges, lsmemZoneName, type MemoryRange} from '../sysfs/ranges.js';
+import {groupRanges, lsmemZoneName, type MemoryRange, shownSplit} from '../sysfs/ranges.js';
 import {
 	errorCode,
 	ListingSignature,
@@ -31,7 +31,6 @@ import {
 	readAutoOnline,
 	readKernelFile,
 	readMemoryTree,
-	readZones,
 	rereadBlock,
 } from '../sysfs/read.js';
 import {blockFlags, blockStatus, memoryTotals} from '../sysfs/status.js';
@@ -57,8 +56,12 @@ export function sysfsRefusal(type: ConsoleAction['type']): string {
 }
 
 const logLimit = 500;
-/** Ranges whose zones are looked up for the WHY column (one read each); past it, none. */
-const zoneLookups = 1000;
+/**
+ * The console reads every block's valid_zones (one read more per block than --status): its ranges
+ * never span two zones (shownSplit), and `i` chooses each block's zone by them (sysfs/zone.ts).
+ * The rolling re-read reads them again only for a block whose state changed.
+ */
+const consoleRead = {zones: true} as const;
 
 export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): MachineSource {
 	const mode = options.onlineType ?? 'auto';
@@ -81,7 +84,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	const refused = new Map<number, {code: string; retry: boolean}>();
 	// The first read is the one the caller waits for (it throws when the tree is unusable).
 	const firstRead = performance.now();
-	let tree: MemoryTree = readMemoryTree(sysroot, {zones: false});
+	let tree: MemoryTree = readMemoryTree(sysroot, consoleRead);
 	let readMs = performance.now() - firstRead;
 	let autoOnline: string | null = null;
 	let writable: true | string = true;
@@ -106,7 +109,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 			readProblem = '';
 		} else if (why !== '') {
 			const started = performance.now();
-			tree = readMemoryTree(sysroot, {zones: false});
+			tree = readMemoryTree(sysroot, consoleRead);
 			readMs = performance.now() - started;
 			readProblem = '';
 		}
@@ -117,7 +120,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		cursor = 0;
 		closeListing();
 		version++;
-		const ranges = groupRanges(tree).length;
+		const ranges = groupRanges(tree, {split: shownSplit}).length;
 		say(
 			`${why || 'read'} ${tree.blocks.length} block(s) of ${formatSize(tree.blockSizeBytes)} in ${ranges} range(s)${read ? '' : `, ${Math.round(readMs)} ms`}` +
 				(tree.problems.length > 0 ? `, ${tree.problems.length} problem(s)` : '') +
@@ -201,7 +204,12 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 
 		const blocks = tree.blocks;
 		for (let block = blocks[cursor]; block !== undefined; block = blocks[cursor]) {
-			const fresh = rereadBlock(tree, block, [], {zones: false});
+			let fresh = rereadBlock(tree, block, [], {zones: false});
+			if (fresh && fresh.state !== block.state) {
+				// An online block's valid_zones names its zone, an offline one's the zones it may go to.
+				fresh = rereadBlock(tree, block, [], consoleRead);
+			}
+
 			if (!fresh) {
 				fullRead(`memory${block.index} vanished: re-read`);
 				return;
@@ -236,7 +244,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	};
 
 	const integrate = (): ActResult => {
-		const once = integrateOnce(tree, {mode, writer, access: options.access, read: {zones: false}});
+		const once = integrateOnce(tree, {mode, writer, access: options.access, read: consoleRead});
 		if (once.reread) {
 			fullRead('blocks came or went: re-read', once.tree);
 		}
@@ -246,7 +254,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 			// What the kernel says now, not what was asked: re-read each block written to.
 			const position = positions.get(result.block);
 			const block = position === undefined ? undefined : tree.blocks[position];
-			const fresh = block && rereadBlock(tree, block, [], {zones: false});
+			const fresh = block && rereadBlock(tree, block, [], consoleRead);
 			if (fresh && position !== undefined) {
 				tree.blocks[position] = fresh;
 			}
@@ -329,7 +337,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	};
 
 	function buildSnapshot(): SysfsSnapshot {
-		const ranges = groupRanges(tree);
+		const ranges = groupRanges(tree, {split: shownSplit});
 		const totals = memoryTotals(tree);
 		const sysfs: SysfsView = {
 			root: tree.root,
@@ -438,7 +446,7 @@ function regionRows(
 ): RegionRow[] {
 	const failures = [...refused.entries()].sort((a, b) => a[0] - b[0]);
 	let next = 0;
-	return ranges.map((range, index) => {
+	return ranges.map(range => {
 		while ((failures[next]?.[0] ?? Number.POSITIVE_INFINITY) < range.firstBlock) {
 			next++;
 		}
@@ -450,7 +458,7 @@ function regionRows(
 		}
 
 		const first = inside[0];
-		const zones = index < zoneLookups ? readZones(tree.root, range.firstBlock) : undefined;
+		const zones = range.zones;
 		const detail = [
 			blockSpan(range.firstBlock, range.lastBlock),
 			tree.hasNodes ? `node ${range.node ?? '-'}` : '',

@@ -10,6 +10,13 @@ export type SplitColumn = 'state' | 'removable' | 'node' | 'zones';
 /** lsmem's split follows its output columns; the default columns hold STATE and REMOVABLE. */
 export const defaultSplit: readonly SplitColumn[] = ['state', 'removable'];
 
+/**
+ * The split of every view that shows NODE or ZONES (--json, the console): lsmem's own when its
+ * output holds those columns (`lsmem -o RANGE,SIZE,STATE,REMOVABLE,BLOCK,NODE,ZONES`), so a range
+ * shown with a node or zones never spans two. --status keeps defaultSplit, as plain lsmem does.
+ */
+export const shownSplit: readonly SplitColumn[] = ['state', 'removable', 'node', 'zones'];
+
 /** lsmem knows three states; every other `state` content (or none) is one class it prints as "?". */
 export type RangeState = 'online' | 'offline' | 'going-offline' | 'unknown';
 

@@ -2,7 +2,7 @@
 // ranges grouped as lsmem groups them, or one line per block with `--all`) and the `--json`
 // document. Pure: a MemoryTree in, rows and plain objects out.
 import {formatAddress, formatSize} from '../model/units.js';
-import {groupRanges, lsmemZoneName, type MemoryRange, type RangeState, stateClass} from './ranges.js';
+import {groupRanges, lsmemZoneName, type MemoryRange, type RangeState, shownSplit, stateClass} from './ranges.js';
 import type {MemoryTree} from './read.js';
 
 /** STATUS of a block or range: ENABLED is online (in use by the kernel), as ham's ENABLED was. */
@@ -137,7 +137,7 @@ export function sysfsReport(tree: MemoryTree, details: {sysroot: string; autoOnl
 			otherBytes: totals.other.bytes,
 		},
 		grouping: details.all ? 'block' : 'lsmem',
-		ranges: groupRanges(tree, {all: details.all}).map(range => rangeReport(tree, range)),
+		ranges: groupRanges(tree, {all: details.all, split: shownSplit}).map(range => rangeReport(tree, range)),
 		problems: tree.problems,
 	};
 }

@@ -1,6 +1,6 @@
 // Builds fake sysroots holding /sys/devices/system/memory as the kernel lays it out, for
 // readMemoryTree and for `lsmem --sysroot DIR` to read side by side.
-import {mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 
@@ -128,4 +128,30 @@ function mulberry32(seed: number): () => number {
 		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
 		return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
 	};
+}
+
+/**
+ * A block's `state` written as the kernel answers it, for fake trees: `online_movable` and
+ * `online_kernel` read back as `online`, with `valid_zones` naming the zone the block went to (an
+ * online block's valid_zones is its zone); `online` takes the first zone valid_zones offered;
+ * `offline` leaves valid_zones alone. A plain file write would keep "online_movable" as written,
+ * which no kernel shows.
+ */
+export function kernelWrite(file: string, value: string): void {
+	const directory = path.dirname(file);
+	const zonesFile = path.join(directory, 'valid_zones');
+	const zone =
+		value === 'online_movable' ? 'Movable' : value === 'online_kernel' ? 'Normal' : value === 'online' ? firstZone(zonesFile) : undefined;
+	writeFileSync(file, value.startsWith('online') ? 'online\n' : `${value}\n`);
+	if (zone !== undefined) {
+		writeFileSync(zonesFile, `${zone}\n`);
+	}
+}
+
+function firstZone(file: string): string | undefined {
+	try {
+		return readFileSync(file, 'utf8').trim().split(/\s+/)[0] || undefined;
+	} catch {
+		return undefined;
+	}
 }
