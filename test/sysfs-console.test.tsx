@@ -9,6 +9,7 @@ import {after, afterEach, describe, test} from 'node:test';
 import {sysfsSource} from '../source/machine/sysfs.js';
 import {type AccessCheck, type SysfsWriter, writeSysfs} from '../source/sysfs/online.js';
 import {keys, renderConsole, testClock} from './helpers/console.js';
+import {writeMachineFiles} from './helpers/sysfs-machine.js';
 import {kernelWrite, makeMemoryTree, run, type TreeSpec, tempSysroot} from './helpers/sysfs-tree.js';
 
 const scratch = tempSysroot('ham-sysfs-console-');
@@ -68,6 +69,28 @@ describe('the console on sysfs', () => {
 		assert.match(screen, /blocks\s+20 of 128 MiB · auto_online offline/);
 		assert.match(screen, /i online r retry/);
 		assert.match(screen, /read 20 block\(s\) of 128M in 3 range\(s\)/);
+		// What i would do, before it acts: the zones, and per offline range the zone and why.
+		assert.match(screen, /i, r {4}online 8 Movable \(zone rule\)/);
+		assert.match(screen, /blocks 8-15, node 0, Normal\/Movable, i: online Movab/);
+		assert.match(screen, /ratio 301%/);
+	});
+
+	test('boot memory offlined on purpose: i leaves it offline, and says so before it acts', async () => {
+		const sysroot = path.join(scratch.sysroot, `tree${count++}`);
+		const memory = makeMemoryTree(sysroot, {blocks: [...run(0, 6), ...run(6, 2, {state: 'offline', zones: 'Normal Movable'})]});
+		// The firmware's map says blocks 0-7 are boot RAM: 6-7 were offlined by an operator, not hot-added.
+		writeMachineFiles(sysroot, {memmap: [{start: 0, end: 8 * 128 * 1024 * 1024 - 1, type: 'System RAM'}]});
+		const clock = testClock(1_000_000);
+		const ui = {memory, ...renderConsole(sysfsSource(sysroot, {now: clock.now}), clock)};
+		current = ui;
+		let screen = await ui.waitFor('Ranges 2');
+		assert.match(screen, /i, r {4}2 boot blocks left offline/);
+		await ui.press('j');
+		screen = await ui.waitFor('i leaves it offline');
+		assert.match(screen, /range 6: OFFLINE, blocks 6-7, node 0, Normal\/Movable, i leaves it offline: boot memory offlined/);
+		await ui.press('i');
+		assert.match(await ui.waitFor('Integrate'), /nothing to online: blocks 6-7 left offline, boot memory offlined on[\s│]+purpose/);
+		assert.equal(state(memory, 6), 'offline');
 	});
 
 	test("i onlines the offline blocks; a refused one shows with the kernel's errno", async () => {

@@ -86,6 +86,13 @@ export type SysfsView = {
 	/** How a full read went, and how long a rolling re-read of every block takes. */
 	readMs: number;
 	sweepSeconds: number | null;
+	/**
+	 * What `i` would write now (sysfs/plan.ts): the zones the offline blocks go to, how many of
+	 * each, and the boot blocks left offline; null with nothing offline to online.
+	 */
+	plan: {zones: Array<{zone: string; blocks: number}>; leftAlone: number} | null;
+	/** auto_movable_ratio the zone rule weighs by, percent (the kernel's 301 when the file is missing). */
+	ratio: number;
 };
 
 export type OutcomeRow = {

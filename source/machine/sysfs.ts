@@ -14,6 +14,7 @@ import {safeText} from '../model/sanitize.js';
 import {formatAddress, formatSize} from '../model/units.js';
 import {
 	type BlockResult,
+	blockList,
 	blockSpan,
 	describeError,
 	groupResults,
@@ -22,6 +23,8 @@ import {
 	type ResultGroup,
 } from '../sysfs/integrate.js';
 import {type AccessCheck, canWrite, type OnlineMode, type SysfsWriter, writeSysfs} from '../sysfs/online.js';
+import {type OnlinePlan, planOnline} from '../sysfs/plan.js';
+import {defaultAutoMovableRatio, summarizePolicy} from '../sysfs/policy.js';
 import {groupRanges, lsmemZoneName, type MemoryRange, shownSplit} from '../sysfs/ranges.js';
 import {
 	errorCode,
@@ -34,6 +37,7 @@ import {
 	rereadBlock,
 } from '../sysfs/read.js';
 import {blockFlags, blockStatus, memoryTotals} from '../sysfs/status.js';
+import {kernelsChoice} from '../sysfs/zone.js';
 import type {ActResult, OutcomeRow, RegionRow, SysfsSnapshot, SysfsView} from './snapshot.js';
 import type {ConsoleAction, MachineSource} from './source.js';
 
@@ -98,6 +102,8 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	let listingProblem = '';
 	let readProblem = '';
 	let listing: {directory: Dir; signature: ListingSignature} | undefined;
+	/** The policy and notes last logged (sayPolicy). */
+	let policySaid = '';
 
 	/**
 	 * Reads the whole tree again (why = '': the tree just read; `read`: a tree read again
@@ -121,6 +127,8 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		closeListing();
 		version++;
 		const ranges = groupRanges(tree, {split: shownSplit}).length;
+		// The policy and what the machine cannot tell before the read's line: the read's line ends the log.
+		sayPolicy(planOnline(tree, {mode}));
 		say(
 			`${why || 'read'} ${tree.blocks.length} block(s) of ${formatSize(tree.blockSizeBytes)} in ${ranges} range(s)${read ? '' : `, ${Math.round(readMs)} ms`}` +
 				(tree.problems.length > 0 ? `, ${tree.problems.length} problem(s)` : '') +
@@ -279,7 +287,12 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		}
 
 		if (once.results.length === 0) {
-			return {ok: true, message: 'no offline memory block: nothing to do', outcomes: []};
+			const left = once.plan.leftAlone;
+			const message =
+				left.length > 0
+					? `nothing to online: block${left.length === 1 ? '' : 's'} ${blockList(left)} left offline, boot memory offlined on purpose (ham-tui --integrate --blocks names it)`
+					: 'no offline memory block: nothing to do';
+			return {ok: true, message, outcomes: []};
 		}
 
 		return {ok: true, message: `${mode === 'auto' ? 'online' : mode}: ${countWords(once.results)}`, outcomes: outcomeRows(groups)};
@@ -288,6 +301,20 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	fullRead('');
 	if (writable !== true) {
 		say(`onlining cannot be tried: ${writable}`);
+	}
+
+	/** The hot-plug policy and the plan's notes in the log: at the start, and again when they change. */
+	function sayPolicy(plan: OnlinePlan): void {
+		const lines = [...(plan.policy ? [summarizePolicy(plan.policy)] : []), ...plan.notes];
+		const text = lines.join('\n');
+		if (lines.length === 0 || text === policySaid) {
+			return;
+		}
+
+		policySaid = text;
+		for (const [index, line] of lines.entries()) {
+			say(`${index === 0 && plan.policy ? 'policy' : 'note'}: ${line}`);
+		}
 	}
 
 	/** The snapshot at t: rebuilt when the tree or its refusals changed, else only its clock moves. */
@@ -339,6 +366,9 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	function buildSnapshot(): SysfsSnapshot {
 		const ranges = groupRanges(tree, {split: shownSplit});
 		const totals = memoryTotals(tree);
+		// What i would write, shown before it acts: each offline range's zone and why, the counts per zone.
+		const plan = planOnline(tree, {mode});
+		sayPolicy(plan);
 		const sysfs: SysfsView = {
 			root: tree.root,
 			blockSizeBytes: tree.blockSizeBytes,
@@ -353,6 +383,8 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 			nodes: nodeTotals(tree.blocks),
 			readMs,
 			sweepSeconds,
+			plan: plan.choices.length + plan.leftAlone.length === 0 ? null : {zones: zoneCounts(plan), leftAlone: plan.leftAlone.length},
+			ratio: plan.policy?.autoMovableRatio ?? defaultAutoMovableRatio,
 		};
 		return {
 			kind: 'sysfs',
@@ -360,7 +392,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 			kernel: safeText(kernel),
 			time: 0,
 			uptimeSeconds: 0,
-			regions: regionRows(tree, ranges, refused),
+			regions: regionRows(tree, ranges, refused, plan),
 			log: [...log],
 			sysfs,
 		};
@@ -439,11 +471,38 @@ function nodeTotals(blocks: readonly MemoryBlock[]): SysfsView['nodes'] {
 }
 
 /** The ranges as region rows, each with the refusals of its blocks in the last attempt. */
+/** The zones i would online the blocks in, most first ("6 Movable, 2 Normal"). */
+function zoneCounts(plan: OnlinePlan): Array<{zone: string; blocks: number}> {
+	const counts = new Map<string, number>();
+	for (const choice of plan.choices) {
+		counts.set(choice.zone, (counts.get(choice.zone) ?? 0) + 1);
+	}
+
+	return [...counts.entries()].map(([zone, blocks]) => ({zone, blocks})).sort((a, b) => b.blocks - a.blocks);
+}
+
+/** What i does to a range: the first block's zone and reason, or why it is left offline. */
+function planWords(range: MemoryRange, plan: OnlinePlan, choices: ReadonlyMap<number, OnlinePlan['choices'][number]>): string {
+	for (let block = range.firstBlock; block <= range.lastBlock; block++) {
+		const choice = choices.get(block);
+		if (choice) {
+			const more = range.blocks > 1 ? ' (first block)' : '';
+			return `i: ${choice.zone === kernelsChoice ? choice.zone : `online ${choice.zone}`}${more}, ${choice.reason}`;
+		}
+	}
+
+	return plan.leftAlone.includes(range.firstBlock)
+		? 'i leaves it offline: boot memory offlined on purpose (--integrate --blocks names it)'
+		: '';
+}
+
 function regionRows(
 	tree: MemoryTree,
 	ranges: readonly MemoryRange[],
 	refused: ReadonlyMap<number, {code: string; retry: boolean}>,
+	plan: OnlinePlan,
 ): RegionRow[] {
+	const choices = new Map(plan.choices.map(choice => [choice.block, choice]));
 	const failures = [...refused.entries()].sort((a, b) => a[0] - b[0]);
 	let next = 0;
 	return ranges.map(range => {
@@ -464,6 +523,7 @@ function regionRows(
 			tree.hasNodes ? `node ${range.node ?? '-'}` : '',
 			zones && zones.length > 0 ? zones.map(zone => lsmemZoneName(zone)).join('/') : '',
 			range.state === 'online' ? (range.removable ? 'removable' : 'not removable') : '',
+			range.state === 'offline' ? planWords(range, plan, choices) : '',
 		]
 			.filter(part => part !== '')
 			.join(', ');

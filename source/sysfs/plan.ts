@@ -3,7 +3,7 @@
 // (sysfs/zone.ts: the kernel's auto-movable rule). --dry-run prints it, the attempt follows it.
 import path from 'node:path';
 import {type BlockOrigin, readOrigins} from './origin.js';
-import {defaultAutoMovableNumaAware, defaultAutoMovableRatio, readHotplugPolicy} from './policy.js';
+import {defaultAutoMovableNumaAware, defaultAutoMovableRatio, type HotplugPolicy, readHotplugPolicy} from './policy.js';
 import type {MemoryTree} from './read.js';
 import {chooseZones, type OnlineMode, type ZoneChoice} from './zone.js';
 
@@ -23,6 +23,8 @@ export type OnlinePlan = {
 	leftAlone: number[];
 	/** Why a block counts as boot memory or not, when the machine cannot tell (non-root iomem...). */
 	notes: string[];
+	/** The policy the zone rule was weighed by (read only when there is something to online). */
+	policy?: HotplugPolicy;
 };
 
 /** The sysroot a tree was read under: its memory directory is <sysroot>/sys/devices/system/memory. */
@@ -45,15 +47,15 @@ export function planOnline(tree: MemoryTree, options: PlanOptions): OnlinePlan {
 	const origin = (index: number): BlockOrigin => origins.origin(index);
 	const leftAlone = options.only === undefined ? offline.filter(index => origin(index) === 'boot') : [];
 	const targets = leftAlone.length === 0 ? offline : offline.filter(index => origin(index) !== 'boot');
-	const policy = options.mode === 'auto' ? readHotplugPolicy(sysrootOf(tree), problems) : undefined;
+	const policy = readHotplugPolicy(sysrootOf(tree), problems);
 	const choices = chooseZones({
 		blocks: tree.blocks,
 		blockSizeBytes: tree.blockSizeBytes,
 		targets,
 		origin,
-		ratio: policy?.autoMovableRatio ?? defaultAutoMovableRatio,
-		numaAware: policy?.autoMovableNumaAware ?? defaultAutoMovableNumaAware,
+		ratio: policy.autoMovableRatio ?? defaultAutoMovableRatio,
+		numaAware: policy.autoMovableNumaAware ?? defaultAutoMovableNumaAware,
 		...(options.mode === 'auto' ? {} : {override: options.mode}),
 	});
-	return {choices, leftAlone, notes: origins.notes};
+	return {choices, leftAlone, notes: origins.notes, policy};
 }

@@ -136,6 +136,23 @@ export function memmapBytes(blockSizeBytes: number): number {
 
 // ---- Words for the operator -------------------------------------------------------------------
 
+/** The policy in one line, for a log: `auto_online_blocks offline · online_policy contig-zones · auto_movable_ratio 301% per node · memmap_on_memory off`. */
+export function summarizePolicy(policy: HotplugPolicy): string {
+	const memmap =
+		policy.memmapOnMemory === null || policy.memmapOnMemory === false
+			? 'off'
+			: policy.memmapOnMemory === true
+				? 'on'
+				: policy.memmapOnMemory;
+	const numaAware = policy.autoMovableNumaAware ?? defaultAutoMovableNumaAware;
+	return [
+		`auto_online_blocks ${policy.autoOnlineBlocks ?? 'none'}`,
+		`online_policy ${policy.onlinePolicy ?? `${defaultOnlinePolicy} (assumed)`}`,
+		`auto_movable_ratio ${policy.autoMovableRatio ?? defaultAutoMovableRatio}%${numaAware ? ' per node' : ''}`,
+		`memmap_on_memory ${memmap}`,
+	].join(' · ');
+}
+
 /** Short lines for the operator: what each setting means for a block that arrives. */
 export function describePolicy(policy: HotplugPolicy): string[] {
 	return [describeAutoOnline(policy), describeOnlinePolicy(policy), describeRatio(policy), describeMemmap(policy)];

@@ -59,6 +59,8 @@ export function real(changes: Partial<SysfsSnapshot> = {}): SysfsSnapshot {
 			nodes: [{node: 0, online: 8, offline: 8, other: 0}],
 			readMs: 1,
 			sweepSeconds: null,
+			plan: {zones: [{zone: 'Movable', blocks: 8}], leftAlone: 0},
+			ratio: 301,
 		},
 		...changes,
 	};

@@ -24,9 +24,9 @@ export function MemoryPane({view, selected, width, height}: Props) {
 		<Text
 			key="blocks"
 			wrap="truncate"
-		>{`blocks  ${view.blocks} of ${formatBytes(view.blockSizeBytes)} · auto_online ${view.autoOnline ?? 'none'}`}</Text>,
+		>{`blocks  ${view.blocks} of ${formatBytes(view.blockSizeBytes)} · auto_online ${view.autoOnline ?? 'none'} · ratio ${view.ratio}%`}</Text>,
 		<Text key="write" wrap="truncate" color={view.writable === true ? undefined : 'red'}>
-			{`${`${actionKeys.integrate}, ${actionKeys.retry}`.padEnd(8)}${view.writable === true ? (view.onlineType === 'auto' ? 'online offline blocks by zone rule' : `write ${view.onlineType} to each offline block`) : view.writable}`}
+			{`${`${actionKeys.integrate}, ${actionKeys.retry}`.padEnd(8)}${view.writable === true ? planText(view) : view.writable}`}
 		</Text>,
 		<Text key="read" wrap="truncate" color={view.problems > 0 ? 'yellow' : 'gray'}>
 			{`read    ${Math.round(view.readMs)} ms${view.problems > 0 ? `, ${view.problems} problem${view.problems === 1 ? '' : 's'} (log)` : ''}` +
@@ -41,4 +41,18 @@ export function MemoryPane({view, selected, width, height}: Props) {
 			{lines.slice(0, Math.max(0, height - 2))}
 		</Pane>
 	);
+}
+
+/** What i and r would write: "online 6 Movable, 2 Normal (zone rule); 2 boot blocks left offline". */
+function planText(view: SysfsView): string {
+	const plan = view.plan;
+	if (plan === null) {
+		return 'no offline block to online';
+	}
+
+	const zones = plan.zones.map(({zone, blocks}) => `${blocks} ${zone}`).join(', ');
+	const how = view.onlineType === 'auto' ? 'zone rule' : view.onlineType;
+	const left =
+		plan.leftAlone > 0 ? `${zones === '' ? '' : '; '}${plan.leftAlone} boot block${plan.leftAlone === 1 ? '' : 's'} left offline` : '';
+	return `${zones === '' ? '' : `online ${zones} (${how})`}${left}`;
 }
