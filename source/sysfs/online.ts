@@ -18,9 +18,8 @@ export type SysfsWriter = (path: string, value: string) => void;
  * file. A refusal throws an OddFile whose code says why ("memory8 is a symbolic link, not followed").
  */
 export function writeSysfs(file: string, value: string): void {
-	const fd = openBeneath(file);
+	const fd = openStateForWrite(file);
 	try {
-		checkWritable(fstatSync(fd), path.basename(file));
 		// Cut only now, on the file checked (O_TRUNC would cut before any check), as the shell's
 		// `>` does: sysfs ignores it, a fake tree's regular file needs it.
 		ftruncateSync(fd, 0);
@@ -28,6 +27,24 @@ export function writeSysfs(file: string, value: string): void {
 	} finally {
 		closeSync(fd);
 	}
+}
+
+/**
+ * writeSysfs's open and checks without the write: the fd of `file`, reached through real
+ * directories only and checked to be a regular file with one name, for a caller that writes it
+ * elsewhere (timed-write.ts hands it to a child process). The caller closes it. Throws as
+ * writeSysfs does (an OddFile saying why, or the open's errno).
+ */
+export function openStateForWrite(file: string): number {
+	const fd = openBeneath(file);
+	try {
+		checkWritable(fstatSync(fd), path.basename(file));
+	} catch (error) {
+		closeSync(fd);
+		throw error;
+	}
+
+	return fd;
 }
 
 // The file opened for writing: no link followed, no FIFO waited on, no terminal taken on.
