@@ -434,7 +434,7 @@ describe('flags on a real machine', () => {
 		[['--status', '--all'], /--all works on a real machine: add --sysroot DIR or --sysfs/],
 		[['--integrate', '--dry-run'], /--dry-run works on a real machine/],
 		[['--status', '--dry-run', '--sysfs'], /--dry-run goes with --integrate/],
-		[['--integrate', '--all', '--sysfs'], /--all goes with --status or --json/],
+		[['--integrate', '--all', '--sysfs'], /--all goes with --status, --json or --watch/],
 		[
 			['--integrate', '--online-type', 'sideways', '--sysfs'],
 			/--online-type takes auto, online, online_movable or online_kernel, not "sideways"/,

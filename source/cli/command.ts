@@ -19,7 +19,22 @@ export type Command =
 	| {kind: 'driver'; op: 'start' | 'stop' | 'reinstall'}
 	| {kind: 'workload'; op: 'drop-caches' | LoadLevel}
 	| {kind: 'boot'; version: string}
-	| {kind: 'reset'; seed: number; preset: PresetName | undefined; scenario: string | undefined};
+	| {kind: 'reset'; seed: number; preset: PresetName | undefined; scenario: string | undefined}
+	/** A real machine's: offline the selected blocks (chmem -d), each write stopped after `timeout` seconds. */
+	| {kind: 'offline'; timeout: number; force: boolean}
+	/** A real machine's: print each change of its blocks, as JSON lines or /proc/ham/status frames. */
+	| {kind: 'watch'; format: 'json' | 'status'; interval: number}
+	/** A real machine's: write auto_online_blocks. */
+	| {kind: 'auto-online'; value: AutoOnlineValue};
+
+/** What auto_online_blocks takes (drivers/base/memory.c: the online types, and offline). */
+export type AutoOnlineValue = 'offline' | 'online' | 'online_kernel' | 'online_movable';
+const autoOnlineValues: ReadonlyMap<string, AutoOnlineValue> = new Map([
+	['offline', 'offline'],
+	['online', 'online'],
+	['online_kernel', 'online_kernel'],
+	['online_movable', 'online_movable'],
+]);
 
 /** A real machine's memory blocks (--sysroot DIR or --sysfs) instead of the simulated machine. */
 export type SysfsTarget = {
@@ -40,12 +55,25 @@ export type SysfsTarget = {
 /** What the command line asks for: the command, and the simulated machine's file or the real machine. */
 export type ParsedCommand = {command: Command; statePath: string | undefined; sysfs?: SysfsTarget};
 
-const actions = ['status', 'json', 'integrate', 'plug', 'unplug', 'driver', 'workload', 'boot', 'reset'] as const;
+const actions = [
+	'status',
+	'json',
+	'integrate',
+	'offline',
+	'watch',
+	'auto-online',
+	'plug',
+	'unplug',
+	'driver',
+	'workload',
+	'boot',
+	'reset',
+] as const;
 type ActionName = (typeof actions)[number];
 /** An action flag given: a switch (--status), or a flag with its value (--plug 2:1G). */
 type ActionFlag =
-	| {name: 'status' | 'json' | 'integrate' | 'reset'}
-	| {name: 'plug' | 'unplug' | 'driver' | 'workload' | 'boot'; value: string};
+	| {name: 'status' | 'json' | 'integrate' | 'reset' | 'offline' | 'watch'}
+	| {name: 'plug' | 'unplug' | 'driver' | 'workload' | 'boot' | 'auto-online'; value: string};
 // Names from the command line are looked up in Maps: a plain object would also find
 // "constructor" or "__proto__" (Object.prototype's) and let them through as a mode.
 const modeNames: ReadonlyMap<string, ModuleMode> = new Map([
@@ -62,14 +90,18 @@ export function parseCommand(flags: Flags, input: readonly string[]): Result<Par
 		return fail(`unexpected argument ${quote(unexpected)}`);
 	}
 
-	const [action, second] = actionFlags(flags);
+	// --watch --status: the watch, in the /proc/ham/status shape. The one pair of actions that composes.
+	const given = actionFlags(flags);
+	const [action, second] = flags.watch ? given.filter(flag => flag.name !== 'status') : given;
 	if (action && second) {
 		return fail(`--${action.name} and --${second.name} cannot be used together: one action at a time`);
 	}
 
 	const modifiers: Array<[keyof Flags, string, ...string[]]> = [
 		['attempts', 'integrate'],
-		['interval', 'integrate'],
+		['interval', 'integrate', 'watch'],
+		['timeout', 'offline'],
+		['force', 'offline'],
 		['seed', 'reset'],
 		['preset', 'reset'],
 		['scenario', 'reset'],
@@ -108,8 +140,14 @@ function actionFlags(flags: Flags): ActionFlag[] {
 			case 'status':
 			case 'json':
 			case 'integrate':
-			case 'reset': {
+			case 'reset':
+			case 'offline':
+			case 'watch': {
 				return flags[name] ? [{name}] : [];
+			}
+
+			case 'auto-online': {
+				return flags.autoOnline === undefined ? [] : [{name, value: flags.autoOnline}];
 			}
 
 			default: {
@@ -145,6 +183,10 @@ function sysfsTarget(action: ActionName | undefined, flags: Flags): Result<Sysfs
 			['range', 'range'],
 			['size', 'size'],
 		] as const;
+		if (action === 'offline' || action === 'watch' || action === 'auto-online') {
+			return fail(`--${action} works on a real machine: add --sysroot DIR or --sysfs`);
+		}
+
 		for (const [flag, name] of realOnly) {
 			if (flags[flag] !== undefined && flags[flag] !== false) {
 				return fail(`--${name} works on a real machine: add --sysroot DIR or --sysfs`);
@@ -168,12 +210,12 @@ function sysfsTarget(action: ActionName | undefined, flags: Flags): Result<Sysfs
 		return fail(`--state is the simulated machine's file; it does not go with ${real}`);
 	}
 
-	if (flags.all && action !== 'status' && action !== 'json') {
-		return fail('--all goes with --status or --json');
+	if (flags.all && action !== 'status' && action !== 'json' && action !== 'watch') {
+		return fail('--all goes with --status, --json or --watch');
 	}
 
-	if (flags.dryRun && action !== 'integrate') {
-		return fail('--dry-run goes with --integrate');
+	if (flags.dryRun && action !== 'integrate' && action !== 'offline') {
+		return fail('--dry-run goes with --integrate or --offline');
 	}
 
 	const onlineType = onlineTypes.get(flags.onlineType ?? 'auto');
@@ -190,8 +232,13 @@ function sysfsTarget(action: ActionName | undefined, flags: Flags): Result<Sysfs
 		return selection;
 	}
 
-	if (selection.value && action !== 'integrate') {
-		return fail(`--${selectionFlag(flags)} goes with --integrate`);
+	if (selection.value && action !== 'integrate' && action !== 'offline') {
+		return fail(`--${selectionFlag(flags)} goes with --integrate or --offline`);
+	}
+
+	if (action === 'offline' && !selection.value) {
+		// Offlining is never a default for every block, as with chmem -d.
+		return fail('--offline needs the blocks to take offline: --blocks N[-M], --range 0xSTART-0xEND or --size SIZE');
 	}
 
 	const target: SysfsTarget = {sysroot: flags.sysroot ?? '/', all: flags.all === true, onlineType, dryRun: flags.dryRun === true};
@@ -199,7 +246,7 @@ function sysfsTarget(action: ActionName | undefined, flags: Flags): Result<Sysfs
 }
 
 /** The actions a real machine has. */
-const realActions: ReadonlySet<ActionName> = new Set(['status', 'json', 'integrate']);
+const realActions: ReadonlySet<ActionName> = new Set(['status', 'json', 'integrate', 'offline', 'watch', 'auto-online']);
 
 /** The one of --blocks, --range and --size given (chmem's BLOCKRANGE, RANGE and SIZE). */
 function selectionFlag(flags: Flags): 'blocks' | 'range' | 'size' | undefined {
@@ -250,6 +297,21 @@ function toCommand(action: ActionFlag | undefined, flags: Flags): Result<Command
 			}
 
 			return interval.ok ? ok({kind: 'integrate', attempts: attempts.value, interval: interval.value}) : interval;
+		}
+
+		case 'offline': {
+			const timeout = parseNumber(flags.timeout ?? '60', {what: '--timeout', min: 1, max: 86_400, unit: 'seconds'});
+			return timeout.ok ? ok({kind: 'offline', timeout: timeout.value, force: flags.force === true}) : timeout;
+		}
+
+		case 'watch': {
+			const interval = parseNumber(flags.interval ?? '1', {what: '--interval', min: 0.1, max: 86_400, unit: 'seconds'});
+			return interval.ok ? ok({kind: 'watch', format: flags.status ? 'status' : 'json', interval: interval.value}) : interval;
+		}
+
+		case 'auto-online': {
+			const value = autoOnlineValues.get(action.value);
+			return value ? ok({kind: 'auto-online', value}) : fail(takes('auto-online', action.value));
 		}
 
 		case 'plug': {

@@ -61,6 +61,21 @@ export const helpText = `
                                    ENOMEM); needs root. auto (the default): Movable while
                                    the kernel's auto_movable_ratio allows, else Normal;
                                    --dry-run shows each block's zone and why
+    $ ham-tui --offline --sysfs (--blocks N[-M] | --range 0xSTART-0xEND | --size SIZE)
+          [--timeout SECONDS] [--force] [--dry-run]
+                                   offline the blocks named, highest first, as chmem -d;
+                                   refused before any write when a node would be left with
+                                   no memory online or MemAvailable would fall below
+                                   max(5% of MemTotal, 128M) (--force skips those two);
+                                   each write is stopped after --timeout (default 60 s);
+                                   each failure says why and whether a retry can help
+    $ ham-tui --watch --sysfs [--status [--all]] [--interval SECONDS]
+                                   one JSON object per line for each block added, removed
+                                   or changed, by ham-tui (from its audit log) or another;
+                                   with --status, the /proc/ham/status lines after each change
+    $ ham-tui --auto-online offline|online|online_kernel|online_movable --sysfs
+                                   what the kernel does with blocks it adds
+                                   (auto_online_blocks); needs root
 
   Options
     --state PATH      the machine's state file (default: $XDG_STATE_HOME/ham-tui/machine.json)
@@ -72,6 +87,8 @@ export const helpText = `
     HAM_TUI_NOW       fix the clock (seconds since the epoch): every command sees that time,
                       so a case replays exactly from its seed, actions and times
     NO_COLOR          no colour in the console
+    HAM_TUI_AUDIT_LOG where each write to a real machine is recorded, one JSON line each
+                      (default: $XDG_STATE_HOME/ham-tui/audit.log)
 
   Exit codes
 ${exitCodeLines()}
@@ -86,6 +103,9 @@ const switches = [
 	['sysfs', 'sysfs'],
 	['all', 'all'],
 	['dry-run', 'dryRun'],
+	['offline', 'offline'],
+	['watch', 'watch'],
+	['force', 'force'],
 ] as const;
 
 /** Flags that take a value: [name, key, what the value is] ("--plug needs SLOT:SIZE[:MODE], ..."). */
@@ -106,6 +126,8 @@ const valued = [
 	['blocks', 'blocks', 'a block or a block range, e.g. 32 or 32-39'],
 	['range', 'range', 'an address range START-END in hex, e.g. 0x100000000-0x13fffffff'],
 	['size', 'size', 'a size, e.g. 1G (a bare number is MiB, as for chmem)'],
+	['timeout', 'timeout', 'a number of seconds'],
+	['auto-online', 'autoOnline', 'offline, online, online_kernel or online_movable'],
 ] as const;
 
 type SwitchKey = (typeof switches)[number][1];

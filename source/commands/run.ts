@@ -122,6 +122,13 @@ async function run(command: Command, statePath: string, io: Io): Promise<number>
 		case 'console': {
 			throw new Error('the console is not a one-shot command');
 		}
+
+		case 'offline':
+		case 'watch':
+		case 'auto-online': {
+			// parseCommand refuses these without --sysroot or --sysfs, in the usage error's words.
+			throw new Error(`--${command.kind} is a real machine's command: parseCommand lets no such command through`);
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 // The one-shot commands on a real machine's memory blocks (--sysroot DIR, --sysfs): --status and
 // --json read, --integrate onlines offline blocks with the simulated machine's retry rule. Like
 // run.ts: no Ink, no React, and of the model only its text rules and the retry rule; no state store.
+import path from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
 import type {Command, SysfsTarget} from '../cli/command.js';
 import {usageLines} from '../cli/usage.js';
@@ -8,6 +9,7 @@ import {exit} from '../exit.js';
 import type {TargetOutcome} from '../model/retry.js';
 import {safeText} from '../model/sanitize.js';
 import {formatAddress, formatSize} from '../model/units.js';
+import {type AuditOptions, auditedAsyncWriter, auditedWriter, auditLogPath} from '../sysfs/audit.js';
 import {
 	type BlockResult,
 	blockList,
@@ -19,9 +21,9 @@ import {
 	type ResultGroup,
 	writerFor,
 } from '../sysfs/integrate.js';
-import {type AccessCheck, canWrite, type SysfsWriter, statePath} from '../sysfs/online.js';
+import {type AccessCheck, canWrite, type SysfsWriter, statePath, writeSysfs} from '../sysfs/online.js';
 import {type OnlinePlan, planOnline} from '../sysfs/plan.js';
-import {type MemoryTree, type ReadOptions, readAutoOnline, readMemoryTree} from '../sysfs/read.js';
+import {errorCode, type MemoryTree, memoryDirectory, type ReadOptions, readAutoOnline, readMemoryTree} from '../sysfs/read.js';
 import {describeSelection, selectBlocks, wantedBlocks} from '../sysfs/select.js';
 import {formatStatusRows, statusRows, sysfsReport} from '../sysfs/status.js';
 
@@ -67,7 +69,54 @@ export async function runSysfsCommand(command: Command, target: SysfsTarget, io:
 				return exit.usage;
 			}
 
-			return integrate(command, target, io, writer.value, deps.access);
+			return integrate(command, target, io, auditedWriter(writer.value, auditOptions(io, deps)), deps.access);
+		}
+
+		case 'offline': {
+			// The test double's refusals first (none on this machine), then the write in a child with a time limit.
+			const gate = writerFor(target.sysroot, deps.env ?? process.env, () => {});
+			if (!gate.ok) {
+				io.err(usageLines(gate.error));
+				return exit.usage;
+			}
+
+			const {runOffline} = await import('./offline.js');
+			const {timedWriter} = await import('../sysfs/timed-write.js');
+			const timed = timedWriter(command.timeout * 1000);
+			const write = async (file: string, value: string) => {
+				gate.value(file, value);
+				await (deps.writer ? deps.writer(file, value) : timed(file, value));
+			};
+
+			return runOffline(
+				{timeoutSeconds: command.timeout, force: command.force},
+				target,
+				io,
+				deps.access
+					? {writer: auditedAsyncWriter(write, auditOptions(io, deps)), access: deps.access}
+					: {writer: auditedAsyncWriter(write, auditOptions(io, deps))},
+			);
+		}
+
+		case 'watch': {
+			const {runWatch} = await import('./watch.js');
+			const stop = new AbortController();
+			const end = () => stop.abort();
+			// Ctrl-C or a service manager's stop ends the watch with exit 0: it is how a watch ends.
+			process.once('SIGINT', end);
+			process.once('SIGTERM', end);
+			try {
+				return await runWatch({format: command.format, interval: command.interval * 1000, signal: stop.signal}, target, io, {
+					env: deps.env ?? process.env,
+				});
+			} finally {
+				process.off('SIGINT', end);
+				process.off('SIGTERM', end);
+			}
+		}
+
+		case 'auto-online': {
+			return setAutoOnline(command.value, target, io, auditedWriter(deps.writer ?? writeSysfs, auditOptions(io, deps)));
 		}
 
 		default: {
@@ -75,6 +124,36 @@ export async function runSysfsCommand(command: Command, target: SysfsTarget, io:
 			throw new Error(`--${command.kind} is not a real machine's command: parseCommand lets no such command through`);
 		}
 	}
+}
+
+/** Where a one-shot records its writes, and how it tells that the record failed: a line on stderr. */
+function auditOptions(io: SysfsIo, deps: SysfsDeps): AuditOptions {
+	return {log: auditLogPath(deps.env ?? process.env), now: io.now, onProblem: line => io.err(`ham-tui: ${safeText(line)}\n`)};
+}
+
+/** --auto-online VALUE: writes auto_online_blocks, says what it was and what it is now. */
+function setAutoOnline(value: string, target: SysfsTarget, io: SysfsIo, writer: SysfsWriter): number {
+	const root = memoryDirectory(target.sysroot);
+	const problems: string[] = [];
+	const before = readAutoOnline(root, problems);
+	report(io, problems);
+	if (before === null) {
+		io.err(`ham-tui: ${safeText(root)}/auto_online_blocks is not there: this kernel has no auto-online setting\n`);
+		return exit.failed;
+	}
+
+	try {
+		writer(path.join(root, 'auto_online_blocks'), value);
+	} catch (error) {
+		const code = errorCode(error);
+		const why = code === 'EACCES' || code === 'EPERM' ? 'changing it needs root' : describeError(code);
+		io.err(`ham-tui: auto_online_blocks stays ${safeText(before)}: ${why} (${safeText(error instanceof Error ? error.message : code)})\n`);
+		return exit.failed;
+	}
+
+	const after = readAutoOnline(root) ?? '?';
+	io.out(`auto-online: auto_online_blocks was ${safeText(before)}, now ${safeText(after)}\n`);
+	return after === value ? exit.ok : exit.failed;
 }
 
 /** Reads the tree, reporting each problem on stderr; undefined (reported) when it is unusable. */

@@ -50,8 +50,11 @@ export function openStateForWrite(file: string): number {
 // The file opened for writing: no link followed, no FIFO waited on, no terminal taken on.
 const writeFlags = constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
 const directoryFlags = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
-/** Below the sysroot, sysfs's own layout: nothing on the way to a block's state is a link there. */
-const blockLayout = /^(?:(.*)\/)?(sys)\/(devices)\/(system)\/(memory)\/(memory\d+)\/[^/]+$/;
+/**
+ * Below the sysroot, sysfs's own layout: nothing on the way to a block's state (or to the memory
+ * directory's own files, auto_online_blocks) is a link there.
+ */
+const blockLayout = /^(?:(.*)\/)?(sys)\/(devices)\/(system)\/(memory)\/(?:(memory\d+)\/)?[^/]+$/;
 
 /**
  * Opens `file` for writing one directory at a time from the sysroot down (from its own
@@ -62,7 +65,7 @@ const blockLayout = /^(?:(.*)\/)?(sys)\/(devices)\/(system)\/(memory)\/(memory\d
 function openBeneath(file: string): number {
 	const layout = blockLayout.exec(file);
 	const top = layout ? (layout[1] ?? '.') : path.dirname(path.dirname(file));
-	const steps = layout ? layout.slice(2) : [path.basename(path.dirname(file))];
+	const steps = layout ? layout.slice(2).filter(step => step !== undefined) : [path.basename(path.dirname(file))];
 	checkProcFd();
 	// The sysroot itself is the operator's word, so followed; what lies below it is the tree's.
 	let directory = openSync(top === '' ? '/' : top, constants.O_RDONLY | constants.O_DIRECTORY);

@@ -31,6 +31,13 @@ export type TreeSpec = {
 
 export const defaultBlockSize = 128 * 1024 * 1024;
 
+// Every write ham-tui makes to a tree is recorded in its audit log: a test's writes go to a log of
+// its own process (and of the ham-tui processes it starts, which inherit the environment), never to
+// the user's $XDG_STATE_HOME. A test that reads the log sets HAM_TUI_AUDIT_LOG itself.
+const testAuditDirectory = mkdtempSync(path.join(tmpdir(), 'ham-audit-'));
+process.env.HAM_TUI_AUDIT_LOG ??= path.join(testAuditDirectory, 'audit.log');
+process.on('exit', () => rmSync(testAuditDirectory, {recursive: true, force: true}));
+
 /** Writes the tree under `sysroot` and returns the memory directory. */
 export function makeMemoryTree(sysroot: string, spec: TreeSpec): string {
 	const memory = path.join(sysroot, 'sys/devices/system/memory');
