@@ -548,7 +548,11 @@ describe('9. any kind of file where ham-tui reads: a problem naming it, never a 
 		}
 
 		const status = ham(['--status', '--sysroot', sysroot]);
-		assert.equal(status.err, `ham-tui: ${memory}/memory0/state: unreadable (a FIFO, not a regular file)\n`);
+		assert.equal(
+			status.err,
+			`ham-tui: ${memory}/memory0/state: unreadable (a FIFO, not a regular file)\n` +
+				'ham-tui: note: 2 blocks (256M) offline; auto_online_blocks cannot be read (the kernel leaves new memory offline without it), so hot-added memory stays offline until onlined: ham-tui --integrate onlines it\n',
+		);
 		assert.equal(status.out, '0\t0x00000000\t134217728\tREAD/WRITE\tUNKNOWN\n1\t0x08000000\t268435456\tREAD/WRITE\tOFFLINE\n');
 		const json = ham(['--json', '--sysroot', sysroot]);
 		assert.equal(json.code, 0, json.err);
@@ -715,7 +719,14 @@ describe('16. block numbers and sizes past 2^53: refused, never rounded', () => 
 		].sort();
 		const status = ham(['--status', '--all', '--sysroot', sysroot]);
 		assert.equal(status.out, '0\t0x00000000\t134217728\tREAD/WRITE\tENABLED\n1\t0x08000000\t134217728\tREAD/WRITE\tOFFLINE\n');
-		assert.deepEqual(status.err.trim().split('\n').sort(), problems);
+		assert.deepEqual(
+			status.err
+				.trim()
+				.split('\n')
+				.filter(line => !line.startsWith('ham-tui: note: 1 block (128M) offline'))
+				.sort(),
+			problems,
+		);
 		const json = JSON.parse(ham(['--json', '--all', '--sysroot', sysroot]).out) as {ranges: Array<{id: number}>; totals: {blocks: number}};
 		assert.deepEqual(
 			json.ranges.map(range => range.id),

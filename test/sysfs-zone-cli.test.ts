@@ -115,3 +115,49 @@ describe('--integrate on boot memory and a hot-added DIMM', () => {
 		assert.match(result.stderr, /--blocks works on a real machine/);
 	});
 });
+
+describe('--json and --status say where blocks came from and the policy', () => {
+	test('each range with its origins; the policy as read, with what the memmap of the offline blocks holds', () => {
+		const {sysroot} = machine('150');
+		const result = runCli(['--json', '--sysroot', sysroot], now);
+		assert.equal(result.code, 0, result.stderr);
+		const report = JSON.parse(result.stdout);
+		assert.deepEqual(
+			report.ranges.map((range: {blocks: string; state: string; origins: string[]}) => [range.blocks, range.state, range.origins]),
+			[
+				['0-5', 'online', ['boot']],
+				// lsmem's ranges (split on state, removable, node, zones), so one range holds both origins, in block order.
+				['6-15', 'offline', ['boot', 'acpi-dimm']],
+			],
+		);
+		assert.deepEqual(
+			{...report.policy, says: report.policy.says.length},
+			{
+				autoOnlineBlocks: 'offline',
+				onlinePolicy: 'contig-zones',
+				autoMovableRatio: 150,
+				autoMovableNumaAware: true,
+				memmapOnMemory: false,
+				memmapBytesPerBlock: 2 * 2 ** 20,
+				// 10 offline blocks of 128M: their memmap (2M each) was taken when they were added.
+				offlineMemmapBytes: 20 * 2 ** 20,
+				says: 4,
+			},
+		);
+		assert.match(
+			report.policy.says[2],
+			/^auto_movable_ratio is 150%: movable memory may be up to that share of the early kernel memory, on each node too$/,
+		);
+	});
+
+	test('--status: stdout unchanged, the offline blocks and auto-online as a note on stderr', () => {
+		const {sysroot} = machine();
+		const result = runCli(['--status', '--sysroot', sysroot], now);
+		assert.equal(result.code, 0);
+		assert.equal(result.stdout, '0\t0x00000000\t805306368\tREAD/WRITE\tENABLED\n6\t0x30000000\t1342177280\tREAD/WRITE\tOFFLINE\n');
+		assert.equal(
+			result.stderr,
+			'ham-tui: note: 10 blocks (1280M) offline; auto_online_blocks is offline, so hot-added memory stays offline until onlined: ham-tui --integrate onlines it\n',
+		);
+	});
+});

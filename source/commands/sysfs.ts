@@ -22,10 +22,12 @@ import {
 	writerFor,
 } from '../sysfs/integrate.js';
 import {type AccessCheck, canWrite, type SysfsWriter, statePath, writeSysfs} from '../sysfs/online.js';
+import {readOrigins} from '../sysfs/origin.js';
 import {type OnlinePlan, planOnline} from '../sysfs/plan.js';
+import {integrateNote, offlineNotes, readHotplugPolicy} from '../sysfs/policy.js';
 import {errorCode, type MemoryTree, memoryDirectory, type ReadOptions, readAutoOnline, readMemoryTree} from '../sysfs/read.js';
 import {describeSelection, selectBlocks, wantedBlocks} from '../sysfs/select.js';
-import {formatStatusRows, statusRows, sysfsReport} from '../sysfs/status.js';
+import {formatStatusRows, memoryTotals, statusRows, sysfsReport} from '../sysfs/status.js';
 
 export type SysfsIo = {
 	out: (text: string) => void;
@@ -51,14 +53,19 @@ export async function runSysfsCommand(command: Command, target: SysfsTarget, io:
 
 			if (!json) {
 				io.out(formatStatusRows(statusRows(tree, {all: target.all})));
+				// Where the policy matters, once on stderr: stdout stays the /proc/ham/status lines.
+				note(io, offlineNotes(readAutoOnline(tree.root), memoryTotals(tree).offline));
 				return exit.ok;
 			}
 
 			const problems: string[] = [];
-			const autoOnline = readAutoOnline(tree.root, problems);
+			const policy = readHotplugPolicy(target.sysroot, problems);
+			const origins = readOrigins(target.sysroot, tree, problems);
 			report(io, problems);
 			tree.problems.push(...problems);
-			io.out(`${JSON.stringify(sysfsReport(tree, {sysroot: target.sysroot, autoOnline, all: target.all}), null, 2)}\n`);
+			io.out(
+				`${JSON.stringify(sysfsReport(tree, {sysroot: target.sysroot, autoOnline: policy.autoOnlineBlocks, all: target.all, policy, origins}), null, 2)}\n`,
+			);
 			return exit.ok;
 		}
 
@@ -170,6 +177,19 @@ function read(target: SysfsTarget, io: SysfsIo, options: ReadOptions): MemoryTre
 	return tree;
 }
 
+/** Notes (not problems: the machine is as it should be), one line each on stderr. */
+function note(io: SysfsIo, notes: readonly string[]): void {
+	if (notes.length > 0) {
+		io.err(notes.map(line => `ham-tui: note: ${safeText(line)}\n`).join(''));
+	}
+}
+
+/** What --integrate says once before its first write: what the machine cannot tell, and a kernel that onlines by itself. */
+function sayNotes(io: SysfsIo, plan: OnlinePlan): void {
+	const auto = integrateNote(plan.policy?.autoOnlineBlocks ?? null);
+	note(io, [...plan.notes, ...(auto ? [auto] : [])]);
+}
+
 /** Each problem of the tree, one line on stderr. */
 function report(io: SysfsIo, problems: readonly string[]): void {
 	if (problems.length > 0) {
@@ -264,6 +284,11 @@ async function retryLoop(
 	for (let attempt = 1; ; attempt++) {
 		const once = integrateOnce(tree, {...chosen, ...kernel, read: integrateRead, skip});
 		tree = once.tree;
+		// Refused before any write (needs root): that one line is the answer, the notes would bury it.
+		if (attempt === 1 && once.problem === undefined) {
+			sayNotes(io, once.plan);
+		}
+
 		if (attempt === 1) {
 			sayLeftAlone(io, once.plan);
 		}
@@ -359,6 +384,7 @@ function dryRun(tree: MemoryTree, mode: Mode, only: ReadonlySet<number> | undefi
 			.map(choice => `echo ${choice.mode} > ${safeText(statePath(tree, choice.block))}  # ${choice.zone}: ${safeText(choice.reason)}\n`)
 			.join(''),
 	);
+	sayNotes(io, plan);
 	sayLeftAlone(io, plan);
 	const modes = [...new Set(plan.choices.map(choice => choice.mode))].join(', ');
 	io.out(

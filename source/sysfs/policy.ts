@@ -153,6 +153,33 @@ export function summarizePolicy(policy: HotplugPolicy): string {
 	].join(' · ');
 }
 
+/**
+ * The notes a read-only command says on stderr where the policy matters: offline blocks, and
+ * whether the kernel will online the next ones itself. Nothing when every block is online.
+ */
+export function offlineNotes(autoOnline: string | null, offline: {blocks: number; bytes: number}): string[] {
+	if (offline.blocks === 0) {
+		return [];
+	}
+
+	const what = `${offline.blocks} block${offline.blocks === 1 ? '' : 's'} (${formatSize(offline.bytes)}) offline`;
+	if (autoOnline === null || autoOnline === 'offline') {
+		const setting = autoOnline === null ? 'auto_online_blocks cannot be read (the kernel leaves new memory offline without it)' : 'auto_online_blocks is offline';
+		return [`${what}; ${setting}, so hot-added memory stays offline until onlined: ham-tui --integrate onlines it`];
+	}
+
+	return [
+		`${what} although auto_online_blocks is ${autoOnline}: offlined on purpose, or the kernel could not online them (ham-tui --integrate --dry-run tells)`,
+	];
+}
+
+/** The note --integrate says when the kernel onlines new blocks itself: it and ham-tui both may write. */
+export function integrateNote(autoOnline: string | null): string | undefined {
+	return autoOnline?.startsWith('online')
+		? `auto_online_blocks is ${autoOnline}: the kernel onlines new blocks itself; ham-tui onlines only what is left offline`
+		: undefined;
+}
+
 /** Short lines for the operator: what each setting means for a block that arrives. */
 export function describePolicy(policy: HotplugPolicy): string[] {
 	return [describeAutoOnline(policy), describeOnlinePolicy(policy), describeRatio(policy), describeMemmap(policy)];

@@ -2,6 +2,8 @@
 // ranges grouped as lsmem groups them, or one line per block with `--all`) and the `--json`
 // document. Pure: a MemoryTree in, rows and plain objects out.
 import {formatAddress, formatSize} from '../model/units.js';
+import type {BlockOrigin, OriginMap} from './origin.js';
+import {describePolicy, type HotplugPolicy, memmapBytes} from './policy.js';
 import {groupRanges, lsmemZoneName, type MemoryRange, type RangeState, shownSplit, stateClass} from './ranges.js';
 import type {MemoryTree} from './read.js';
 
@@ -94,10 +96,12 @@ export type RangeReport = {
 	count: number;
 	node: number | null;
 	zones: string[] | null;
+	/** Where its blocks came from (origin.ts), each once, in block order; null when not asked. */
+	origins: BlockOrigin[] | null;
 };
 
 /** One range for --json: the status columns plus what lsmem shows (its first block's node and zones). */
-export function rangeReport(tree: MemoryTree, range: MemoryRange): RangeReport {
+export function rangeReport(tree: MemoryTree, range: MemoryRange, origins?: OriginMap): RangeReport {
 	return {
 		id: range.firstBlock,
 		start: formatAddress(range.start),
@@ -113,12 +117,59 @@ export function rangeReport(tree: MemoryTree, range: MemoryRange): RangeReport {
 		count: range.blocks,
 		node: tree.hasNodes ? (range.node ?? -1) : null,
 		zones: tree.hasZones ? range.zones.slice(0, 8).map(zone => lsmemZoneName(zone)) : null,
+		origins: origins ? rangeOrigins(range, origins) : null,
+	};
+}
+
+function rangeOrigins(range: MemoryRange, origins: OriginMap): BlockOrigin[] {
+	const seen = new Set<BlockOrigin>();
+	for (let block = range.firstBlock; block <= range.lastBlock; block++) {
+		seen.add(origins.origin(block));
+	}
+
+	return [...seen];
+}
+
+/** What the machine's hot-plug policy is, for --json: the files as read, and the memmap's cost. */
+export type PolicyReport = {
+	autoOnlineBlocks: string | null;
+	onlinePolicy: string | null;
+	autoMovableRatio: number | null;
+	autoMovableNumaAware: boolean | null;
+	memmapOnMemory: boolean | string | null;
+	/** The memmap (struct pages) one block needs: 64 bytes per 4 KiB page. */
+	memmapBytesPerBlock: number;
+	/**
+	 * The memmap the offline blocks hold already: the kernel allocates it when it adds memory,
+	 * not when it onlines it, from the node's other memory unless memmap_on_memory carved it
+	 * from the block. Onlining needs no more; a hot-add of S needs S/64 free.
+	 */
+	offlineMemmapBytes: number;
+	/** describePolicy's lines: what each setting means for the next block added. */
+	says: string[];
+};
+
+export function policyReport(tree: MemoryTree, policy: HotplugPolicy): PolicyReport {
+	const perBlock = memmapBytes(tree.blockSizeBytes);
+	return {
+		autoOnlineBlocks: policy.autoOnlineBlocks,
+		onlinePolicy: policy.onlinePolicy,
+		autoMovableRatio: policy.autoMovableRatio,
+		autoMovableNumaAware: policy.autoMovableNumaAware,
+		memmapOnMemory: policy.memmapOnMemory,
+		memmapBytesPerBlock: perBlock,
+		offlineMemmapBytes: memoryTotals(tree).offline.blocks * perBlock,
+		says: describePolicy(policy),
 	};
 }
 
 /** The --json document for a real machine (docs/SYSFS.md). */
-export function sysfsReport(tree: MemoryTree, details: {sysroot: string; autoOnline: string | null; all: boolean}) {
+export function sysfsReport(
+	tree: MemoryTree,
+	details: {sysroot: string; autoOnline: string | null; all: boolean; policy?: HotplugPolicy; origins?: OriginMap},
+) {
 	const totals = memoryTotals(tree);
+	const {origins} = details;
 	return {
 		format: sysfsReportFormat,
 		source: 'sysfs',
@@ -137,7 +188,9 @@ export function sysfsReport(tree: MemoryTree, details: {sysroot: string; autoOnl
 			otherBytes: totals.other.bytes,
 		},
 		grouping: details.all ? 'block' : 'lsmem',
-		ranges: groupRanges(tree, {all: details.all, split: shownSplit}).map(range => rangeReport(tree, range)),
+		ranges: groupRanges(tree, {all: details.all, split: shownSplit}).map(range => rangeReport(tree, range, origins)),
+		...(details.policy ? {policy: policyReport(tree, details.policy)} : {}),
+		...(origins ? {virtioMem: origins.virtioMem, notes: origins.notes} : {}),
 		problems: tree.problems,
 	};
 }
