@@ -42,7 +42,7 @@ afterEach(() => {
 	current = undefined;
 });
 
-function open(spec: TreeSpec, options: {writer?: SysfsWriter; access?: AccessCheck} = {}) {
+function open(spec: TreeSpec, options: {writer?: SysfsWriter; access?: AccessCheck; auditLog?: string} = {}) {
 	const sysroot = path.join(scratch.sysroot, `tree${count++}`);
 	const memory = makeMemoryTree(sysroot, spec);
 	const clock = testClock(1_000_000);
@@ -228,5 +228,21 @@ describe('the console on sysfs', () => {
 		await ui.press('?');
 		const help = await ui.waitFor('Keys');
 		assert.doesNotMatch(help, /free lowmem|workload lever|plug a module|say why a real machine/i);
+		assert.match(help, /│ o +│ offline the selected range's blocks \(asks\)/);
+	});
+
+	test('an audit log that cannot be written is a line in the log, not stderr; i onlines all the same', async () => {
+		const blocker = path.join(scratch.sysroot, `not-a-directory${count}`);
+		writeFileSync(blocker, '');
+		const ui = open(hotAdded, {writer: busyKernel({}), auditLog: path.join(blocker, 'audit.log')});
+		await ui.waitFor('Ranges 3');
+		await ui.press('i');
+		await ui.waitFor('Integrate');
+		await ui.press(keys.escape);
+		await ui.waitFor(/audit log \/.*not-a-directory\d+\/audit\.log: /);
+		// The whole line: the log's details (Enter in the log pane).
+		await ui.press(keys.tab, keys.enter);
+		assert.match(await ui.waitFor('not recorded'), /not-a-directory\d+ is a regular file, not a directory; writes are[\s│]+not recorded/);
+		assert.equal(state(ui.memory, 8), 'online');
 	});
 });

@@ -5,7 +5,9 @@
 // (sysfs/offline.ts). An explicit selection is all or nothing: one refusal and nothing is written.
 // A size goes on past refusals and failures to the next block down, until the size is done, as
 // chmem does. Each write has a time limit (sysfs/timed-write.ts). Exit codes as chmem's: 0 all
-// done (or nothing to do), 1 none (or refused before any write), 64 some.
+// done (or nothing to do), 1 none (or refused before any write), 64 some. The console's `o` asks
+// checkOffline (the same checks, nothing written) before it runs runOffline, which it can stop
+// between two blocks (OfflineDeps.signal).
 import {accessSync, constants} from 'node:fs';
 import path from 'node:path';
 import type {SysfsTarget} from '../cli/command.js';
@@ -31,7 +33,12 @@ export type OfflineOptions = {
 /** A write to a block's state: timedWriter's, or a stand-in (tests); either may be synchronous. */
 export type OfflineWriter = (file: string, value: string) => Promise<void> | void;
 
-export type OfflineDeps = {writer?: OfflineWriter; access?: AccessCheck};
+export type OfflineDeps = {
+	writer?: OfflineWriter;
+	access?: AccessCheck;
+	/** Blocks or a range: once aborted, no block more is written (the write under way runs to its end or its time limit). */
+	signal?: AbortSignal;
+};
 
 type Outcome = {
 	block: number;
@@ -49,15 +56,39 @@ const writeAccess: AccessCheck = file => {
 };
 
 export async function runOffline(options: OfflineOptions, target: SysfsTarget, io: SysfsIo, deps: OfflineDeps = {}): Promise<number> {
+	const prepared = prepare(options, target, io, deps);
+	if (!prepared.ok) {
+		return prepared.code;
+	}
+
+	const {run, blocks, denied} = prepared;
+	if (denied !== undefined && !target.dryRun) {
+		io.err(`ham-tui: ${denied}\n`);
+		return exit.failed;
+	}
+
+	const code = run.bySize ? await bySizeRun(run, blocks, target.dryRun, deps) : await explicitRun(run, blocks, target.dryRun, deps);
+	if (denied !== undefined) {
+		io.err(`ham-tui: ${denied}\n`);
+	}
+
+	return code;
+}
+
+/** What the checks before any write found: the run and its blocks, or the exit code, its lines said. */
+type Prepared = {ok: true; run: Run; blocks: MemoryBlock[]; denied: string | undefined} | {ok: false; code: number};
+
+/** Everything before the first write: the usage, the tree read, the blocks chosen, MemAvailable, the permission. */
+function prepare(options: OfflineOptions, target: SysfsTarget, io: SysfsIo, deps: OfflineDeps): Prepared {
 	const selection = target.selection;
 	if (selection === undefined) {
 		io.err(usageLines('--offline needs the blocks to offline: --blocks N-M, --range 0xSTART-0xEND or --size SIZE'));
-		return exit.usage;
+		return {ok: false, code: exit.usage};
 	}
 
 	if (!(options.timeoutSeconds > 0)) {
 		io.err(usageLines('--offline: the time limit must be a positive number of seconds'));
-		return exit.usage;
+		return {ok: false, code: exit.usage};
 	}
 
 	let tree: MemoryTree;
@@ -65,7 +96,7 @@ export async function runOffline(options: OfflineOptions, target: SysfsTarget, i
 		tree = readMemoryTree(target.sysroot, {zones: true, nodes: true});
 	} catch (error) {
 		io.err(`ham-tui: ${safeText(error instanceof Error ? error.message : String(error))}\n`);
-		return exit.failed;
+		return {ok: false, code: exit.failed};
 	}
 
 	if (tree.problems.length > 0) {
@@ -75,7 +106,7 @@ export async function runOffline(options: OfflineOptions, target: SysfsTarget, i
 	const chosen = selectBlocks(tree, selection, 'offline');
 	if (!chosen.ok) {
 		io.err(`ham-tui: ${safeText(chosen.error)}\n`);
-		return exit.failed;
+		return {ok: false, code: exit.failed};
 	}
 
 	const size = tree.blockSizeBytes;
@@ -85,7 +116,7 @@ export async function runOffline(options: OfflineOptions, target: SysfsTarget, i
 	const wanted = wantedBlocks(tree, selection, chosen.value);
 	if (!bySize && candidates.length === 0) {
 		io.out(`offline: ${describeSelection(selection)} is already offline, nothing to do\n`);
-		return exit.ok;
+		return {ok: false, code: exit.ok};
 	}
 
 	if (chosen.value.short > 0) {
@@ -96,7 +127,7 @@ export async function runOffline(options: OfflineOptions, target: SysfsTarget, i
 	if (!meminfo.ok) {
 		if (!options.force) {
 			io.err(`ham-tui: ${safeText(meminfo.error)}: MemAvailable unknown, nothing offlined (--force skips this check)\n`);
-			return exit.failed;
+			return {ok: false, code: exit.failed};
 		}
 
 		io.err(`ham-tui: ${safeText(meminfo.error)}: MemAvailable unknown, the floor check is skipped (--force)\n`);
@@ -106,17 +137,50 @@ export async function runOffline(options: OfflineOptions, target: SysfsTarget, i
 	const blocks = candidates.map(index => byIndex.get(index)).filter(block => block !== undefined);
 	const run: Run = {tree, io, options, budget: new SafetyBudget(tree, meminfo.ok ? meminfo.value : undefined), wanted, bySize};
 	const denied = permission(tree, bySize ? blocks.slice(0, 1) : blocks, deps.access ?? writeAccess);
-	if (denied !== undefined && !target.dryRun) {
-		io.err(`ham-tui: ${denied}\n`);
-		return exit.failed;
+	return {ok: true, run, blocks, denied};
+}
+
+/** What checkOffline found: the blocks it would write (highest first) with what the checks saw, or why not. */
+export type OfflineCheck =
+	| {ok: true; blocks: MemoryBlock[]; blockSizeBytes: number; checks: string; lines: string[]}
+	| {ok: false; lines: string[]};
+
+/**
+ * --offline's checks for blocks or a range, made now and nothing written: the lines --offline
+ * would print (without "ham-tui: "), and on success the blocks and what the checks saw once all
+ * were taken. For the console, which asks before it offlines; runOffline checks again when it runs.
+ */
+export function checkOffline(options: OfflineOptions, target: SysfsTarget, deps: Pick<OfflineDeps, 'access'> = {}): OfflineCheck {
+	const lines: string[] = [];
+	const collect = (text: string) => {
+		lines.push(
+			...text
+				.split('\n')
+				.filter(line => line !== '')
+				.map(line => line.replace(/^ham-tui: /, '')),
+		);
+	};
+	const io: SysfsIo = {out: collect, err: collect, now: () => Date.now() / 1000, fixedClock: false};
+	if (target.selection?.kind === 'size') {
+		return {ok: false, lines: ['the checks of a size are made block by block as it runs: name blocks or a range']};
 	}
 
-	const code = bySize ? await bySizeRun(run, blocks, target.dryRun, deps) : await explicitRun(run, blocks, target.dryRun, deps);
+	const prepared = prepare(options, target, io, deps);
+	if (!prepared.ok) {
+		return {ok: false, lines};
+	}
+
+	const {run, blocks, denied} = prepared;
 	if (denied !== undefined) {
-		io.err(`ham-tui: ${denied}\n`);
+		return {ok: false, lines: [...lines, denied]};
 	}
 
-	return code;
+	const {reasons, refused} = explicitChecks(run, blocks);
+	if (refused.length > 0) {
+		return {ok: false, lines};
+	}
+
+	return {ok: true, blocks, blockSizeBytes: run.tree.blockSizeBytes, checks: reasons.at(-1)?.checks ?? '', lines};
 }
 
 type Run = {tree: MemoryTree; io: SysfsIo; options: OfflineOptions; budget: SafetyBudget; wanted: number; bySize: boolean};
@@ -143,15 +207,21 @@ function refusal(run: Run, block: MemoryBlock): string | undefined {
 	return blockRefusal(block) ?? (run.options.force ? undefined : run.budget.refuse(block));
 }
 
-/** Blocks or a range: every block checked first; one refusal and nothing is written. */
-async function explicitRun(run: Run, blocks: readonly MemoryBlock[], dryRun: boolean, deps: OfflineDeps): Promise<number> {
+/** Each block's checks, taken in order: its refusal, or what the checks saw once it was taken; the refusals said. */
+function explicitChecks(run: Run, blocks: readonly MemoryBlock[]) {
 	const reasons = blocks.map(block => ({block, reason: refusal(run, block), checks: run.budget.describe(block)}));
 	const refused = reasons.filter(entry => entry.reason !== undefined);
+	say(
+		run,
+		refused.map(entry => ({block: entry.block.index, ok: false, refused: entry.reason})),
+	);
+	return {reasons, refused};
+}
+
+/** Blocks or a range: every block checked first; one refusal and nothing is written. */
+async function explicitRun(run: Run, blocks: readonly MemoryBlock[], dryRun: boolean, deps: OfflineDeps): Promise<number> {
+	const {reasons, refused} = explicitChecks(run, blocks);
 	if (refused.length > 0) {
-		say(
-			run,
-			refused.map(entry => ({block: entry.block.index, ok: false, refused: entry.reason})),
-		);
 		run.io.out(
 			`offline: nothing written: ${refused.length} of ${blocks.length} block(s) refused by the checks${run.options.force ? '' : " (--force skips the node and MemAvailable checks, not the kernel's own refusals)"}\n`,
 		);
@@ -167,6 +237,12 @@ async function explicitRun(run: Run, blocks: readonly MemoryBlock[], dryRun: boo
 
 	const outcomes: Outcome[] = [];
 	for (const block of blocks) {
+		if (deps.signal?.aborted) {
+			// Stopped between two writes: the blocks not written stay online, as a failure would leave them.
+			run.io.out(`offline: stopped before block ${block.index}: the blocks not yet written stay online\n`);
+			break;
+		}
+
 		const outcome = await offlineOne(run, block, deps);
 		say(run, [outcome]);
 		outcomes.push(outcome);
@@ -260,6 +336,10 @@ async function offlineOne(run: Run, block: MemoryBlock, deps: OfflineDeps): Prom
 
 /** chmem's "Memory Block N (0x...-0x...)", then what became of it. */
 function say(run: Run, outcomes: readonly Outcome[]): void {
+	if (outcomes.length === 0) {
+		return;
+	}
+
 	const size = run.tree.blockSizeBytes;
 	run.io.out(
 		outcomes

@@ -78,6 +78,14 @@ export function afterAction(ui: UiState, request: Request, answer: ActResult, en
 		case 'loop-attempt': {
 			return loopAttempted(ui, result, env);
 		}
+
+		case 'offline-check': {
+			return offlineChecked(ui, request, result);
+		}
+
+		case 'offline': {
+			return {...ui, notice: notice('Offline', result)};
+		}
 	}
 }
 
@@ -99,10 +107,36 @@ function lastPerTarget(outcomes: readonly OutcomeRow[]): OutcomeRow[] {
 /** An action that threw (a bug, or the machine failing in a way nobody foresaw): a notice, never a crash. */
 export function actionFailed(ui: UiState, request: Request, error: unknown): UiState {
 	const message = error instanceof Error ? error.message : String(error);
-	const title = request.purpose === 'loop-attempt' ? 'Retry loop' : request.purpose.replace(/^./, first => first.toUpperCase());
+	const title =
+		request.purpose === 'loop-attempt'
+			? 'Retry loop'
+			: request.purpose === 'offline-check'
+				? 'Offline'
+				: request.purpose.replace(/^./, first => first.toUpperCase());
 	const lines = [`${request.action.type} failed: ${message}`, 'Nothing else was tried; the machine shows as it is now.'];
 	const loop = ui.loop && !ui.loop.ended && request.purpose === 'loop-attempt' ? {...ui.loop, ended: `stopped: ${message}`} : ui.loop;
 	return {...ui, loop, mode: ui.mode.kind === 'plug' ? {kind: 'browse'} : ui.mode, notice: {title, lines, error: true}};
+}
+
+/**
+ * o's checks came back: passed, the question (default No) with what they saw in the notice above;
+ * refused, a notice that says why, and no question.
+ */
+function offlineChecked(ui: UiState, request: Request, result: ActResult): UiState {
+	const {action} = request;
+	if (!result.ok || result.question === undefined || action.type !== 'offline-check') {
+		return {
+			...ui,
+			notice: {
+				title: 'Offline refused',
+				lines: [...result.message.split('\n'), 'Nothing written.'].filter(line => line !== ''),
+				error: true,
+			},
+		};
+	}
+
+	const question = {kind: 'confirm-offline' as const, first: action.first, last: action.last, question: result.question};
+	return {...ui, mode: question, notice: {title: 'Offline checks', lines: result.message.split('\n'), error: false}};
 }
 
 function loopAttempted(ui: UiState, result: ActResult, env: Env): UiState {

@@ -19,6 +19,8 @@ export type Mode =
 	| PlugForm
 	| {kind: 'confirm-unplug'; slot: number}
 	| {kind: 'confirm-driver'; op: 'start' | 'stop' | 'reinstall'}
+	/** o's question, asked once the checks passed: `question` is the machine's words ("Offline blocks 14-15 (256M, ...)?"). */
+	| {kind: 'confirm-offline'; first: number; last: number; question: string}
 	| Detail
 	| {kind: 'workload'}
 	| {kind: 'filter'; text: string}

@@ -30,6 +30,8 @@ export type RegionRow = {
 	needBytes: number | null;
 	/** A real machine's range: its blocks, node and zones, shown when it has no failure to explain. */
 	detail?: string;
+	/** A real machine's range: its first and last block, what `o` offlines. */
+	blocks?: {first: number; last: number};
 };
 
 export type ResourcesView = {
@@ -93,6 +95,8 @@ export type SysfsView = {
 	plan: {zones: Array<{zone: string; blocks: number}>; leftAlone: number} | null;
 	/** auto_movable_ratio the zone rule weighs by, percent (the kernel's 301 when the file is missing). */
 	ratio: number;
+	/** The offline `o` started and that is still writing (one block at a time, highest first); null or absent when none runs. */
+	offlining?: {first: number; last: number; done: number; total: number; stopping: boolean} | null;
 };
 
 export type OutcomeRow = {
@@ -105,4 +109,10 @@ export type OutcomeRow = {
 	label?: string;
 };
 
-export type ActResult = {ok: boolean; message: string; outcomes: OutcomeRow[]};
+export type ActResult = {
+	ok: boolean;
+	message: string;
+	outcomes: OutcomeRow[];
+	/** A check made before an action (`o`'s): the question to ask, when the checks let it be asked; `message` is what they saw. */
+	question?: string;
+};

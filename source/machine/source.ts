@@ -8,7 +8,22 @@ import {ChangeRefused, FileProblem, PendingChange, readMachine, stateVersion} fr
 import {simulatedView} from './simulated.js';
 import type {ActResult, Snapshot} from './snapshot.js';
 
-export type ConsoleAction = Extract<Action, {type: 'plug' | 'unplug' | 'integrate' | 'driver' | 'workload'}>;
+/**
+ * What the console's keys ask a machine to do: the model's actions, and a real machine's offline
+ * (`o`): its checks first, made and said without writing (offline-check), then the offline itself,
+ * which runs on after act() returns, and the stop of one running (offline-stop).
+ */
+export type ConsoleAction =
+	| Extract<Action, {type: 'plug' | 'unplug' | 'integrate' | 'driver' | 'workload'}>
+	| {type: 'offline-check' | 'offline'; first: number; last: number}
+	| {type: 'offline-stop'};
+
+/** The actions only a real machine (sysfs) has. */
+export function isOfflineAction(
+	action: ConsoleAction,
+): action is Extract<ConsoleAction, {type: 'offline-check' | 'offline' | 'offline-stop'}> {
+	return action.type === 'offline-check' || action.type === 'offline' || action.type === 'offline-stop';
+}
 
 export type MachineSource = {
 	/**
@@ -84,6 +99,11 @@ export function simulatedSource(statePath: string): MachineSource {
 			pending = undefined;
 		},
 		act(action, t) {
+			if (isOfflineAction(action)) {
+				// o is disabled here (browse.ts says why): only a real machine offlines memory.
+				return {ok: false, message: 'the simulated machine has no hot-remove: ham 1.0 never offlined memory', outcomes: []};
+			}
+
 			pending ??= new PendingChange(statePath);
 			let result: StepResult;
 			try {

@@ -1,7 +1,10 @@
 // A real machine's memory blocks (sysfs) as a MachineSource: the console's panes and keys on the
 // machine itself. Regions are the ranges lsmem would show (ID = first block), the slots pane lists
 // memory nodes, the resources pane totals online and offline memory, and `i` / `r` write `online`
-// to each offline block's state.
+// to each offline block's state. `o` offlines a range's blocks as --offline --blocks A-B does
+// (commands/offline.ts: its checks when asked, again when it runs, each write in a child process
+// with a time limit): the writes run on after act() returns, each block's outcome lands in the log
+// as it comes. Every write goes through the audit log (sysfs/audit.ts), its problems to the log.
 //
 // Reading a large tree takes time (about a second for 100,000 blocks), so the tree is read in full
 // once, then kept fresh by a rolling re-read: each poll re-reads the next blocks for a few
@@ -10,8 +13,12 @@
 import {type Dir, opendirSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type {SysfsTarget} from '../cli/command.js';
+import {checkOffline, type OfflineOptions, type OfflineWriter, runOffline} from '../commands/offline.js';
+import type {SysfsIo} from '../commands/sysfs.js';
 import {safeText} from '../model/sanitize.js';
 import {formatAddress, formatSize} from '../model/units.js';
+import {type AuditOptions, auditedAsyncWriter, auditedWriter, auditLogPath} from '../sysfs/audit.js';
 import {
 	type BlockResult,
 	blockList,
@@ -21,6 +28,7 @@ import {
 	integrateOnce,
 	isThisMachine,
 	type ResultGroup,
+	writerFor,
 } from '../sysfs/integrate.js';
 import {type AccessCheck, canWrite, type OnlineMode, type SysfsWriter, writeSysfs} from '../sysfs/online.js';
 import {type OnlinePlan, planOnline} from '../sysfs/plan.js';
@@ -37,6 +45,7 @@ import {
 	rereadBlock,
 } from '../sysfs/read.js';
 import {blockFlags, blockStatus, memoryTotals} from '../sysfs/status.js';
+import {timedWriter} from '../sysfs/timed-write.js';
 import {kernelsChoice} from '../sysfs/zone.js';
 import type {ActResult, OutcomeRow, RegionRow, SysfsSnapshot, SysfsView} from './snapshot.js';
 import type {ConsoleAction, MachineSource} from './source.js';
@@ -46,6 +55,13 @@ export type SysfsSourceOptions = {
 	onlineType?: 'auto' | OnlineMode;
 	/** The kernel's side of a write; tests give one that refuses chosen blocks. */
 	writer?: SysfsWriter;
+	/**
+	 * The kernel's side of o's writes, which may take long: it answers later (default: each in a
+	 * child process, stopped past offlineOptions' 60 s, sysfs/timed-write.ts).
+	 */
+	offlineWriter?: OfflineWriter;
+	/** The audit log every write is recorded in (default auditLogPath(process.env): $HAM_TUI_AUDIT_LOG, else XDG state). */
+	auditLog?: string;
 	/** The permission check made before writing; tests give one that says no. */
 	access?: AccessCheck;
 	/** Milliseconds of re-reading per poll (default 8). */
@@ -60,6 +76,8 @@ export function sysfsRefusal(type: ConsoleAction['type']): string {
 }
 
 const logLimit = 500;
+/** o's writes: --offline's checks (never forced) and its default time limit a block. */
+export const offlineOptions: OfflineOptions = {timeoutSeconds: 60, force: false};
 /**
  * The console reads every block's valid_zones (one read more per block than --status): its ranges
  * never span two zones (shownSplit), and `i` chooses each block's zone by them (sysfs/zone.ts).
@@ -69,7 +87,6 @@ const consoleRead = {zones: true} as const;
 
 export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): MachineSource {
 	const mode = options.onlineType ?? 'auto';
-	const writer = options.writer ?? writeSysfs;
 	const budget = options.refreshBudgetMs ?? 8;
 	const wallClock = options.now ?? (() => Date.now() / 1000);
 	const openedAt = wallClock();
@@ -84,6 +101,32 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		}
 	};
 
+	/** A line in the log from outside a poll or an action (an offline's outcome): the next poll shows it. */
+	const tell = (text: string) => {
+		say(text);
+		version++;
+	};
+
+	// Every write through the audit log; a log that cannot be written is a line in this log (never stderr: it would tear the screen).
+	const auditLog = options.auditLog ?? auditLogPath(process.env);
+	const audit: AuditOptions = {log: auditLog, now: wallClock, onProblem: line => tell(line)};
+	const writer = auditedWriter(options.writer ?? writeSysfs, audit);
+	/** The offline `o` started, while it writes. */
+	let offlining: {first: number; last: number; done: number; total: number; stopping: boolean; stop: AbortController} | undefined;
+	const kernelOffline = options.offlineWriter ?? timedOfflineWriter(sysroot);
+	const offlineWriter = auditedAsyncWriter(async (file, value) => kernelOffline(file, value), {
+		...audit,
+		// Each block written, as the kernel has it now: its range changes on screen at once, not when the rolling re-read comes by.
+		onEntry(entry) {
+			if (offlining) {
+				offlining.done++;
+			}
+
+			if (entry.block !== null) {
+				rereadIndex(entry.block);
+			}
+		},
+	});
 	/** The errno of each block whose last write failed, and whether a retry can help. */
 	const refused = new Map<number, {code: string; retry: boolean}>();
 	// The first read is the one the caller waits for (it throws when the tree is unusable).
@@ -102,6 +145,8 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	let listingProblem = '';
 	let readProblem = '';
 	let listing: {directory: Dir; signature: ListingSignature} | undefined;
+	/** The audit log's path, the first line of the log. */
+	say(`audit log: ${auditLog}`);
 	/** The policy and notes last logged (sayPolicy). */
 	let policySaid = '';
 
@@ -230,7 +275,8 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 					refused.delete(block.index);
 				}
 
-				if (fresh.state !== block.state) {
+				// A block the running offline writes to changes as it is written: its outcome line says so.
+				if (fresh.state !== block.state && !(offlining && block.index >= offlining.first && block.index <= offlining.last)) {
 					say(`block ${block.index}: ${block.state} -> ${fresh.state} (changed outside ham-tui)`);
 				}
 			}
@@ -251,7 +297,124 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		sweepEnded = ended;
 	};
 
+	/** Block `index` read again into the tree (a block gone waits for the rolling re-read's listing). */
+	const rereadIndex = (index: number) => {
+		const position = tree.blocks.findIndex(block => block.index === index);
+		const block = tree.blocks[position];
+		const fresh = block && rereadBlock(tree, block, [], consoleRead);
+		if (fresh) {
+			tree.blocks[position] = fresh;
+		}
+
+		version++;
+	};
+
+	/** Why i, r and o wait while an offline runs (one writer at a time, and the checks need the blocks at rest). */
+	const offlineRunning = (): string | undefined =>
+		offlining &&
+		`an offline of ${blockSpan(offlining.first, offlining.last)} is running (${offlining.done} of ${offlining.total} written): wait for its last line in the log, or Esc stops it after the block being written`;
+
+	const offlineTarget = (first: number, last: number): SysfsTarget => ({
+		sysroot,
+		all: false,
+		onlineType: mode,
+		dryRun: false,
+		selection: {kind: 'blocks', first, last},
+	});
+
+	/** o's checks, made and said, nothing written: the question to ask, or why not. */
+	const checkToOffline = (first: number, last: number): ActResult => {
+		const running = offlineRunning();
+		if (running !== undefined) {
+			return {ok: false, message: running, outcomes: []};
+		}
+
+		const check = checkOffline(offlineOptions, offlineTarget(first, last), options.access ? {access: options.access} : {});
+		const span = blockSpan(first, last);
+		if (!check.ok) {
+			return {ok: false, message: check.lines.flatMap(line => consoleLines(line)).join('\n'), outcomes: []};
+		}
+
+		const [top] = check.blocks;
+		const size = formatSize(check.blocks.length * check.blockSizeBytes);
+		const zones = top && top.zones.length > 0 ? `zone ${top.zones.map(zone => lsmemZoneName(zone)).join('/')}` : 'zone unknown';
+		const where = [size, top?.node === null || top?.node === undefined ? '' : `node ${top.node}`, zones].filter(Boolean).join(', ');
+		const lines = [
+			...check.lines.flatMap(line => consoleLines(line)),
+			`the checks pass: ${check.checks}`,
+			`y writes offline to ${check.blocks.length} block(s), highest first, each within ${offlineOptions.timeoutSeconds} s; Enter or any other key: No`,
+		];
+		return {
+			ok: true,
+			message: lines.map(line => safeText(line)).join('\n'),
+			outcomes: [],
+			question: safeText(`Offline ${span} (${where})?`),
+		};
+	};
+
+	/** o answered yes: the checks again, then --offline's writes, run on after this returns; each outcome comes as a log line. */
+	const startOffline = (first: number, last: number): ActResult => {
+		const checked = checkToOffline(first, last);
+		const span = blockSpan(first, last);
+		if (!checked.ok) {
+			say(`offline ${span} refused before any write: ${checked.message.replaceAll('\n', '; ')}`);
+			return {...checked, message: `${span}: ${checked.message}`};
+		}
+
+		const stop = new AbortController();
+		const running = {first, last, done: 0, total: last - first + 1, stopping: false, stop};
+		offlining = running;
+		const lines = (text: string) => {
+			for (const line of text.split('\n').filter(part => part !== '')) {
+				for (const shown of consoleLines(line)) {
+					tell(shown);
+				}
+			}
+		};
+		const io: SysfsIo = {out: lines, err: lines, now: wallClock, fixedClock: false};
+		say(`offlining ${span}, highest first, each write within ${offlineOptions.timeoutSeconds} s (Esc stops after the block being written)`);
+		const access = options.access ? {access: options.access} : {};
+		let done: Promise<number>;
+		try {
+			done = runOffline(offlineOptions, offlineTarget(first, last), io, {writer: offlineWriter, signal: stop.signal, ...access});
+		} catch (error) {
+			done = Promise.reject(error);
+		}
+
+		done
+			.catch((error: unknown) => {
+				tell(`offline ${span} failed: ${error instanceof Error ? error.message : String(error)}`);
+			})
+			.finally(() => {
+				if (offlining === running) {
+					offlining = undefined;
+				}
+
+				version++;
+			});
+		version++;
+		return {ok: true, message: `offlining ${span} …: each block's outcome comes in the log as it is written`, outcomes: []};
+	};
+
+	const stopOffline = (): ActResult => {
+		if (!offlining) {
+			return {ok: true, message: 'no offline is running', outcomes: []};
+		}
+
+		offlining.stopping = true;
+		offlining.stop.abort();
+		version++;
+		const message = `stopping the offline of ${blockSpan(offlining.first, offlining.last)} after the block being written (its write runs to its end or its ${offlineOptions.timeoutSeconds} s limit)`;
+		say(message);
+		return {ok: true, message, outcomes: []};
+	};
+
 	const integrate = (): ActResult => {
+		const running = offlineRunning();
+		if (running !== undefined) {
+			return {ok: false, message: running, outcomes: []};
+		}
+
 		const once = integrateOnce(tree, {mode, writer, access: options.access, read: consoleRead});
 		if (once.reread) {
 			fullRead('blocks came or went: re-read', once.tree);
@@ -357,11 +520,35 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		latest: () => latest ?? snapshotAt(openedAt),
 		cancel() {}, // Its writes take no lock: nothing ever waits.
 		act(action: ConsoleAction, t: number) {
-			const result = action.type === 'integrate' ? integrate() : {ok: false, message: sysfsRefusal(action.type), outcomes: []};
+			const result = actOn(action);
 			snapshotAt(t);
 			return result;
 		},
 	};
+
+	function actOn(action: ConsoleAction): ActResult {
+		switch (action.type) {
+			case 'integrate': {
+				return integrate();
+			}
+
+			case 'offline-check': {
+				return checkToOffline(action.first, action.last);
+			}
+
+			case 'offline': {
+				return startOffline(action.first, action.last);
+			}
+
+			case 'offline-stop': {
+				return stopOffline();
+			}
+
+			default: {
+				return {ok: false, message: sysfsRefusal(action.type), outcomes: []};
+			}
+		}
+	}
 
 	function buildSnapshot(): SysfsSnapshot {
 		const ranges = groupRanges(tree, {split: shownSplit});
@@ -385,6 +572,9 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 			sweepSeconds,
 			plan: plan.choices.length + plan.leftAlone.length === 0 ? null : {zones: zoneCounts(plan), leftAlone: plan.leftAlone.length},
 			ratio: plan.policy?.autoMovableRatio ?? defaultAutoMovableRatio,
+			offlining: offlining
+				? {first: offlining.first, last: offlining.last, done: offlining.done, total: offlining.total, stopping: offlining.stopping}
+				: null,
 		};
 		return {
 			kind: 'sysfs',
@@ -397,6 +587,40 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 			sysfs,
 		};
 	}
+}
+
+/**
+ * --offline's lines as the console's log shows them, where a line is cut at the pane's width: its
+ * "Memory Block N (0x...-0x...)" as "block N" (the range row has the addresses), and a FAILED
+ * block's line in two, the errno and whether a retry can help first, the diagnosis under it (the
+ * whole line is in the log's detail either way). The words are --offline's (commands/offline.ts).
+ */
+export function consoleLines(line: string): string[] {
+	const text = line.replace(/^ham-tui: /, '').replace('(--force skips', '(ham-tui --offline --force skips');
+	const block = /^Memory Block (\d+) \(0x[\da-f]+-0x[\da-f]+\): (.*)$/.exec(text);
+	if (!block) {
+		return [text];
+	}
+
+	const [, index, what = ''] = block;
+	const failed = /^FAILED: ([^:]+): (.*) \[((?:no )?retry can help)\]$/.exec(what);
+	return failed ? [`block ${index}: FAILED: ${failed[1]} [${failed[3]}]`, `  block ${index}: ${failed[2]}`] : [`block ${index}: ${what}`];
+}
+
+/**
+ * o's writer by default: --offline's, each write in a child process stopped past the time limit,
+ * behind HAM_TUI_TEST_WRITE_ERRORS's refusals (a fake tree's test double, none on this machine).
+ */
+function timedOfflineWriter(sysroot: string): OfflineWriter {
+	const timed = timedWriter(offlineOptions.timeoutSeconds * 1000);
+	const gate = writerFor(sysroot, process.env, () => {});
+	return async (file, value) => {
+		if (gate.ok) {
+			gate.value(file, value);
+		}
+
+		await timed(file, value);
+	};
 }
 
 /** What the kernel said to a run of blocks, for the log: online, already online, gone, FAILED and why. */
@@ -541,6 +765,7 @@ function regionRows(
 			retry: first ? inside.some(([, failure]) => failure.retry) : null,
 			needBytes: null,
 			detail: safeText(detail),
+			blocks: {first: range.firstBlock, last: range.lastBlock},
 		};
 	});
 }

@@ -19,6 +19,10 @@ const inMode: Record<Mode['kind'], UiState> = {
 	plug: {...initialUi, mode: {kind: 'plug', field: 0, slot: 2, sizeIndex: 1, mode: 'hot-add', error: null}},
 	'confirm-unplug': {...initialUi, mode: {kind: 'confirm-unplug', slot: 2}},
 	'confirm-driver': {...initialUi, mode: {kind: 'confirm-driver', op: 'stop'}},
+	'confirm-offline': {
+		...initialUi,
+		mode: {kind: 'confirm-offline', first: 8, last: 15, question: 'Offline blocks 8-15 (1G, node 0, zone Movable)?'},
+	},
 	detail: {...initialUi, mode: {kind: 'detail', pane: 'regions', index: 0, scroll: 1}},
 	workload: {...initialUi, mode: {kind: 'workload'}},
 	filter: {...initialUi, filter: 'ab', mode: {kind: 'filter', text: 'ab'}},
@@ -87,7 +91,7 @@ test("a real machine's help and key bar leave out the keys that do nothing there
 	assert.ok(!help.rows.some(row => /plug a module|workload|ham/.test(row.does)));
 	const bar = (snapshot: View['snapshot'], ui = initialUi) =>
 		barItems(modes.browse, {snapshot, ui}).map(item => `${item.keys} ${item.word}`);
-	assert.deepEqual(bar(real()), ['i online', 'r retry', 'Enter details', '/ filter', 'Tab pane', '? help', 'q quit']);
+	assert.deepEqual(bar(real()), ['i online', 'r retry', 'o offline', 'Enter details', '/ filter', 'Tab pane', '? help', 'q quit']);
 	assert.deepEqual(bar(simulated()), [
 		'p plug',
 		'u unplug',

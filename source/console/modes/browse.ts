@@ -1,8 +1,10 @@
 // The main view's keys: the panes, the actions on the machine, the forms they open.
 import type {SimulatedSnapshot} from '../../machine/snapshot.js';
-import {type Binding, type Env, type ModeSpec, step, type View} from '../bindings.js';
+import {type Binding, type Env, type ModeSpec, type Step, step, type View} from '../bindings.js';
 import {listLength, move, selectedSlot} from '../lists.js';
+import {filterRegions} from '../rows.js';
 import {type Mode, type PlugForm, panes, type UiState} from '../ui-state.js';
+import {span} from './confirm-offline.js';
 
 type Browse = Extract<Mode, {kind: 'browse'}>;
 
@@ -26,7 +28,7 @@ const turn = (ui: UiState, by: number): UiState => {
 };
 
 /** The action keys, which hints elsewhere on screen name too ("Press p to plug"): stated here once. */
-export const actionKeys = {plug: 'p', unplug: 'u', integrate: 'i', retry: 'r', workload: 'w', driver: 'd'} as const;
+export const actionKeys = {plug: 'p', unplug: 'u', integrate: 'i', retry: 'r', offline: 'o', workload: 'w', driver: 'd'} as const;
 const driverKey = actionKeys.driver;
 
 export const browse: ModeSpec<Browse> = {
@@ -47,8 +49,8 @@ export const browse: ModeSpec<Browse> = {
 			description: 'unplug a slot (asks)',
 			bar: 'unplug',
 			disabled: onRealMachine([
-				'A real machine has no slots to unplug here,',
-				'and ham-tui never offlines memory (ham 1.0 had no hot-remove).',
+				'A real machine has no slots to unplug here:',
+				`${actionKeys.offline} offlines the selected range's blocks (it asks first).`,
 			]),
 			run({ui, env}) {
 				const slot = selectedSlot(ui, env.snapshot);
@@ -84,6 +86,19 @@ export const browse: ModeSpec<Browse> = {
 				step({...ui, mode: {kind: 'retry-setup', field: 0, attempts: ui.loop?.attempts ?? 10, interval: ui.loop?.interval ?? 5}}),
 		},
 		{
+			keys: [actionKeys.offline],
+			description: "offline the selected range's blocks (asks)",
+			bar: 'offline',
+			disabled: ({snapshot}) =>
+				snapshot.kind === 'simulated'
+					? [
+							'The simulated machine has no hot-remove: ham 1.0 never offlined memory.',
+							`On a real machine (--sysfs), ${actionKeys.offline} offlines the selected range's blocks.`,
+						]
+					: null,
+			run: ({ui, env}) => offlineSelected(ui, env),
+		},
+		{
 			keys: [actionKeys.workload],
 			description: 'workload lever',
 			bar: 'workload',
@@ -115,9 +130,20 @@ export const browse: ModeSpec<Browse> = {
 		{
 			keys: ['escape'],
 			description: 'cancel, close, clear',
-			bar: ({ui}) => (loopRunning(ui) ? 'stops loop' : undefined),
+			bar: ({ui, snapshot}) =>
+				loopRunning(ui)
+					? 'stops loop'
+					: snapshot.sysfs?.offlining && !snapshot.sysfs.offlining.stopping && !ui.notice
+						? 'stops offline'
+						: undefined,
 			barSpare: true,
-			run: ({ui}) => step(peel(ui)),
+			run({ui, env}) {
+				// A running offline stops after the block being written, once the loop and the message are gone.
+				const offlining = env.snapshot.kind === 'sysfs' && env.snapshot.sysfs.offlining;
+				return offlining && !offlining.stopping && !loopRunning(ui) && !ui.notice
+					? step(ui, [{action: {type: 'offline-stop'}, purpose: 'offline'}])
+					: step(peel(ui));
+			},
 		},
 		{
 			keys: ['tab', 'right', 'l'],
@@ -162,7 +188,24 @@ function openDetail(ui: UiState, env: Env): UiState {
 	return {...ui, mode: {kind: 'detail', pane: ui.pane, index: Math.min(index, length - 1), scroll: 0}};
 }
 
-/** Esc peels one layer at a time: a running loop, a message, a finished loop, the filter. */
+/** o: the selected range's blocks, if online, to the machine's checks; the question comes back from them (controller.ts). */
+function offlineSelected(ui: UiState, env: Env): Step {
+	const region = filterRegions(env.snapshot.regions, ui.filter)[ui.cursor.regions];
+	const notice = (line: string) => step({...ui, notice: {title: 'Offline', lines: [line], error: true}});
+	if (region?.blocks === undefined) {
+		return notice('Offline acts on the selected range: the regions pane lists none here.');
+	}
+
+	if (region.status !== 'ENABLED') {
+		return notice(
+			`Nothing to offline: ${span(region.blocks)} ${region.status === 'OFFLINE' ? 'are offline already' : `are ${region.status}, not online`}.`,
+		);
+	}
+
+	return step(ui, [{action: {type: 'offline-check', ...region.blocks}, purpose: 'offline-check'}]);
+}
+
+/** Esc peels one layer at a time: a running loop, a message, (a running offline: the Esc binding), a finished loop, the filter. */
 function peel(ui: UiState): UiState {
 	if (ui.loop && !ui.loop.ended) {
 		return {...ui, loop: {...ui.loop, ended: `cancelled after ${ui.loop.done} of ${ui.loop.attempts} attempts`}};

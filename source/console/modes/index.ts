@@ -4,6 +4,7 @@ import type {ModeSpec} from '../bindings.js';
 import type {Mode} from '../ui-state.js';
 import {browse} from './browse.js';
 import {confirmDriver} from './confirm-driver.js';
+import {confirmOffline} from './confirm-offline.js';
 import {confirmUnplug} from './confirm-unplug.js';
 import {detail} from './detail.js';
 import {filter} from './filter.js';
@@ -18,6 +19,7 @@ export const modes: {[K in Mode['kind']]: ModeSpec<Extract<Mode, {kind: K}>>} = 
 	plug,
 	'confirm-unplug': confirmUnplug,
 	'confirm-driver': confirmDriver,
+	'confirm-offline': confirmOffline,
 	detail,
 	workload,
 	filter,
