@@ -8,14 +8,18 @@ export const exitCodes = {
 	failed: {
 		code: 1,
 		means:
-			"refused or failed: the controller, ham or the kernel said no (no such slot, slot busy, size not supported, ...); --status with ham not loaded; --integrate enabled nothing; a real machine's memory could not be read, or onlining needs root; the console crashed",
+			"refused or failed: the controller, ham or the kernel said no (no such slot, slot busy, size not supported, ...); --status with ham not loaded; --integrate enabled nothing; --offline offlined nothing or refused before writing (a node left empty, MemAvailable below the floor); a real machine's memory could not be read, or writing needs root; the console crashed",
 	},
 	usage: {
 		code: 2,
 		means: 'bad flags, arguments or environment (HAM_TUI_NOW), or no terminal for the console: nothing was read or changed',
 	},
 	file: {code: 3, means: 'the state file or scenario file cannot be used; it is left as it is'},
-	partial: {code: 64, means: "some of it was done: --integrate enabled (on a real machine: onlined) some, not all (chmem's convention)"},
+	partial: {
+		code: 64,
+		means:
+			"some of it was done: --integrate enabled (on a real machine: onlined) some, not all; --offline offlined some (chmem's convention)",
+	},
 } as const;
 
 /** A signal's exit code, in the words --help prints (signalExit is the rule). */
