@@ -459,3 +459,47 @@ describe('a hostile /proc/meminfo', () => {
 		assert.deepEqual(readMeminfo(sysroot), {ok: true, value: {totalBytes: 8 * GiB, availableBytes: 4 * GiB}});
 	});
 });
+
+describe('holes: a block not wholly System RAM in /proc/iomem', () => {
+	// As QEMU's 1 GiB PC shows it: RAM up to 0x3ffdffff, the BIOS's reserved range above (6.1 answers EINVAL for block 7).
+	const iomem = [
+		'00000000-00000fff : Reserved',
+		'00001000-0009fbff : System RAM',
+		'0009fc00-0009ffff : Reserved',
+		'00100000-3ffdffff : System RAM',
+		'  01000000-01ffffff : Kernel code',
+		'3ffe0000-3fffffff : Reserved',
+		'',
+	].join('\n');
+
+	test('refused before any write, naming the hole; a block wholly RAM is offlined', async () => {
+		const {sysroot, state} = machine(eight);
+		writeMachineFiles(sysroot, {iomem});
+		const {writer, writes} = kernel();
+		const refused = output();
+		assert.equal(await runOffline(safe, target(sysroot, blocks(7, 7)), refused.io, {writer}), exit.failed);
+		assert.match(
+			refused.text(),
+			/Memory Block 7 \(0x38000000-0x3fffffff\): refused: 0x3ffe0000-0x3fffffff in it is not System RAM \(\/proc\/iomem\): the kernel never offlines a block with holes/,
+		);
+		assert.deepEqual(writes, []);
+		const done = output();
+		assert.equal(await runOffline(safe, target(sysroot, blocks(6, 6)), done.io, {writer}), exit.ok, done.text());
+		assert.equal(state(6), 'offline');
+	});
+
+	test('--force does not skip it: the kernel refuses anyway', async () => {
+		const {sysroot} = machine(eight);
+		writeMachineFiles(sysroot, {iomem});
+		const {writer, writes} = kernel();
+		assert.equal(await runOffline(forced, target(sysroot, blocks(7, 7)), output().io, {writer}), exit.failed);
+		assert.deepEqual(writes, []);
+	});
+
+	test('iomem as non-root shows zeros: nothing known, the kernel is asked', async () => {
+		const {sysroot, state} = machine(eight);
+		writeMachineFiles(sysroot, {iomem: iomem.replace(/[\da-f]{8}-[\da-f]{8}/g, '00000000-00000000')});
+		assert.equal(await runOffline(safe, target(sysroot, blocks(7, 7)), output().io, {writer: kernel().writer}), exit.ok);
+		assert.equal(state(7), 'offline');
+	});
+});

@@ -18,6 +18,7 @@ import {formatAddress, formatSize} from '../model/units.js';
 import {blockList, describeError} from '../sysfs/integrate.js';
 import {blockRefusal, type Diagnosis, diagnoseOffline, readMeminfo, rereadOffline, SafetyBudget} from '../sysfs/offline.js';
 import {type AccessCheck, statePath} from '../sysfs/online.js';
+import {readRamHoles} from '../sysfs/origin.js';
 import {entryAt, errorCode, type MemoryBlock, type MemoryTree, readMemoryTree} from '../sysfs/read.js';
 import {describeSelection, selectBlocks, wantedBlocks} from '../sysfs/select.js';
 import {timedWriter} from '../sysfs/timed-write.js';
@@ -135,7 +136,10 @@ function prepare(options: OfflineOptions, target: SysfsTarget, io: SysfsIo, deps
 
 	const byIndex = new Map(tree.blocks.map(block => [block.index, block]));
 	const blocks = candidates.map(index => byIndex.get(index)).filter(block => block !== undefined);
-	const run: Run = {tree, io, options, budget: new SafetyBudget(tree, meminfo.ok ? meminfo.value : undefined), wanted, bySize};
+	// Problems of /proc/iomem are not the tree's: without it the kernel still answers, only later.
+	const holes = readRamHoles(target.sysroot, []);
+	const budget = new SafetyBudget(tree, meminfo.ok ? meminfo.value : undefined);
+	const run: Run = holes ? {tree, io, options, budget, wanted, bySize, holes} : {tree, io, options, budget, wanted, bySize};
 	const denied = permission(tree, bySize ? blocks.slice(0, 1) : blocks, deps.access ?? writeAccess);
 	return {ok: true, run, blocks, denied};
 }
@@ -183,7 +187,16 @@ export function checkOffline(options: OfflineOptions, target: SysfsTarget, deps:
 	return {ok: true, blocks, blockSizeBytes: run.tree.blockSizeBytes, checks: reasons.at(-1)?.checks ?? '', lines};
 }
 
-type Run = {tree: MemoryTree; io: SysfsIo; options: OfflineOptions; budget: SafetyBudget; wanted: number; bySize: boolean};
+type Run = {
+	tree: MemoryTree;
+	io: SysfsIo;
+	options: OfflineOptions;
+	budget: SafetyBudget;
+	wanted: number;
+	bySize: boolean;
+	/** A hole in a block's range (/proc/iomem as root), the kernel's EINVAL known before writing; undefined: not known. */
+	holes?: (start: number, end: number) => {start: number; end: number} | undefined;
+};
 
 /** Why the first of `blocks` that may not be written cannot be, in words; undefined when all may. access(2) is only a hint. */
 function permission(tree: MemoryTree, blocks: readonly MemoryBlock[], access: AccessCheck): string | undefined {
@@ -204,7 +217,9 @@ function permission(tree: MemoryTree, blocks: readonly MemoryBlock[], access: Ac
 
 /** The checks of one block after those taken: a refusal, or undefined (then it is taken). */
 function refusal(run: Run, block: MemoryBlock): string | undefined {
-	return blockRefusal(block) ?? (run.options.force ? undefined : run.budget.refuse(block));
+	const size = run.tree.blockSizeBytes;
+	const hole = run.holes?.(block.index * size, (block.index + 1) * size - 1);
+	return blockRefusal(block, hole) ?? (run.options.force ? undefined : run.budget.refuse(block));
 }
 
 /** Each block's checks, taken in order: its refusal, or what the checks saw once it was taken; the refusals said. */

@@ -5,7 +5,7 @@
 // (commands/offline.ts). Pure but for readMeminfo and rereadOffline.
 import path from 'node:path';
 import {errnoText} from '../errno.js';
-import {formatSize} from '../model/units.js';
+import {formatAddress, formatSize} from '../model/units.js';
 import {fail, ok, type Result} from '../result.js';
 import {retryCanHelp} from './integrate.js';
 import {errorCode, type MemoryBlock, type MemoryTree, readKernelFile, rereadBlock} from './read.js';
@@ -92,9 +92,13 @@ export function isOnline(state: string): boolean {
  * kernel refuses anyway, and refusing first keeps an explicit selection all or nothing. Boot memory
  * is no reason to refuse: the kernel offlines it when its pages can move, and says EBUSY when not.
  */
-export function blockRefusal(block: MemoryBlock): string | undefined {
+export function blockRefusal(block: MemoryBlock, hole?: {start: number; end: number}): string | undefined {
 	if (block.zones.some(zone => zone.toLowerCase() === 'none')) {
 		return 'valid_zones is none: the block spans zones or has holes, the kernel will never offline it';
+	}
+
+	if (hole !== undefined) {
+		return `${formatAddress(hole.start)}-${formatAddress(hole.end)} in it is not System RAM (/proc/iomem): the kernel never offlines a block with holes`;
 	}
 
 	if (block.state === 'going-offline') {
@@ -229,8 +233,10 @@ export function diagnoseOffline(code: string, block: Pick<MemoryBlock, 'state' |
 				return {text: 'it is offline now: someone else offlined it', retry: false};
 			}
 
+			// offline_pages: "memory holes" (firmware-reserved ranges inside; valid_zones does not show
+			// them for an online block), "multizone range" (valid_zones none), or not online.
 			return {
-				text: 'the kernel will not offline it: it spans zones or has holes (valid_zones none), or it is not online',
+				text: 'the kernel will not offline it: it has holes (ranges that are not System RAM) or spans zones, or it is not online',
 				retry: false,
 			};
 		}

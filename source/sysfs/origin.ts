@@ -142,6 +142,58 @@ export function readOrigins(sysroot: string, tree: MemoryTree, problems: string[
 	};
 }
 
+/**
+ * Where a block's range is not System RAM in /proc/iomem (a firmware-reserved range at the top of
+ * boot RAM, an ACPI table, a PCI hole): the kernel's offline_pages walks the same resources
+ * (walk_system_ram_range) and refuses a block with any such hole with EINVAL ("memory holes"), and
+ * valid_zones does not show it for an online block. Undefined when iomem cannot be read or shows
+ * no addresses (not root): then nothing is known.
+ */
+export function readRamHoles(
+	sysroot: string,
+	problems: string[],
+): ((start: number, end: number) => {start: number; end: number} | undefined) | undefined {
+	const iomem = readIomem(sysroot, problems);
+	return iomem === undefined || iomem.hidden ? undefined : ramHoles(iomem.resources);
+}
+
+/** The first gap in start..end (inclusive) not covered by a `System RAM...` resource at any depth. */
+export function ramHoles(resources: readonly IomemResource[]): (start: number, end: number) => {start: number; end: number} | undefined {
+	const ram = resources
+		.filter(resource => resource.name.startsWith('System RAM'))
+		.map(resource => ({start: resource.start, end: resource.end}))
+		.sort((a, b) => a.start - b.start);
+	const merged: Array<{start: number; end: number}> = [];
+	for (const range of ram) {
+		const last = merged.at(-1);
+		if (last && range.start <= last.end + 1) {
+			last.end = Math.max(last.end, range.end);
+		} else {
+			merged.push({...range});
+		}
+	}
+
+	return (start, end) => {
+		let at = start;
+		for (const range of merged) {
+			if (range.end < at) {
+				continue;
+			}
+
+			if (range.start > at) {
+				return {start: at, end: Math.min(end, range.start - 1)};
+			}
+
+			at = range.end + 1;
+			if (at > end) {
+				return undefined;
+			}
+		}
+
+		return {start: at, end};
+	};
+}
+
 // ---- The pure part -------------------------------------------------------------------------
 
 /** What the rule looks at besides the block: iomem's driver-managed RAM and the memmap's System RAM. */
