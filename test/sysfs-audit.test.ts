@@ -2,7 +2,7 @@
 // opened (0600 in a 0700 directory, no link followed, no FIFO waited on), appends from two
 // processes, and reading it back for --watch from a log that may be huge, damaged or hostile.
 import assert from 'node:assert/strict';
-import {execFileSync, spawn} from 'node:child_process';
+import {execFileSync, spawn, spawnSync} from 'node:child_process';
 import {
 	appendFileSync,
 	closeSync,
@@ -147,7 +147,7 @@ describe('the entries', () => {
 		assert.equal(Object.hasOwn(entry ?? {}, 'errno'), false);
 	});
 
-	test('an async writer is recorded the same way, and its rejection passes through', async () => {
+	test('an async writer says when it starts (an offline may migrate for minutes), then its answer; a rejection passes through', async () => {
 		const log = path.join(place(), 'audit.log');
 		const written: string[] = [];
 		const writer = auditedAsyncWriter(
@@ -167,7 +167,9 @@ describe('the entries', () => {
 		assert.deepEqual(
 			(lines(log) as Array<Record<string, unknown>>).map(entry => [entry.block, entry.result, entry.errno ?? null]),
 			[
+				[3, 'started', null],
 				[3, 'ok', null],
+				[4, 'started', null],
 				[4, 'failed', 'EBUSY'],
 			],
 		);
@@ -187,6 +189,19 @@ describe('the entries', () => {
 		assert.equal(auditLogPath({HAM_TUI_AUDIT_LOG: '/var/log/ham.log', XDG_STATE_HOME: '/s'}), '/var/log/ham.log');
 		assert.equal(auditLogPath({HAM_TUI_AUDIT_LOG: '', XDG_STATE_HOME: '/s'}), '/s/ham-tui/audit.log');
 		assert.equal(auditLogPath({}), path.join(os.homedir(), '.local', 'state', 'ham-tui', 'audit.log'));
+		// A relative XDG_STATE_HOME is not the spec's: ignored, as a relative HOME is.
+		assert.equal(auditLogPath({XDG_STATE_HOME: 'state', HOME: '/home/op'}), '/home/op/.local/state/ham-tui/audit.log');
+	});
+
+	test('no HOME and no passwd entry (an initramfs, a bare service): still a place, never a crash at start', () => {
+		const script = `const {auditLogPath} = await import(${JSON.stringify(path.join(repository, 'source/sysfs/audit.ts'))}); console.log(auditLogPath({}));`;
+		// uid 0 has a passwd entry here; HOME unset is what reaches os.homedir().
+		const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+			encoding: 'utf8',
+			env: {PATH: process.env.PATH ?? ''},
+		});
+		assert.equal(result.status, 0, result.stderr);
+		assert.match(result.stdout, /^\/.*\/ham-tui\/audit\.log\n$/);
 	});
 });
 

@@ -8,7 +8,7 @@ import {after, describe, test} from 'node:test';
 import type {SysfsTarget} from '../source/cli/command.js';
 import type {SysfsIo} from '../source/commands/sysfs.js';
 import {runWatch, type WatchDeps, type WatchOptions} from '../source/commands/watch.js';
-import {appendAuditEntry, auditEntry, auditedWriter} from '../source/sysfs/audit.js';
+import {type AuditEntry, appendAuditEntry, auditEntry, auditedWriter} from '../source/sysfs/audit.js';
 import {type SysfsWriter, writeSysfs} from '../source/sysfs/online.js';
 import {readMemoryTree} from '../source/sysfs/read.js';
 import {AuditWindow, attribute, diffTrees, type WatchEvent} from '../source/sysfs/watch.js';
@@ -332,5 +332,44 @@ describe('runWatch, status', () => {
 		const {sysroot, log} = tree({blocks: run(0, 2)});
 		const {out} = await watch(sysroot, log, [], {format: 'status'}, {all: true});
 		assert.equal(out.join(''), '0\t0x00000000\t134217728\tREAD/WRITE\tENABLED\n1\t0x08000000\t134217728\tREAD/WRITE\tENABLED\n');
+	});
+});
+
+describe('a long write: going-offline while ham-tui still waits for the kernel', () => {
+	test('the started entry attributes it, and stays until its answer, however many polls that takes', () => {
+		const root = '/r/sys/devices/system/memory';
+		const entry = (result: 'started' | 'ok', time: string): AuditEntry => ({
+			time,
+			tool: 'ham-tui',
+			who: {user: 'root', uid: 0, pid: 42},
+			what: 'state',
+			block: 9,
+			value: 'offline',
+			path: `${root}/memory9/state`,
+			result,
+		});
+		const window = new AuditWindow();
+		window.add(1, [entry('started', '2026-12-02T00:00:01.000Z')]);
+		for (let poll = 2; poll < 10; poll++) {
+			window.add(poll, []);
+		}
+
+		const going: WatchEvent = {
+			event: 'state',
+			block: 9,
+			from: 'online',
+			to: 'going-offline',
+			node: 0,
+			zones: ['Movable'],
+			start: '0x48000000',
+			size: 2 ** 27,
+		};
+		assert.equal(attribute(going, window.entries(), root).by, 'ham-tui');
+		window.add(10, [entry('ok', '2026-12-02T00:03:00.000Z')]);
+		assert.equal(attribute({...going, from: 'going-offline', to: 'offline'}, window.entries(), root).by, 'ham-tui');
+		window.add(11, []);
+		window.add(12, []);
+		// Answered and two polls old: both gone, a later change is someone else's.
+		assert.deepEqual(window.entries(), []);
 	});
 });

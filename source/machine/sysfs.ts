@@ -118,6 +118,10 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		...audit,
 		// Each block written, as the kernel has it now: its range changes on screen at once, not when the rolling re-read comes by.
 		onEntry(entry) {
+			if (entry.result === 'started') {
+				return; // Only its answer changes the block and the count.
+			}
+
 			if (offlining) {
 				offlining.done++;
 			}

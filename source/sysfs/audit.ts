@@ -7,7 +7,6 @@
 import {closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readSync, type Stats, writeSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {xdgState} from 'xdg-basedir';
 import {errnoName} from '../errno.js';
 import {safeText} from '../model/sanitize.js';
 import type {SysfsWriter} from './online.js';
@@ -34,7 +33,8 @@ export type AuditEntry = {
 	value: string;
 	/** The file written, made absolute: --watch matches it with the tree it reads. */
 	path: string;
-	result: 'ok' | 'failed';
+	/** `started`: a long write (an offline, which may migrate pages for minutes) about to begin; its ok or failed follows. */
+	result: 'ok' | 'failed' | 'started';
 	/** The errno the write failed with (EBUSY, EINVAL...), when it has one. */
 	errno?: string;
 	/** Why the write was refused before the kernel saw it (a link, a hard link...), when it was not an errno. */
@@ -72,9 +72,25 @@ export function auditLogPath(env: NodeJS.ProcessEnv = process.env): string {
 		return given;
 	}
 
-	// xdg-basedir reads process.env once, at import: another env is read here the same way.
-	const state = env === process.env ? xdgState : env.XDG_STATE_HOME || undefined;
-	return path.join(state ?? path.join(os.homedir(), '.local', 'state'), 'ham-tui', 'audit.log');
+	// As the XDG spec reads it (a relative XDG_STATE_HOME is ignored), but at call time, not at
+	// import as xdg-basedir does: os.homedir() throws with no HOME and no passwd entry (a minimal
+	// initramfs, a service), and a write must not fail for want of a place to record it.
+	const xdg = env.XDG_STATE_HOME;
+	const state = xdg && path.isAbsolute(xdg) ? xdg : path.join(homeDirectory(env), '.local', 'state');
+	return path.join(state, 'ham-tui', 'audit.log');
+}
+
+/** $HOME, else the passwd entry's, else /var/lib (a system service's state, where root keeps it). */
+function homeDirectory(env: NodeJS.ProcessEnv): string {
+	if (env.HOME && path.isAbsolute(env.HOME)) {
+		return env.HOME;
+	}
+
+	try {
+		return os.homedir();
+	} catch {
+		return '/var/lib';
+	}
 }
 
 /**
@@ -100,6 +116,9 @@ export function auditedWriter(writer: SysfsWriter, options: AuditOptions = {}): 
 export function auditedAsyncWriter(writer: AsyncSysfsWriter, options: AuditOptions = {}): AsyncSysfsWriter {
 	const recorder = new Recorder(options);
 	return async (file, value) => {
+		// Said before it begins: a monitor sees going-offline for as long as the kernel migrates, and
+		// --watch must know who is behind it then, not only once the write returns.
+		recorder.record(file, value, undefined, true);
 		try {
 			await writer(file, value);
 		} catch (error) {
@@ -121,10 +140,10 @@ class Recorder {
 	}
 
 	/** Never throws: not even a callback's error may turn a done write into a failed one. */
-	record(file: string, value: string, error: unknown): void {
+	record(file: string, value: string, error: unknown, started = false): void {
 		let entry: AuditEntry;
 		try {
-			entry = auditEntry(file, value, error, this.options);
+			entry = auditEntry(file, value, error, this.options, started);
 		} catch {
 			return; // Only a clock that throws gets here: nothing to record the write with.
 		}
@@ -152,7 +171,13 @@ function toStderr(line: string): void {
 }
 
 /** The entry for one write; `error` undefined for a write that went through. */
-export function auditEntry(file: string, value: string, error: unknown, options: Pick<AuditOptions, 'now' | 'version'> = {}): AuditEntry {
+export function auditEntry(
+	file: string,
+	value: string,
+	error: unknown,
+	options: Pick<AuditOptions, 'now' | 'version'> = {},
+	started = false,
+): AuditEntry {
 	const seconds = options.now?.() ?? Date.now() / 1000;
 	const when = new Date(seconds * 1000);
 	const absolute = path.resolve(file);
@@ -166,7 +191,7 @@ export function auditEntry(file: string, value: string, error: unknown, options:
 		block: block === undefined || !Number.isSafeInteger(Number(block)) ? null : Number(block),
 		value: clip(safeText(value), 64),
 		path: safeText(absolute),
-		result: error === undefined ? 'ok' : 'failed',
+		result: started ? 'started' : error === undefined ? 'ok' : 'failed',
 	};
 	if (error !== undefined) {
 		// errorCode gives an OddFile's reason as its code: only an errno's name goes in `errno`.
@@ -598,8 +623,8 @@ export function parseEntry(text: string): AuditEntry | string {
 		return 'block is not a block number';
 	}
 
-	if (result !== 'ok' && result !== 'failed') {
-		return 'result is neither ok nor failed';
+	if (result !== 'ok' && result !== 'failed' && result !== 'started') {
+		return 'result is neither ok, failed nor started';
 	}
 
 	for (const optional of [version, errno, reason]) {

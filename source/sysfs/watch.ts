@@ -109,7 +109,7 @@ export function attribute(event: WatchEvent, entries: readonly AuditEntry[], roo
 		const entry = entries[k];
 		if (
 			entry &&
-			entry.result === 'ok' &&
+			(entry.result === 'ok' || entry.result === 'started') &&
 			entry.block === event.block &&
 			statesAfter(entry.value).includes(event.to) &&
 			path.resolve(entry.path) === file
@@ -128,12 +128,22 @@ export function attribute(event: WatchEvent, entries: readonly AuditEntry[], roo
  * the next one, then dropped. A change seen before its entry is written (the write landed during
  * the tree's read and the entry after the log's) is said to be other: a window of microseconds.
  */
+/** The same write of the same process: a started entry and its answer. */
+function sameWrite(a: AuditEntry, b: AuditEntry): boolean {
+	return a.who.pid === b.who.pid && a.block === b.block && a.path === b.path && a.value === b.value;
+}
+
 export class AuditWindow {
 	private kept: Array<{poll: number; entry: AuditEntry}> = [];
 
 	/** The entries read at `poll` join; those read before the previous poll leave. */
 	add(poll: number, entries: readonly AuditEntry[]): void {
-		this.kept = this.kept.filter(item => item.poll >= poll - 1);
+		// A write started and not yet answered stays: the kernel may migrate pages for minutes.
+		const answered = (item: {entry: AuditEntry}) =>
+			[...this.kept.map(kept => kept.entry), ...entries].some(
+				later => later !== item.entry && later.result !== 'started' && sameWrite(later, item.entry) && later.time >= item.entry.time,
+			);
+		this.kept = this.kept.filter(item => item.poll >= poll - 1 || (item.entry.result === 'started' && !answered(item)));
 		for (const entry of entries) {
 			this.kept.push({poll, entry});
 		}
