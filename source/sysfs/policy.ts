@@ -164,7 +164,10 @@ export function offlineNotes(autoOnline: string | null, offline: {blocks: number
 
 	const what = `${offline.blocks} block${offline.blocks === 1 ? '' : 's'} (${formatSize(offline.bytes)}) offline`;
 	if (autoOnline === null || autoOnline === 'offline') {
-		const setting = autoOnline === null ? 'auto_online_blocks cannot be read (the kernel leaves new memory offline without it)' : 'auto_online_blocks is offline';
+		const setting =
+			autoOnline === null
+				? 'auto_online_blocks cannot be read (the kernel leaves new memory offline without it)'
+				: 'auto_online_blocks is offline';
 		return [`${what}; ${setting}, so hot-added memory stays offline until onlined: ham-tui --integrate onlines it`];
 	}
 
