@@ -13,6 +13,12 @@ export const kernels = {
 	'6.12': {package: 'linux-image-6.12.95+deb12-amd64', version: '6.12.95-1~bpo12+1', suite: 'bookworm-backports'},
 } as const satisfies Record<string, KernelPin>;
 
+/**
+ * Debian's udev, for the guest's systemd-udevd (guest/udev.mjs: contrib/'s rule and unit on a real
+ * hot-add); unpacked, never installed. Dropped like a kernel pin: `apt-cache policy udev`, its Candidate.
+ */
+export const udev = {package: 'udev', version: '252.39-1~deb12u2', suite: 'bookworm'} as const satisfies KernelPin;
+
 /** Where the downloaded package and the unpacked kernel are kept between runs. */
 export const cacheDirectory = process.env.HAM_KERNEL_CACHE ?? '/var/tmp/ham-tui-kernel';
 

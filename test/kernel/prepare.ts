@@ -1,10 +1,11 @@
 // Builds what the guest boots: the kernel unpacked from Debian's package (no install, nothing in
 // /boot) and an initramfs holding busybox, the host's node and util-linux's lsmem/chmem with the
-// libraries ldd lists, the built ham-tui with its production node_modules, and the guest's scripts.
+// libraries ldd lists, the built ham-tui with its production node_modules, the guest's scripts, and
+// for the udev scenario Debian's systemd-udevd with contrib/'s rule and unit.
 import {execFileSync} from 'node:child_process';
-import {chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync} from 'node:fs';
+import {chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {cacheDirectory, type KernelPin} from './config.js';
+import {cacheDirectory, type KernelPin, udev} from './config.js';
 
 const sh = (command: string, cwd?: string) => execFileSync('sh', ['-c', command], {cwd, stdio: ['ignore', 'pipe', 'inherit']}).toString();
 
@@ -19,16 +20,8 @@ function aptOptions(pin: KernelPin): string {
 	return `-o Dir::Etc::SourceList=${directory}/sources.list -o Dir::Etc::SourceParts=/nonexistent -o Dir::State::Lists=${directory}/lists`;
 }
 
-/**
- * Downloads (once) and unpacks a pinned kernel. An xz-compressed one (6.1) is booted as the
- * uncompressed ELF inside it (PVH entry), which saves the guest ~10 s of xz under TCG.
- */
-export function prepareKernel(pin: KernelPin): Kernel {
-	const directory = path.join(cacheDirectory, `${pin.package}_${pin.version}`);
-	const release = pin.package.replace(/^linux-image-/, '');
-	const modules = path.join(directory, 'root/lib/modules', release);
-	const done = path.join(directory, 'image');
-	if (existsSync(done)) return {image: readFileSync(done, 'utf8'), release, modules, pin};
+/** Downloads the pinned package into directory and unpacks it into directory/root. */
+function downloadAndUnpack(pin: KernelPin, directory: string) {
 	mkdirSync(directory, {recursive: true});
 	const options = aptOptions(pin);
 	const download = `apt-get ${options} download -q '${pin.package}=${pin.version}'`;
@@ -42,6 +35,31 @@ export function prepareKernel(pin: KernelPin): Kernel {
 	const deb = readdirSync(directory).find(name => name.endsWith('.deb'));
 	if (!deb) throw new Error(`apt-get download left no .deb in ${directory}`);
 	sh(`dpkg-deb -x '${deb}' root`, directory);
+}
+
+/**
+ * Debian's udev (pinned in config.ts), downloaded once and unpacked beside the kernels: its udevadm,
+ * which is also systemd-udevd (one program: it acts as its name says), linked statically against
+ * systemd's shared code, so ldd lists only libraries this machine has (libkmod, libblkid...).
+ */
+function prepareUdev(): string {
+	const directory = path.join(cacheDirectory, `${udev.package}_${udev.version}`);
+	const udevadm = path.join(directory, 'root/bin/udevadm');
+	if (!existsSync(udevadm)) downloadAndUnpack(udev, directory);
+	return udevadm;
+}
+
+/**
+ * Downloads (once) and unpacks a pinned kernel. An xz-compressed one (6.1) is booted as the
+ * uncompressed ELF inside it (PVH entry), which saves the guest ~10 s of xz under TCG.
+ */
+export function prepareKernel(pin: KernelPin): Kernel {
+	const directory = path.join(cacheDirectory, `${pin.package}_${pin.version}`);
+	const release = pin.package.replace(/^linux-image-/, '');
+	const modules = path.join(directory, 'root/lib/modules', release);
+	const done = path.join(directory, 'image');
+	if (existsSync(done)) return {image: readFileSync(done, 'utf8'), release, modules, pin};
+	downloadAndUnpack(pin, directory);
 	const vmlinuz = path.join(directory, 'root/boot', `vmlinuz-${release}`);
 	let image = vmlinuz;
 	const bzImage = readFileSync(vmlinuz);
@@ -99,6 +117,16 @@ export function buildInitramfs(work: string, app: string, kernels: readonly Kern
 	copyFileSync(path.join(here, 'guest/init.sh'), path.join(root, 'init'));
 	chmodSync(path.join(root, 'init'), 0o755);
 	copyFileSync(path.join(here, 'guest/scenarios.mjs'), path.join(root, 'test/scenarios.mjs'));
+	// The udev scenario (guest/udev.mjs): systemd-udevd, setpriv (the unit's capabilities), and
+	// contrib/'s rule and unit where a machine has them installed (the stand-in systemctl is its own).
+	copyFileSync(path.join(here, 'guest/udev.mjs'), path.join(root, 'test/udev.mjs'));
+	copyProgram(root, prepareUdev(), '/usr/bin/udevadm');
+	mkdirSync(path.join(root, 'usr/lib/systemd'), {recursive: true});
+	symlinkSync('/usr/bin/udevadm', path.join(root, 'usr/lib/systemd/systemd-udevd'));
+	copyProgram(root, '/usr/bin/setpriv');
+	const contrib = path.join(here, '../../contrib');
+	copyHost(root, path.join(contrib, '90-ham-tui-memory.rules'), 0o644, '/etc/udev/rules.d/90-ham-tui-memory.rules');
+	copyHost(root, path.join(contrib, 'ham-tui-integrate.service'), 0o644, '/etc/systemd/system/ham-tui-integrate.service');
 	const image = path.join(work, 'initramfs.cpio');
 	sh(`find . -print | cpio -o -H newc --quiet > '${image}'`, root);
 	return image;

@@ -3,6 +3,7 @@
 // prints one `CHECK <name> ok|fail <detail>` line per assertion for the host to collect.
 import {spawn, spawnSync} from 'node:child_process';
 import {mkdirSync, openSync, readdirSync, readFileSync, readSync} from 'node:fs';
+import {scenarioUdev} from './udev.mjs';
 
 const memory = '/sys/devices/system/memory';
 const channel = openSync('/dev/ttyS1', 'r');
@@ -104,7 +105,7 @@ function ham(args, env = {}) {
 /** ham-tui run in the background: its output so far, and a promise of its exit code. */
 function hamLater(args, env = {}) {
 	const child = spawn('node', ['/app/dist/cli.js', ...args], {env: {...process.env, ...env}});
-	const run = {out: '', status: undefined};
+	const run = {out: '', status: undefined, kill: signal => child.kill(signal)};
 	child.stdout.on('data', data => {
 		run.out += data;
 	});
@@ -296,6 +297,8 @@ async function scenarioConsole() {
 		}),
 	);
 	const start = hex(device.addr);
+	// The DIMM is the highest range, below the rows an 80x24 pane shows: End (G) goes to it.
+	hostTry('keys quit G');
 	const shown = hostTry(`keys ${start} i`);
 	check('s8-shows-range', shown === 'ok', `0x${start} on the screen: ${shown}`);
 	await waitForAsync(`the console to online 0x${start}`, 60, () => deviceBlocks(device).every(block => block.state === 'online'));
@@ -371,6 +374,7 @@ const scenarios = {
 		const device = scenarioVirtioGrow();
 		await scenarioVirtioShrink(device);
 		await scenarioConsole();
+		await scenarioUdev({host, check, say});
 	},
 	online: async () => {
 		compareWithLsmem('boot');
