@@ -117,6 +117,7 @@ export function buildInitramfs(work: string, app: string, kernels: readonly Kern
 	copyFileSync(path.join(here, 'guest/init.sh'), path.join(root, 'init'));
 	chmodSync(path.join(root, 'init'), 0o755);
 	copyFileSync(path.join(here, 'guest/scenarios.mjs'), path.join(root, 'test/scenarios.mjs'));
+	copyFileSync(path.join(here, 'guest/offline.mjs'), path.join(root, 'test/offline.mjs'));
 	// The udev scenario (guest/udev.mjs): systemd-udevd, setpriv (the unit's capabilities), and
 	// contrib/'s rule and unit where a machine has them installed (the stand-in systemctl is its own).
 	copyFileSync(path.join(here, 'guest/udev.mjs'), path.join(root, 'test/udev.mjs'));

@@ -41,6 +41,21 @@ async function serve(qmp: Qmp, tty: Terminal, request: string): Promise<string> 
 		const dimm = (await devices()).find(device => device.data.id === id);
 		return `ok addr=${dimm?.data.addr} size=${dimm?.data.size}`;
 	}
+	if (verb === 'unplug') {
+		// device_del asks the guest to eject (ACPI); QEMU says DEVICE_DELETED once the guest let go of it.
+		const seen = qmp.events.length;
+		await qmp.command('device_del', {id});
+		const end = Date.now() + 60_000;
+		while (!qmp.events.slice(seen).some(event => event.includes('"DEVICE_DELETED"') && event.includes(`"${id}"`))) {
+			if (Date.now() > end) {
+				const ost = qmp.events.slice(seen).filter(event => event.includes('ACPI_DEVICE_OST'));
+				return `error ${id} not deleted in 60 s; ${ost.join(' ') || 'no ACPI_DEVICE_OST'}`;
+			}
+			await new Promise(resolve => setTimeout(resolve, 100));
+		}
+		await qmp.command('object-del', {id: `mem-${id}`});
+		return 'ok';
+	}
 	if (verb === 'vmem') {
 		await qmp.command('qom-set', {path: '/machine/peripheral/vm0', property: 'requested-size', value: bytes(id)});
 		const vmem = (await devices()).find(device => device.data.id === 'vm0');
@@ -78,7 +93,7 @@ async function boot(
 	};
 	// biome-ignore format: one QEMU option a line
 	const qemu = spawn('qemu-system-x86_64', [
-		'-accel', 'tcg,thread=multi', '-M', 'pc', '-cpu', 'max', '-smp', '2', '-m', '1G,slots=4,maxmem=16G',
+		'-accel', 'tcg,thread=multi', '-M', 'pc', '-cpu', 'max', '-smp', '2', '-m', '1G,slots=8,maxmem=16G',
 		'-object', 'memory-backend-ram,id=ram0,size=1G',
 		'-numa', 'node,nodeid=0,cpus=0-1,memdev=ram0', '-numa', 'node,nodeid=1',
 		'-object', 'memory-backend-ram,id=vmem0,size=4G',

@@ -3,6 +3,7 @@
 // prints one `CHECK <name> ok|fail <detail>` line per assertion for the host to collect.
 import {spawn, spawnSync} from 'node:child_process';
 import {mkdirSync, openSync, readdirSync, readFileSync, readSync} from 'node:fs';
+import {scenarioOfflineRemove, scenarioOfflineUnmovable} from './offline.mjs';
 import {scenarioUdev} from './udev.mjs';
 
 const memory = '/sys/devices/system/memory';
@@ -385,6 +386,9 @@ const scenarios = {
 		const run = ham(['--sysfs', '--integrate']);
 		check('s2-integrate-nothing', run.status === 0 && run.stdout.includes('nothing to do'), `exit ${run.status}: ${run.stdout}`);
 		compareWithLsmem('s2-added');
+		const t = {host, hostTry, check, say, ham, hamLater, blocks, deviceBlocks, addDimm, waitForAsync, memory};
+		await scenarioOfflineRemove(t);
+		scenarioOfflineUnmovable(t);
 	},
 };
 
