@@ -118,11 +118,11 @@ function audited(memory: string): string[] {
 		return [];
 	}
 
+	// The answers: an offline's `started` entries are --watch's, tested there.
 	return text
 		.split('\n')
 		.filter(line => line !== '')
 		.map(line => JSON.parse(line) as {path: string; block: number; value: string; result: string})
-		// The answers: an offline's `started` entries are --watch's, tested there.
 		.filter(entry => entry.path.startsWith(`${memory}/`) && entry.result !== 'started')
 		.map(entry => `${entry.block}=${entry.value}:${entry.result}`);
 }
