@@ -3,11 +3,14 @@
 // With rsvg-convert on the machine (Debian: librsvg2-bin) a PNG of each is written too.
 import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import {runCli, tempDir} from '../test/helpers/cli.js';
+import {cliPath, runCli, tempDir} from '../test/helpers/cli.js';
 import {openConsole} from '../test/helpers/console-pty.js';
-import {keys, type PtySession} from '../test/helpers/pty.js';
+import {keys, type PtySession, startInPty} from '../test/helpers/pty.js';
 import {screenToSvg} from '../test/helpers/svg.js';
+import {writeMachineFiles} from '../test/helpers/sysfs-machine.js';
+import {makeMemoryTree, run} from '../test/helpers/sysfs-tree.js';
 
 const out = path.resolve('screenshots');
 const now = '1069675200'; // 2003-11-24 12:00:00 UTC, a day in ham 1.0's life
@@ -62,6 +65,58 @@ async function scene(name: string, title: string, act: (session: PtySession) => 
 	}
 }
 
+/**
+ * A two-node VM after two hot-adds, as the kernel test's guest shows them: 1G of boot memory on
+ * node 0 and 512M on node 1, a 1G DIMM (ACPI) nobody onlined yet, 512M online Movable on node 1.
+ */
+function hotAddedVm(): string {
+	// A fixed name: the header shows the sysroot, and a screenshot must not show a random one.
+	const sysroot = path.join(os.tmpdir(), 'vm-after-hot-add');
+	fs.rmSync(sysroot, {recursive: true, force: true});
+	const block = 128 * 2 ** 20;
+	makeMemoryTree(sysroot, {
+		blocks: [
+			...run(0, 8),
+			...run(8, 8, {state: 'offline', zones: 'Normal Movable'}),
+			...run(16, 4, {node: 1}),
+			...run(20, 4, {node: 1, zones: 'Movable'}),
+		],
+	});
+	writeMachineFiles(sysroot, {
+		memmap: [
+			{start: 0, end: 8 * block - 1, type: 'System RAM'},
+			{start: 16 * block, end: 20 * block - 1, type: 'System RAM'},
+		],
+		iomem: `00000000-3fffffff : System RAM\n40000000-bfffffff : System RAM\n`,
+		firmwareNodes: Object.fromEntries([...run(8, 8), ...run(20, 4)].map(({index}) => [index, index < 16 ? 'PNP0C80:00' : 'PNP0C80:01'])),
+		params: {auto_movable_ratio: '301', auto_movable_numa_aware: 'Y', online_policy: 'contig-zones', memmap_on_memory: 'N'},
+		meminfo: {totalKiB: 2048 * 1024, freeKiB: 1200 * 1024, availableKiB: 1300 * 1024},
+	});
+	return sysroot;
+}
+
+/** The console on a generated real machine, ready for keys (as openConsole, with --sysroot). */
+async function sysfsScene(name: string, title: string, act: (session: PtySession) => Promise<void>) {
+	const session = startInPty(process.execPath, [cliPath, '--sysroot', hotAddedVm()], {
+		cols: 80,
+		rows: 24,
+		env: {...env, HAM_TUI_AUDIT_LOG: path.join(os.tmpdir(), 'vm-after-hot-add.audit.log')},
+	});
+	try {
+		await session.waitFor('q quit', 20_000);
+		session.press('?');
+		await session.waitFor('Keys · ? or Esc closes');
+		session.press(keys.escape);
+		await session.waitFor('q quit');
+		await act(session);
+		save(session, name, title);
+		session.press('\u0003');
+		await session.exited;
+	} finally {
+		session.dispose();
+	}
+}
+
 fs.mkdirSync(out, {recursive: true});
 await scene('overview', 'ham-tui: overview', async session => {
 	session.press('j');
@@ -99,3 +154,20 @@ await scene('integrate-many', 'ham-tui: i with more outcomes than rows: counted,
 	session.press('i');
 	await session.waitFor('Integrate at');
 });
+await sysfsScene('sysfs-zones', 'ham-tui --sysfs: before i acts, the zone each offline range goes to, and why', async session => {
+	session.press('j');
+	await session.waitFor('range 8: OFFLINE');
+});
+await sysfsScene(
+	'sysfs-offline',
+	"ham-tui --sysfs: o on node 1's Movable DIMM, after the checks: the question, default No",
+	async session => {
+		for (const _ of [1, 2, 3]) {
+			session.press('j');
+		}
+
+		await session.waitFor('range 20: ENABLED');
+		session.press('o');
+		await session.waitFor('[y/N]');
+	},
+);
