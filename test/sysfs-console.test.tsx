@@ -75,6 +75,23 @@ describe('the console on sysfs', () => {
 		assert.match(screen, /ratio 301%/);
 	});
 
+	test('each range says where its memory came from: boot memory, an ACPI DIMM', async () => {
+		const sysroot = path.join(scratch.sysroot, `tree${count++}`);
+		makeMemoryTree(sysroot, {blocks: [...run(0, 8), ...run(8, 8, {state: 'offline', zones: 'Normal Movable'})]});
+		writeMachineFiles(sysroot, {
+			memmap: [{start: 0, end: 8 * 128 * 1024 * 1024 - 1, type: 'System RAM'}],
+			firmwareNodes: Object.fromEntries(run(8, 8).map(({index}) => [index, 'PNP0C80:00'])),
+		});
+		const clock = testClock(1_000_000);
+		const ui = renderConsole(sysfsSource(sysroot, {now: clock.now}), clock);
+		current = ui;
+		await ui.waitFor('Ranges 2');
+		await ui.press('j');
+		const screen = await ui.waitFor('range 8: OFFLINE');
+		assert.match(screen, / 0 0x00000000\s+1G\s+READ\/WRITE ENABLED blocks 0-7, node 0, Normal, removable, boot memory/);
+		assert.match(screen, /range 8: OFFLINE, blocks 8-15, node 0, Normal\/Movable, ACPI DIMM, i: online Movable/);
+	});
+
 	test('boot memory offlined on purpose: i leaves it offline, and says so before it acts', async () => {
 		const sysroot = path.join(scratch.sysroot, `tree${count++}`);
 		const memory = makeMemoryTree(sysroot, {blocks: [...run(0, 6), ...run(6, 2, {state: 'offline', zones: 'Normal Movable'})]});
@@ -87,7 +104,7 @@ describe('the console on sysfs', () => {
 		assert.match(screen, /i, r {4}2 boot blocks left offline/);
 		await ui.press('j');
 		screen = await ui.waitFor('i leaves it offline');
-		assert.match(screen, /range 6: OFFLINE, blocks 6-7, node 0, Normal\/Movable, i leaves it offline: boot memory offlined/);
+		assert.match(screen, /range 6: OFFLINE, blocks 6-7, node 0, Normal\/Movable, boot memory, i leaves it offline: boot me/);
 		await ui.press('i');
 		assert.match(await ui.waitFor('Integrate'), /nothing to online: blocks 6-7 left offline, boot memory offlined on[\s│]+purpose/);
 		assert.equal(state(memory, 6), 'offline');

@@ -31,7 +31,8 @@ import {
 	writerFor,
 } from '../sysfs/integrate.js';
 import {type AccessCheck, canWrite, type OnlineMode, type SysfsWriter, writeSysfs} from '../sysfs/online.js';
-import {type OnlinePlan, planOnline} from '../sysfs/plan.js';
+import {type BlockOrigin, type OriginMap, readOrigins} from '../sysfs/origin.js';
+import {type OnlinePlan, planOnline, sysrootOf} from '../sysfs/plan.js';
 import {defaultAutoMovableRatio, summarizePolicy} from '../sysfs/policy.js';
 import {groupRanges, lsmemZoneName, type MemoryRange, shownSplit} from '../sysfs/ranges.js';
 import {
@@ -558,7 +559,9 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		const ranges = groupRanges(tree, {split: shownSplit});
 		const totals = memoryTotals(tree);
 		// What i would write, shown before it acts: each offline range's zone and why, the counts per zone.
-		const plan = planOnline(tree, {mode});
+		// Problems of iomem and the firmware map are not the tree's: the notes say what could not be told.
+		const origins = readOrigins(sysrootOf(tree), tree, []);
+		const plan = planOnline(tree, {mode, origins});
 		sayPolicy(plan);
 		const sysfs: SysfsView = {
 			root: tree.root,
@@ -586,7 +589,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 			kernel: safeText(kernel),
 			time: 0,
 			uptimeSeconds: 0,
-			regions: regionRows(tree, ranges, refused, plan),
+			regions: regionRows(tree, ranges, refused, plan, origins),
 			log: [...log],
 			sysfs,
 		};
@@ -709,6 +712,24 @@ function zoneCounts(plan: OnlinePlan): Array<{zone: string; blocks: number}> {
 	return [...counts.entries()].map(([zone, blocks]) => ({zone, blocks})).sort((a, b) => b.blocks - a.blocks);
 }
 
+const originNames: Record<BlockOrigin, string> = {
+	boot: 'boot memory',
+	'acpi-dimm': 'ACPI DIMM',
+	'virtio-mem': 'virtio-mem',
+	kmem: 'dax kmem',
+	unknown: '',
+};
+
+/**
+ * Where a range's memory came from, by its first and last block (two lookups a range, not one per
+ * block: a firmware_node link is read for each block asked about): "ACPI DIMM", "boot memory + ACPI DIMM".
+ */
+function originWords(range: MemoryRange, origins: OriginMap): string {
+	const first = originNames[origins.origin(range.firstBlock)];
+	const last = originNames[origins.origin(range.lastBlock)];
+	return first === last || last === '' ? first : first === '' ? last : `${first} + ${last}`;
+}
+
 /** What i does to a range: the first block's zone and reason, or why it is left offline. */
 function planWords(range: MemoryRange, plan: OnlinePlan, choices: ReadonlyMap<number, OnlinePlan['choices'][number]>): string {
 	for (let block = range.firstBlock; block <= range.lastBlock; block++) {
@@ -729,6 +750,7 @@ function regionRows(
 	ranges: readonly MemoryRange[],
 	refused: ReadonlyMap<number, {code: string; retry: boolean}>,
 	plan: OnlinePlan,
+	origins: OriginMap,
 ): RegionRow[] {
 	const choices = new Map(plan.choices.map(choice => [choice.block, choice]));
 	const failures = [...refused.entries()].sort((a, b) => a[0] - b[0]);
@@ -751,6 +773,7 @@ function regionRows(
 			tree.hasNodes ? `node ${range.node ?? '-'}` : '',
 			zones && zones.length > 0 ? zones.map(zone => lsmemZoneName(zone)).join('/') : '',
 			range.state === 'online' ? (range.removable ? 'removable' : 'not removable') : '',
+			originWords(range, origins),
 			range.state === 'offline' ? planWords(range, plan, choices) : '',
 		]
 			.filter(part => part !== '')

@@ -2,7 +2,7 @@
 // is left alone unless the operator names it), and per block the online type and why
 // (sysfs/zone.ts: the kernel's auto-movable rule). --dry-run prints it, the attempt follows it.
 import path from 'node:path';
-import {type BlockOrigin, readOrigins} from './origin.js';
+import {type BlockOrigin, type OriginMap, readOrigins} from './origin.js';
 import {defaultAutoMovableNumaAware, defaultAutoMovableRatio, type HotplugPolicy, readHotplugPolicy} from './policy.js';
 import type {MemoryTree} from './read.js';
 import {chooseZones, type OnlineMode, type ZoneChoice} from './zone.js';
@@ -14,6 +14,8 @@ export type PlanOptions = {
 	only?: ReadonlySet<number>;
 	/** Offline blocks not to write (refused before, no retry can help). */
 	skip?: ReadonlySet<number>;
+	/** Where blocks came from, read by the caller already (the console shows them too); else read here. */
+	origins?: OriginMap;
 };
 
 export type OnlinePlan = {
@@ -43,7 +45,7 @@ export function planOnline(tree: MemoryTree, options: PlanOptions): OnlinePlan {
 
 	// Problems of these extra files are not the tree's: a machine without /proc/iomem still onlines.
 	const problems: string[] = [];
-	const origins = readOrigins(sysrootOf(tree), tree, problems);
+	const origins = options.origins ?? readOrigins(sysrootOf(tree), tree, problems);
 	const origin = (index: number): BlockOrigin => origins.origin(index);
 	const leftAlone = options.only === undefined ? offline.filter(index => origin(index) === 'boot') : [];
 	const targets = leftAlone.length === 0 ? offline : offline.filter(index => origin(index) !== 'boot');
