@@ -4,7 +4,7 @@
 // sysfs-audit); here: the flags, the exit codes, the files a user finds afterwards.
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
-import {readFileSync, writeFileSync} from 'node:fs';
+import {readFileSync, renameSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
 import {cliPath, runCli} from './helpers/cli.js';
@@ -130,6 +130,31 @@ describe('--auto-online --sysroot', () => {
 			entries(audit).map(entry => [entry.value, entry.result]),
 			[['online_movable', 'ok']],
 		);
+	});
+});
+
+describe('--auto-online on a hostile tree', () => {
+	test('auto_online_blocks as a link: not followed, not written through, exit 1', () => {
+		const {sysroot, memory, env} = machine();
+		const victim = path.join(sysroot, 'victim');
+		writeFileSync(victim, 'keep\n');
+		rmSync(path.join(memory, 'auto_online_blocks'));
+		symlinkSync(victim, path.join(memory, 'auto_online_blocks'));
+		const result = runCli(['--auto-online', 'online', '--sysroot', sysroot], env);
+		assert.equal(result.code, 1);
+		assert.match(result.stderr, /auto_online_blocks.*(symbolic link|cannot be read)/);
+		assert.equal(readFileSync(victim, 'utf8'), 'keep\n');
+	});
+
+	test('the memory directory as a link: the write is refused, nothing written beyond it', () => {
+		const {sysroot, memory, env} = machine();
+		const elsewhere = path.join(sysroot, 'elsewhere');
+		renameSync(memory, elsewhere);
+		symlinkSync(elsewhere, memory);
+		const result = runCli(['--auto-online', 'online', '--sysroot', sysroot], env);
+		assert.equal(result.code, 1);
+		assert.match(result.stderr, /memory is a symbolic link, not followed/);
+		assert.equal(readFileSync(path.join(elsewhere, 'auto_online_blocks'), 'utf8'), 'offline\n');
 	});
 });
 

@@ -145,7 +145,8 @@ function setAutoOnline(value: string, target: SysfsTarget, io: SysfsIo, writer: 
 	const before = readAutoOnline(root, problems);
 	report(io, problems);
 	if (before === null) {
-		io.err(`ham-tui: ${safeText(root)}/auto_online_blocks is not there: this kernel has no auto-online setting\n`);
+		// Missing (a kernel without the setting) or refused by the reader (a link, a FIFO: said above).
+		io.err(`ham-tui: ${safeText(root)}/auto_online_blocks cannot be read: nothing written\n`);
 		return exit.failed;
 	}
 
