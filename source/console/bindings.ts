@@ -14,7 +14,16 @@ export type Env = {
 };
 
 /** What an action is for: how its result changes the console when it comes back (controller.ts). */
-export type Purpose = 'plug' | 'unplug' | 'integrate' | 'driver' | 'workload' | 'loop-attempt' | 'offline-check' | 'offline';
+export type Purpose =
+	| 'plug'
+	| 'unplug'
+	| 'integrate'
+	| 'driver'
+	| 'workload'
+	| 'loop-attempt'
+	| 'offline-check'
+	| 'offline'
+	| 'auto-online';
 
 /** An action a key asks for; the runner does it, the controller reads its result. */
 export type Request = {action: ConsoleAction; purpose: Purpose};

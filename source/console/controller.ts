@@ -86,6 +86,10 @@ export function afterAction(ui: UiState, request: Request, answer: ActResult, en
 		case 'offline': {
 			return {...ui, notice: notice('Offline', result)};
 		}
+
+		case 'auto-online': {
+			return {...ui, notice: notice('Auto-online', result)};
+		}
 	}
 }
 

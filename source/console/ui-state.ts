@@ -1,6 +1,8 @@
 // What the console remembers besides the machine: focus, cursors, the open form or prompt, the
 // filter, the retry loop, the last message. Plain data, changed only by the mode controllers
 // (modes/) and the results of their actions (controller.ts).
+import type {AutoOnlineValue} from '../cli/command.js';
+
 export type Pane = 'slots' | 'regions' | 'log';
 export const panes: Pane[] = ['slots', 'regions', 'log'];
 
@@ -21,6 +23,10 @@ export type Mode =
 	| {kind: 'confirm-driver'; op: 'start' | 'stop' | 'reinstall'}
 	/** o's question, asked once the checks passed: `question` is the machine's words ("Offline blocks 14-15 (256M, ...)?"). */
 	| {kind: 'confirm-offline'; first: number; last: number; question: string}
+	/** a's chooser of auto_online_blocks' values; `current` is the value when it opened. */
+	| {kind: 'auto-online'; current: string}
+	/** a's question: set auto_online_blocks to `value`, now `current`. */
+	| {kind: 'confirm-auto-online'; value: AutoOnlineValue; current: string}
 	| Detail
 	| {kind: 'workload'}
 	| {kind: 'filter'; text: string}

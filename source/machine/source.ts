@@ -1,5 +1,6 @@
 // The console's one interface to a machine: read a snapshot, notice changes made elsewhere, act.
 // The embedded model implements it here; a real machine's sysfs implements it too.
+import type {AutoOnlineValue} from '../cli/command.js';
 import type {Action} from '../model/machine.js';
 import {defaultMachine, type StepResult, step} from '../model/machine.js';
 import {safeText} from '../model/sanitize.js';
@@ -11,18 +12,20 @@ import type {ActResult, Snapshot} from './snapshot.js';
 /**
  * What the console's keys ask a machine to do: the model's actions, and a real machine's offline
  * (`o`): its checks first, made and said without writing (offline-check), then the offline itself,
- * which runs on after act() returns, and the stop of one running (offline-stop).
+ * which runs on after act() returns, and the stop of one running (offline-stop); and its
+ * auto_online_blocks set (`a`, as --auto-online does).
  */
 export type ConsoleAction =
 	| Extract<Action, {type: 'plug' | 'unplug' | 'integrate' | 'driver' | 'workload'}>
 	| {type: 'offline-check' | 'offline'; first: number; last: number}
-	| {type: 'offline-stop'};
+	| {type: 'offline-stop'}
+	| {type: 'auto-online'; value: AutoOnlineValue};
 
 /** The actions only a real machine (sysfs) has. */
-export function isOfflineAction(
+export function isRealMachineAction(
 	action: ConsoleAction,
-): action is Extract<ConsoleAction, {type: 'offline-check' | 'offline' | 'offline-stop'}> {
-	return action.type === 'offline-check' || action.type === 'offline' || action.type === 'offline-stop';
+): action is Extract<ConsoleAction, {type: 'offline-check' | 'offline' | 'offline-stop' | 'auto-online'}> {
+	return action.type === 'offline-check' || action.type === 'offline' || action.type === 'offline-stop' || action.type === 'auto-online';
 }
 
 export type MachineSource = {
@@ -99,9 +102,13 @@ export function simulatedSource(statePath: string): MachineSource {
 			pending = undefined;
 		},
 		act(action, t) {
-			if (isOfflineAction(action)) {
-				// o is disabled here (browse.ts says why): only a real machine offlines memory.
-				return {ok: false, message: 'the simulated machine has no hot-remove: ham 1.0 never offlined memory', outcomes: []};
+			if (isRealMachineAction(action)) {
+				// o and a are disabled here (browse.ts says why): only a real machine offlines memory or onlines it by itself.
+				const message =
+					action.type === 'auto-online'
+						? 'the simulated machine has no auto-online: its 2003 kernel has no auto_online_blocks'
+						: 'the simulated machine has no hot-remove: ham 1.0 never offlined memory';
+				return {ok: false, message, outcomes: []};
 			}
 
 			pending ??= new PendingChange(statePath);

@@ -4,7 +4,8 @@
 // to each offline block's state. `o` offlines a range's blocks as --offline --blocks A-B does
 // (commands/offline.ts: its checks when asked, again when it runs, each write in a child process
 // with a time limit): the writes run on after act() returns, each block's outcome lands in the log
-// as it comes. Every write goes through the audit log (sysfs/audit.ts), its problems to the log.
+// as it comes. `a` writes auto_online_blocks as --auto-online does, then reads it back. Every write
+// goes through the audit log (sysfs/audit.ts), its problems to the log.
 //
 // Reading a large tree takes time (about a second for 100,000 blocks), so the tree is read in full
 // once, then kept fresh by a rolling re-read: each poll re-reads the next blocks for a few
@@ -13,7 +14,7 @@
 import {type Dir, opendirSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type {SysfsTarget} from '../cli/command.js';
+import type {AutoOnlineValue, SysfsTarget} from '../cli/command.js';
 import {checkOffline, type OfflineOptions, type OfflineWriter, runOffline} from '../commands/offline.js';
 import type {SysfsIo} from '../commands/sysfs.js';
 import {safeText} from '../model/sanitize.js';
@@ -40,6 +41,7 @@ import {
 	ListingSignature,
 	type MemoryBlock,
 	type MemoryTree,
+	memoryDirectory,
 	readAutoOnline,
 	readKernelFile,
 	readMemoryTree,
@@ -414,6 +416,43 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		return {ok: true, message, outcomes: []};
 	};
 
+	/**
+	 * a answered yes: auto_online_blocks written as --auto-online writes it (commands/sysfs.ts),
+	 * through the audited writer, then read again: the log and the result say what it was and is.
+	 */
+	const setAutoOnline = (value: AutoOnlineValue): ActResult => {
+		const root = memoryDirectory(sysroot);
+		const problems: string[] = [];
+		const before = readAutoOnline(root, problems);
+		const refuse = (why: string): ActResult => {
+			const message = `auto_online_blocks ${before === null ? 'not set' : `stays ${before}`}: ${why}`;
+			say(message);
+			return {ok: false, message: safeText(message), outcomes: []};
+		};
+
+		if (before === null) {
+			return refuse(problems[0] ?? `${root}/auto_online_blocks is not there: this kernel has no auto-online setting`);
+		}
+
+		try {
+			writer(path.join(root, 'auto_online_blocks'), value);
+		} catch (error) {
+			const code = errorCode(error);
+			const why = code === 'EACCES' || code === 'EPERM' ? 'changing it needs root' : describeError(code);
+			const detail = error instanceof Error && error.message !== code ? ` (${error.message})` : '';
+			return refuse(`${why}${detail}, nothing changed`);
+		} finally {
+			// What the kernel has now, whatever it answered: the memory pane shows it at once.
+			autoOnline = readAutoOnline(root);
+			version++;
+		}
+
+		const after = autoOnline ?? '?';
+		const message = `auto_online_blocks: ${before} -> ${after}${after === value ? '' : ` (${value} was written, the kernel kept ${after})`}`;
+		say(message);
+		return {ok: after === value, message: safeText(message), outcomes: []};
+	};
+
 	const integrate = (): ActResult => {
 		const running = offlineRunning();
 		if (running !== undefined) {
@@ -547,6 +586,10 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 
 			case 'offline-stop': {
 				return stopOffline();
+			}
+
+			case 'auto-online': {
+				return setAutoOnline(action.value);
 			}
 
 			default: {

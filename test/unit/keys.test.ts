@@ -23,6 +23,8 @@ const inMode: Record<Mode['kind'], UiState> = {
 		...initialUi,
 		mode: {kind: 'confirm-offline', first: 8, last: 15, question: 'Offline blocks 8-15 (1G, node 0, zone Movable)?'},
 	},
+	'auto-online': {...initialUi, mode: {kind: 'auto-online', current: 'offline'}},
+	'confirm-auto-online': {...initialUi, mode: {kind: 'confirm-auto-online', value: 'online_movable', current: 'offline'}},
 	detail: {...initialUi, mode: {kind: 'detail', pane: 'regions', index: 0, scroll: 1}},
 	workload: {...initialUi, mode: {kind: 'workload'}},
 	filter: {...initialUi, filter: 'ab', mode: {kind: 'filter', text: 'ab'}},
@@ -91,7 +93,17 @@ test("a real machine's help and key bar leave out the keys that do nothing there
 	assert.ok(!help.rows.some(row => /plug a module|workload|ham/.test(row.does)));
 	const bar = (snapshot: View['snapshot'], ui = initialUi) =>
 		barItems(modes.browse, {snapshot, ui}).map(item => `${item.keys} ${item.word}`);
-	assert.deepEqual(bar(real()), ['i online', 'r retry', 'o offline', 'Enter details', '/ filter', 'Tab pane', '? help', 'q quit']);
+	assert.deepEqual(bar(real()), [
+		'i online',
+		'r retry',
+		'o offline',
+		'a auto',
+		'Enter details',
+		'/ filter',
+		'Tab pane',
+		'? help',
+		'q quit',
+	]);
 	assert.deepEqual(bar(simulated()), [
 		'p plug',
 		'u unplug',
@@ -122,6 +134,8 @@ test('the forms and questions have their keys on the bar, from their tables', ()
 	assert.equal(bar('filter'), 'Enter keeps it · Esc clears');
 	assert.equal(bar('help'), '?/Esc/q closes the help');
 	assert.equal(bar('detail'), '↑↓ scroll · Esc/q closes');
+	assert.equal(bar('auto-online'), '1 offline (now) · 2 online · 3 kernel · 4 movable · Esc/q cancels');
+	assert.equal(bar('confirm-auto-online'), 'y sets it · any other key keeps it');
 });
 
 test('a disabled key says why, in a notice, asks for nothing and changes nothing else', () => {

@@ -4,6 +4,7 @@ import {type Binding, type Env, type ModeSpec, type Step, step, type View} from 
 import {listLength, move, selectedSlot} from '../lists.js';
 import {filterRegions} from '../rows.js';
 import {type Mode, type PlugForm, panes, type UiState} from '../ui-state.js';
+import {openAutoOnline} from './auto-online.js';
 import {span} from './confirm-offline.js';
 
 type Browse = Extract<Mode, {kind: 'browse'}>;
@@ -28,7 +29,16 @@ const turn = (ui: UiState, by: number): UiState => {
 };
 
 /** The action keys, which hints elsewhere on screen name too ("Press p to plug"): stated here once. */
-export const actionKeys = {plug: 'p', unplug: 'u', integrate: 'i', retry: 'r', offline: 'o', workload: 'w', driver: 'd'} as const;
+export const actionKeys = {
+	plug: 'p',
+	unplug: 'u',
+	integrate: 'i',
+	retry: 'r',
+	offline: 'o',
+	autoOnline: 'a',
+	workload: 'w',
+	driver: 'd',
+} as const;
 const driverKey = actionKeys.driver;
 
 export const browse: ModeSpec<Browse> = {
@@ -97,6 +107,16 @@ export const browse: ModeSpec<Browse> = {
 						]
 					: null,
 			run: ({ui, env}) => offlineSelected(ui, env),
+		},
+		{
+			keys: [actionKeys.autoOnline],
+			description: 'set auto_online_blocks (asks)',
+			bar: 'auto',
+			disabled: ({snapshot}) =>
+				snapshot.kind === 'simulated'
+					? [`The simulated 2003 kernel has no auto-online: on a real machine (--sysfs), ${actionKeys.autoOnline} sets auto_online_blocks.`]
+					: null,
+			run: ({ui, env}) => step(env.snapshot.kind === 'sysfs' ? openAutoOnline(ui, env.snapshot.sysfs.autoOnline) : ui),
 		},
 		{
 			keys: [actionKeys.workload],

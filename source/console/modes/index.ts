@@ -2,6 +2,7 @@
 // all look a mode's keys up here.
 import type {ModeSpec} from '../bindings.js';
 import type {Mode} from '../ui-state.js';
+import {autoOnline, confirmAutoOnline} from './auto-online.js';
 import {browse} from './browse.js';
 import {confirmDriver} from './confirm-driver.js';
 import {confirmOffline} from './confirm-offline.js';
@@ -20,6 +21,8 @@ export const modes: {[K in Mode['kind']]: ModeSpec<Extract<Mode, {kind: K}>>} = 
 	'confirm-unplug': confirmUnplug,
 	'confirm-driver': confirmDriver,
 	'confirm-offline': confirmOffline,
+	'auto-online': autoOnline,
+	'confirm-auto-online': confirmAutoOnline,
 	detail,
 	workload,
 	filter,
