@@ -1,8 +1,8 @@
 // Guest scenarios for offlining and hot-remove (run by scenarios.mjs in the memhp_default_state=online
-// boot, whose time allows them): --auto-online online_movable, so the kernel onlines a new DIMM in
-// ZONE_MOVABLE itself; --offline takes it offline and the host's device_del removes it, all seen by a
-// --watch running alongside; and a boot block holding unmovable kernel memory, which --offline
-// refuses with the diagnosis that no retry helps.
+// boot, whose time allows them): a DIMM onlined Movable by --integrate's default, offlined with
+// --offline and removed by the host's device_del, all seen by a --watch running alongside; and a
+// boot block holding unmovable kernel memory, which --offline refuses with the diagnosis that no
+// retry helps.
 import {readFileSync} from 'node:fs';
 
 /** The --watch's JSON lines so far (its stderr lines are not JSON: left out). */
@@ -13,16 +13,17 @@ const watchEvents = run =>
 		.map(line => JSON.parse(line));
 
 /**
- * s11: auto_online_blocks set by ham-tui, a hot-add the kernel onlines Movable, offlined by
- * ham-tui, removed by device_del: the DIMM is gone from the guest, and the watch told every step:
- * the blocks added (by the kernel: other), taken offline by ham-tui, removed.
+ * s11: hot-added memory left offline (auto_online_blocks set to offline by ham-tui), onlined by
+ * --integrate in the zone its rule picks by default (Movable), offlined by --offline, removed by
+ * the host's device_del: the DIMM is gone from the guest, and the watch told every step: the
+ * blocks added (by the kernel: other), onlined and offlined by ham-tui, removed.
  */
 export async function scenarioOfflineRemove(t) {
-	const auto = t.ham(['--sysfs', '--auto-online', 'online_movable']);
+	const auto = t.ham(['--sysfs', '--auto-online', 'offline']);
 	const setting = readFileSync(`${t.memory}/auto_online_blocks`, 'utf8').trim();
 	t.check(
 		's11-auto-online-set',
-		auto.status === 0 && setting === 'online_movable',
+		auto.status === 0 && setting === 'offline',
 		`exit ${auto.status}, now ${setting}: ${auto.stdout}${auto.stderr}`,
 	);
 	const watch = t.hamLater(['--sysfs', '--watch', '--interval', '0.5']);
@@ -30,8 +31,13 @@ export async function scenarioOfflineRemove(t) {
 	const {device, added} = t.addDimm('dimm11', '512M', 0);
 	const first = added[0]?.index;
 	const last = added.at(-1)?.index;
+	const integrate = t.ham(['--sysfs', '--integrate']);
 	const zones = t.deviceBlocks(device).map(block => readFileSync(`${t.memory}/memory${block.index}/valid_zones`, 'utf8').trim());
-	t.check('s11-online-movable', zones.length === 4 && zones.every(zone => zone === 'Movable'), `zones ${zones}`);
+	t.check(
+		's11-default-zone-movable',
+		added.length === 4 && integrate.status === 0 && zones.length === 4 && zones.every(zone => zone === 'Movable'),
+		`exit ${integrate.status}, zones ${zones}: ${integrate.stdout}`,
+	);
 	const offline = t.ham(['--sysfs', '--offline', '--blocks', `${first}-${last}`, '--timeout', '30']);
 	const states = t.deviceBlocks(device).map(block => block.state);
 	t.check(
@@ -49,15 +55,17 @@ export async function scenarioOfflineRemove(t) {
 	const events = watchEvents(watch).filter(event => event.block >= first && event.block <= last);
 	const of = kind => events.filter(event => event.event === kind);
 	t.check('s11-watch-added', of('added').length === 4 && of('added').every(event => event.by === 'other'), JSON.stringify(of('added')));
-	// Each block seen offline, and every change on the way (going-offline too, while the kernel migrated) said to be ham-tui's.
-	const offlined = new Set(
-		of('state')
-			.filter(event => event.to === 'offline')
-			.map(event => event.block),
-	);
+	// Each block seen online, then offline, and every change on the way (going-offline too, while the
+	// kernel migrated) said to be ham-tui's.
+	const reached = to =>
+		new Set(
+			of('state')
+				.filter(event => event.to === to)
+				.map(event => event.block),
+		).size;
 	t.check(
-		's11-watch-offline-by-ham-tui',
-		offlined.size === 4 && of('state').every(event => event.by === 'ham-tui'),
+		's11-watch-by-ham-tui',
+		reached('online') === 4 && reached('offline') === 4 && of('state').every(event => event.by === 'ham-tui'),
 		of('state')
 			.map(event => `${event.block}:${event.from}->${event.to}:${event.by}`)
 			.join(' '),
