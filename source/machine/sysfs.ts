@@ -154,6 +154,8 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	let listing: {directory: Dir; signature: ListingSignature} | undefined;
 	/** The audit log's path, the first line of the log. */
 	say(`audit log: ${auditLog}`);
+	let origins: OriginMap | undefined;
+	let planned: {version: number; plan: OnlinePlan} | undefined;
 	/** The policy and notes last logged (sayPolicy). */
 	let policySaid = '';
 
@@ -180,7 +182,10 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		version++;
 		const ranges = groupRanges(tree, {split: shownSplit}).length;
 		// The policy and what the machine cannot tell before the read's line: the read's line ends the log.
-		sayPolicy(planOnline(tree, {mode}));
+		// Where each block came from does not change while it exists: read once per tree read (a
+		// firmware_node link per block asked, /proc/iomem, the firmware map), not per snapshot.
+		origins = readOrigins(sysrootOf(tree), tree, []);
+		sayPolicy(currentPlan());
 		say(
 			`${why || 'read'} ${tree.blocks.length} block(s) of ${formatSize(tree.blockSizeBytes)} in ${ranges} range(s)${read ? '' : `, ${Math.round(readMs)} ms`}` +
 				(tree.problems.length > 0 ? `, ${tree.problems.length} problem(s)` : '') +
@@ -511,6 +516,15 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	}
 
 	/** The hot-plug policy and the plan's notes in the log: at the start, and again when they change. */
+	/** What i would write now: made once per change of the tree (its version), for the pane and the log alike. */
+	function currentPlan(): OnlinePlan {
+		if (planned?.version !== version) {
+			planned = {version, plan: planOnline(tree, origins ? {mode, origins} : {mode})};
+		}
+
+		return planned.plan;
+	}
+
 	function sayPolicy(plan: OnlinePlan): void {
 		const lines = [...(plan.policy ? [summarizePolicy(plan.policy)] : []), ...plan.notes];
 		const text = lines.join('\n');
@@ -603,9 +617,9 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		const totals = memoryTotals(tree);
 		// What i would write, shown before it acts: each offline range's zone and why, the counts per zone.
 		// Problems of iomem and the firmware map are not the tree's: the notes say what could not be told.
-		const origins = readOrigins(sysrootOf(tree), tree, []);
-		const plan = planOnline(tree, {mode, origins});
+		const plan = currentPlan();
 		sayPolicy(plan);
+		const known = origins ?? readOrigins(sysrootOf(tree), tree, []);
 		const sysfs: SysfsView = {
 			root: tree.root,
 			blockSizeBytes: tree.blockSizeBytes,
@@ -632,7 +646,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 			kernel: safeText(kernel),
 			time: 0,
 			uptimeSeconds: 0,
-			regions: regionRows(tree, ranges, refused, plan, origins),
+			regions: regionRows(tree, ranges, refused, plan, known),
 			log: [...log],
 			sysfs,
 		};
