@@ -144,7 +144,7 @@ describe("the console's o on sysfs", () => {
 		assert.match(screen, /Offline blocks 8-9 \(256M, node 0, zone Movable\)\? \[y\/N\] {2}y offlines · any other key keeps them/);
 		assert.match(
 			screen,
-			/Offline checks: the checks pass: node 0 keeps 8 online block\(s\), MemAvailable would be 3840M, at[\s│]+or above the floor of 410M/,
+			/Offline checks: the checks pass: node 0 keeps 8 online block\(s\), MemAvailable would be 3.7 GiB,[\s│]+at or above the floor of 410M/,
 		);
 		assert.match(screen, /y writes offline to 2 block\(s\), highest first, each within 60 s/);
 		assert.deepEqual(kernel.written, [], 'nothing written before the answer');

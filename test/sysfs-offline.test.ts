@@ -157,7 +157,7 @@ describe('which blocks, in which order', () => {
 		assert.equal(state(5), 'online\n');
 		assert.match(
 			o.text(),
-			/^offline: stopping: MemAvailable would fall to 16M, below the floor of 128M \(5% of MemTotal 2G, at least 128M\)$/m,
+			/^offline: stopping: MemAvailable would fall to 16 MiB, below the floor of 128M \(5% of MemTotal 2G, at least 128M\)$/m,
 		);
 		assert.match(o.text(), /^offline: could only offline 256M of 512M$/m);
 	});
@@ -205,7 +205,7 @@ describe('the checks before any write', () => {
 		assert.equal(state(4), 'online\n');
 		assert.match(
 			o.text(),
-			/^Memory Block 4 \(0x20000000-0x27ffffff\): refused: MemAvailable would fall to 0, below the floor of 128M \(5% of MemTotal 2G, at least 128M\)$/m,
+			/^Memory Block 4 \(0x20000000-0x27ffffff\): refused: MemAvailable would fall to 0 B, below the floor of 128M \(5% of MemTotal 2G, at least 128M\)$/m,
 		);
 	});
 
@@ -265,8 +265,8 @@ describe('the checks before any write', () => {
 		assert.equal(state(7), 'online\n');
 		assert.equal(
 			o.text(),
-			`echo offline > ${memory}/memory7/state  # Movable; node 0 keeps 7 online block(s), MemAvailable would be 3968M, at or above the floor of 410M\n` +
-				`echo offline > ${memory}/memory6/state  # Movable; node 0 keeps 6 online block(s), MemAvailable would be 3840M, at or above the floor of 410M\n` +
+			`echo offline > ${memory}/memory7/state  # Movable; node 0 keeps 7 online block(s), MemAvailable would be 3.8 GiB, at or above the floor of 410M\n` +
+				`echo offline > ${memory}/memory6/state  # Movable; node 0 keeps 6 online block(s), MemAvailable would be 3.7 GiB, at or above the floor of 410M\n` +
 				'dry run: would offline 2 block(s) (256M): 6-7; nothing written\n',
 		);
 	});

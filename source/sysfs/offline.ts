@@ -5,6 +5,7 @@
 // (commands/offline.ts). Pure but for readMeminfo and rereadOffline.
 import path from 'node:path';
 import {errnoText} from '../errno.js';
+import {formatBytes as formatHuman} from '../model/format-bytes.js';
 import {formatAddress, formatSize} from '../model/units.js';
 import {fail, ok, type Result} from '../result.js';
 import {retryCanHelp} from './integrate.js';
@@ -186,8 +187,9 @@ export class SafetyBudget {
 	}
 }
 
+/** An amount of memory for people ("1 GiB", "-12 MiB"): MemAvailable is never a round size. */
 function formatBytes(bytes: number): string {
-	return bytes < 0 ? `-${formatSize(-bytes)}` : formatSize(bytes);
+	return bytes < 0 ? `-${formatHuman(-bytes)}` : formatHuman(bytes);
 }
 
 export type Diagnosis = {text: string; retry: boolean};
