@@ -31,7 +31,7 @@ async function main(line: Argv): Promise<number> {
 	}
 
 	// A real machine (--sysroot, --sysfs) has no state file.
-	const {command, sysfs} = parsed.value;
+	const {command, sysfs, vm} = parsed.value;
 	const statePath = sysfs ? '' : (parsed.value.statePath ?? defaultStatePath());
 	const io = {
 		out: (text: string) => process.stdout.write(text),
@@ -42,6 +42,11 @@ async function main(line: Argv): Promise<number> {
 	if (command.kind === 'console') {
 		const {runConsole} = await import('./source/console/run.js');
 		return runConsole(sysfs ? {statePath, clock, sysfs} : {statePath, clock});
+	}
+
+	if (vm) {
+		const {runVmCommand} = await import('./source/commands/vm.js');
+		return runVmCommand(command, vm, io);
 	}
 
 	if (sysfs) {

@@ -8,7 +8,7 @@ export const exitCodes = {
 	failed: {
 		code: 1,
 		means:
-			"refused or failed: the controller, ham or the kernel said no (no such slot, slot busy, size not supported, ...); --status with ham not loaded; --integrate enabled nothing; --offline offlined nothing or refused before writing (a node left empty, MemAvailable below the floor); a real machine's memory could not be read, or writing needs root; the console crashed",
+			"refused or failed: the controller, ham or the kernel said no (no such slot, slot busy, size not supported, ...); --status with ham not loaded; --integrate enabled nothing; --offline offlined nothing or refused before writing (a node left empty, MemAvailable below the floor); a real machine's memory could not be read, or writing needs root; QEMU refused, or the guest did not eject a DIMM (--qmp); the console crashed",
 	},
 	usage: {
 		code: 2,

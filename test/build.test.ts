@@ -44,6 +44,7 @@ test('no one-shot loads a chunk that holds Ink or React', () => {
 		['--integrate', '--state', state],
 		['--help'],
 		['--status', '--sysroot', tempDir()],
+		['--status', '--qmp', path.join(tempDir(), 'no-qemu.sock')],
 	]) {
 		const modules = loaded(args);
 		assert.ok(modules.includes(cliPath), `${args.join(' ')}: the log saw nothing`);

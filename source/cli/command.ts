@@ -14,8 +14,10 @@ export type Command =
 	| {kind: 'status'}
 	| {kind: 'json'}
 	| {kind: 'integrate'; attempts: number; interval: number}
-	| {kind: 'plug'; slot: number; size: number; mode: ModuleMode}
-	| {kind: 'unplug'; slot: number}
+	/** `node`: a VM's NUMA node for the DIMM (--qmp only, SLOT:SIZE:node=N). */
+	| {kind: 'plug'; slot: number; size: number; mode: ModuleMode; node?: number}
+	/** `timeout`: how long a VM's unplug waits for the guest's answer, in seconds (--qmp only). */
+	| {kind: 'unplug'; slot: number; timeout?: number}
 	| {kind: 'driver'; op: 'start' | 'stop' | 'reinstall'}
 	| {kind: 'workload'; op: 'drop-caches' | LoadLevel}
 	| {kind: 'boot'; version: string}
@@ -52,8 +54,11 @@ export type SysfsTarget = {
 	selection?: Selection;
 };
 
-/** What the command line asks for: the command, and the simulated machine's file or the real machine. */
-export type ParsedCommand = {command: Command; statePath: string | undefined; sysfs?: SysfsTarget};
+/** A running QEMU (--qmp SOCKET): its controller side over QMP (docs/VM.md). */
+export type VmTarget = {qmp: string};
+
+/** What the command line asks for: the command, and the simulated machine's file, the real machine or a VM. */
+export type ParsedCommand = {command: Command; statePath: string | undefined; sysfs?: SysfsTarget; vm?: VmTarget};
 
 const actions = [
 	'status',
@@ -100,7 +105,7 @@ export function parseCommand(flags: Flags, input: readonly string[]): Result<Par
 	const modifiers: Array<[keyof Flags, string, ...string[]]> = [
 		['attempts', 'integrate'],
 		['interval', 'integrate', 'watch'],
-		['timeout', 'offline'],
+		['timeout', 'offline', 'unplug'],
 		['force', 'offline'],
 		['seed', 'reset'],
 		['preset', 'reset'],
@@ -116,6 +121,14 @@ export function parseCommand(flags: Flags, input: readonly string[]): Result<Par
 		if (flags[flag] === '') {
 			return fail(needsValue(flag));
 		}
+	}
+
+	if (flags.qmp !== undefined) {
+		return vmCommand(action, flags);
+	}
+
+	if (flags.timeout !== undefined && action?.name === 'unplug') {
+		return fail('--timeout goes with --offline, or with --unplug and --qmp (how long to wait for the guest)');
 	}
 
 	const sysfs = sysfsTarget(action?.name, flags);
@@ -378,4 +391,103 @@ function plugCommand(text: string): Result<Command> {
 	}
 
 	return ok({kind: 'plug', slot: slot.value, size: size.value, mode});
+}
+
+/** The actions a VM has over QMP alone (no guest agent yet). */
+const vmActions: ReadonlySet<ActionName> = new Set(['status', 'json', 'plug', 'unplug', 'integrate']);
+
+/** --qmp SOCKET: a VM's controller. Its own flags are checked here, so none is silently ignored. */
+function vmCommand(action: ActionFlag | undefined, flags: Flags): Result<ParsedCommand> {
+	const socket = flags.qmp ?? '';
+	if (socket.trim() === '') {
+		return fail(needsValue('qmp'));
+	}
+
+	if (flags.sysroot !== undefined || flags.sysfs) {
+		return fail(`--qmp and --${flags.sysfs ? 'sysfs' : 'sysroot'} cannot be used together: one machine at a time`);
+	}
+
+	if (flags.state !== undefined) {
+		return fail("--state is the simulated machine's file; it does not go with --qmp");
+	}
+
+	if (action === undefined) {
+		return fail('the console in front of a VM is not built yet: use --status, --json, --plug or --unplug with --qmp');
+	}
+
+	if (!vmActions.has(action.name)) {
+		return fail(`--${action.name} does not go with --qmp: a VM has --status, --json, --plug and --unplug`);
+	}
+
+	if (action.name === 'integrate') {
+		// Onlining is the guest kernel's: QMP reaches only the controller.
+		return fail('--integrate with --qmp needs --qga SOCKET: onlining happens in the guest (the guest agent is not supported yet)');
+	}
+
+	const vmOnly = ['all', 'dryRun', 'onlineType', 'blocks', 'range', 'size', 'attempts', 'interval', 'force'] as const;
+	const given = vmOnly.find(flag => flags[flag] !== undefined && flags[flag] !== false);
+	if (given !== undefined) {
+		return fail(`--${given.replace(/[A-Z]/g, letter => `-${letter.toLowerCase()}`)} does not go with --qmp`);
+	}
+
+	const vm: VmTarget = {qmp: socket};
+	switch (action.name) {
+		case 'plug': {
+			const plug = vmPlug(action.value);
+			return plug.ok ? ok({command: plug.value, statePath: undefined, vm}) : plug;
+		}
+
+		case 'unplug': {
+			const slot = parseSlot(action.value);
+			const timeout = parseNumber(flags.timeout ?? '10', {what: '--timeout', min: 0, max: 3600, unit: 'seconds'});
+			if (!slot.ok) {
+				return slot;
+			}
+
+			return timeout.ok ? ok({command: {kind: 'unplug', slot: slot.value, timeout: timeout.value}, statePath: undefined, vm}) : timeout;
+		}
+
+		default: {
+			return ok({command: {kind: action.name === 'json' ? 'json' : 'status'}, statePath: undefined, vm});
+		}
+	}
+}
+
+/** A VM's --plug: SLOT:SIZE[:node=N]; a pc-dimm is hot-add, so a MODE of hot-add is accepted and mirror refused. */
+function vmPlug(text: string): Result<Command> {
+	const [slotText, sizeText, extra, ...rest] = text.split(':');
+	if (slotText === undefined || sizeText === undefined || rest.length > 0) {
+		return fail(`--plug takes SLOT:SIZE[:node=N] with --qmp, e.g. 1:1G or 2:512M:node=1, not ${quote(text)}`);
+	}
+
+	const slot = parseSlot(slotText);
+	if (!slot.ok) {
+		return slot;
+	}
+
+	if (slot.value < 0) {
+		// QEMU takes slot -1 as "any free slot"; the operator names the slot, so it is refused.
+		return fail(`SLOT must be 0 or more with --qmp (a VM's DIMM slots count from 0), not ${slot.value}`);
+	}
+
+	const size = parseSize(sizeText);
+	if (!size.ok) {
+		return size;
+	}
+
+	if (extra === undefined || modeNames.get(extra.toLowerCase()) === 'hot-add') {
+		return ok({kind: 'plug', slot: slot.value, size: size.value, mode: 'hot-add'});
+	}
+
+	if (modeNames.get(extra.toLowerCase()) === 'mirror') {
+		return fail("mirror is a mode of the simulated machine's modules; a VM's DIMM is plain hot-add memory");
+	}
+
+	const node = /^node=(.*)$/.exec(extra);
+	if (!node) {
+		return fail(`--plug takes SLOT:SIZE[:node=N] with --qmp, not ${quote(text)}`);
+	}
+
+	const number = parseNumber(node[1] ?? '', {what: 'node', min: 0, max: 1023});
+	return number.ok ? ok({kind: 'plug', slot: slot.value, size: size.value, mode: 'hot-add', node: number.value}) : number;
 }

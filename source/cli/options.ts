@@ -77,9 +77,21 @@ export const helpText = `
                                    what the kernel does with blocks it adds
                                    (auto_online_blocks); needs root
 
+  A running QEMU's memory controller over QMP (no guest agent yet: docs/VM.md)
+    $ ham-tui --status --qmp SOCKET
+                                   its pc-dimms (ID: the slot) and virtio-mem devices in the
+                                   /proc/ham/status shape; STATUS is what QEMU has (PLUGGED)
+    $ ham-tui --json --qmp SOCKET  slots, devices, memory, maxmem and QEMU's version
+    $ ham-tui --plug SLOT:SIZE[:node=N] --qmp SOCKET
+                                   a memory-backend-ram and a pc-dimm in that slot; QEMU's
+                                   refusals (maxmem, slot busy, alignment) in its own words
+    $ ham-tui --unplug SLOT --qmp SOCKET [--timeout SECONDS]
+                                   device_del, then wait (default 10 s) for the guest's answer
+
   Options
     --state PATH      the machine's state file (default: $XDG_STATE_HOME/ham-tui/machine.json)
     --sysroot DIR     a real machine's memory under DIR (as lsmem --sysroot); --sysfs is /
+    --qmp SOCKET      a running QEMU's QMP unix socket (-qmp unix:SOCKET,server=on,wait=off)
     -h, --help        this help
     -V, --version     the version
 
@@ -128,6 +140,7 @@ const valued = [
 	['size', 'size', 'a size, e.g. 1G (a bare number is MiB, as for chmem)'],
 	['timeout', 'timeout', 'a number of seconds'],
 	['auto-online', 'autoOnline', 'offline, online, online_kernel or online_movable'],
+	['qmp', 'qmp', "a path to QEMU's QMP unix socket"],
 ] as const;
 
 type SwitchKey = (typeof switches)[number][1];

@@ -59,6 +59,18 @@ const rules: Array<{room: string; files: string[]; forbidden: (to: string) => bo
 		why: "the real machine's reader and writer know sysfs and the model's text rules only",
 	},
 	{
+		room: 'source/vm',
+		files: filesUnder('source/vm'),
+		forbidden: to => ui.includes(to) || ['source/store', 'source/commands', 'source/cli', 'source/machine', 'source/console'].includes(to),
+		why: "a VM's clients (QMP, the guest agent) and the pure reading of their replies know sockets and the model's text rules only",
+	},
+	{
+		room: 'source/vm/controller.ts',
+		files: ['source/vm/controller.ts'],
+		forbidden: to => to.startsWith('node:') || (to.startsWith('source/') && to !== 'source/model' && to !== 'source/result.js'),
+		why: "QMP's replies are read without I/O: recorded replies drive it in tests",
+	},
+	{
 		room: 'source/commands',
 		files: filesUnder('source/commands'),
 		forbidden: to => ui.includes(to),
