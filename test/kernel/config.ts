@@ -19,6 +19,17 @@ export const kernels = {
  */
 export const udev = {package: 'udev', version: '252.39-1~deb12u2', suite: 'bookworm'} as const satisfies KernelPin;
 
+/**
+ * Debian's QEMU guest agent, for the guest side of issue 13 (the host's check in run.ts talks to it
+ * with source/vm/qga.ts); unpacked, never installed. Dropped like the others: `apt-cache policy
+ * qemu-guest-agent`, its Candidate.
+ */
+export const qemuGuestAgent = {
+	package: 'qemu-guest-agent',
+	version: '1:7.2+dfsg-7+deb12u18+b3',
+	suite: 'bookworm',
+} as const satisfies KernelPin;
+
 /** Where the downloaded package and the unpacked kernel are kept between runs. */
 export const cacheDirectory = process.env.HAM_KERNEL_CACHE ?? '/var/tmp/ham-tui-kernel';
 

@@ -1,11 +1,11 @@
 // Builds what the guest boots: the kernel unpacked from Debian's package (no install, nothing in
 // /boot) and an initramfs holding busybox, the host's node and util-linux's lsmem/chmem with the
 // libraries ldd lists, the built ham-tui with its production node_modules, the guest's scripts, and
-// for the udev scenario Debian's systemd-udevd with contrib/'s rule and unit.
+// for the udev scenario Debian's systemd-udevd with contrib/'s rule and unit, and Debian's qemu-ga.
 import {execFileSync} from 'node:child_process';
 import {chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {cacheDirectory, type KernelPin, udev} from './config.js';
+import {cacheDirectory, type KernelPin, qemuGuestAgent, udev} from './config.js';
 
 const sh = (command: string, cwd?: string) => execFileSync('sh', ['-c', command], {cwd, stdio: ['ignore', 'pipe', 'inherit']}).toString();
 
@@ -47,6 +47,14 @@ function prepareUdev(): string {
 	const udevadm = path.join(directory, 'root/bin/udevadm');
 	if (!existsSync(udevadm)) downloadAndUnpack(udev, directory);
 	return udevadm;
+}
+
+/** Debian's qemu-ga (pinned in config.ts), downloaded once; ldd lists glib, libudev, libnuma, liburing, all on this machine. */
+function prepareQemuGa(): string {
+	const directory = path.join(cacheDirectory, `${qemuGuestAgent.package}_${qemuGuestAgent.version.replace(':', '%3a')}`);
+	const program = path.join(directory, 'root/usr/sbin/qemu-ga');
+	if (!existsSync(program)) downloadAndUnpack(qemuGuestAgent, directory);
+	return program;
 }
 
 /**
@@ -105,19 +113,31 @@ export function buildInitramfs(work: string, app: string, kernels: readonly Kern
 		`cp -r '${path.join(app, 'dist')}' '${path.join(app, 'package.json')}' '${path.join(app, 'package-lock.json')}' '${path.join(root, 'app')}'`,
 	);
 	sh('npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error', path.join(root, 'app'));
-	// virtio-mem and what it needs, where they are modules (6.1; /init loads those of the kernel it runs).
+	// virtio-mem and what it needs, and virtio_console (the guest agent's virtio-serial port), where
+	// they are modules (6.1; 6.12 has virtio_console built in; /init loads those of the kernel it runs).
 	for (const kernel of kernels) {
 		mkdirSync(path.join(root, 'modules', kernel.release), {recursive: true});
-		for (const module of ['virtio_ring', 'virtio', 'virtio_pci_legacy_dev', 'virtio_pci_modern_dev', 'virtio_pci', 'virtio_mem']) {
-			const file = path.join(kernel.modules, 'kernel/drivers/virtio', `${module}.ko`);
+		for (const module of [
+			'virtio_ring',
+			'virtio',
+			'virtio_pci_legacy_dev',
+			'virtio_pci_modern_dev',
+			'virtio_pci',
+			'virtio_mem',
+			'virtio_console',
+		]) {
+			const directory = module === 'virtio_console' ? 'kernel/drivers/char' : 'kernel/drivers/virtio';
+			const file = path.join(kernel.modules, directory, `${module}.ko`);
 			if (existsSync(file)) copyFileSync(file, path.join(root, 'modules', kernel.release, `${module}.ko`));
 		}
 	}
+	copyProgram(root, prepareQemuGa(), '/usr/sbin/qemu-ga');
 	const here = path.dirname(new URL(import.meta.url).pathname);
 	copyFileSync(path.join(here, 'guest/init.sh'), path.join(root, 'init'));
 	chmodSync(path.join(root, 'init'), 0o755);
 	copyFileSync(path.join(here, 'guest/scenarios.mjs'), path.join(root, 'test/scenarios.mjs'));
 	copyFileSync(path.join(here, 'guest/offline.mjs'), path.join(root, 'test/offline.mjs'));
+	copyFileSync(path.join(here, 'guest/agent.mjs'), path.join(root, 'test/agent.mjs'));
 	// The udev scenario (guest/udev.mjs): systemd-udevd, setpriv (the unit's capabilities), and
 	// contrib/'s rule and unit where a machine has them installed (the stand-in systemctl is its own).
 	copyFileSync(path.join(here, 'guest/udev.mjs'), path.join(root, 'test/udev.mjs'));

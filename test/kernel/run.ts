@@ -1,11 +1,22 @@
 // `npm run test:kernel`: ham-tui against a real kernel. Boots Debian's kernel under QEMU (TCG) once
 // per kernel command-line variant; the guest's scenarios (guest/scenarios.mjs) ask for hot-adds,
-// which this host process makes over QMP, and print CHECK lines, collected here. docs/TESTING.md.
+// which this host process makes over QMP, and print CHECK lines, collected here with the host's own
+// (the guest agent's, through source/vm/qga.ts). docs/TESTING.md.
 import {execFileSync, spawn} from 'node:child_process';
-import {existsSync, mkdtempSync, rmSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import type {Socket} from 'node:net';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
+import {
+	agentTree,
+	type DeviceRange,
+	parseBlockInfo,
+	parseMemoryBlocks,
+	parseSetMemoryBlocks,
+	setMemoryBlocksArguments,
+	tiedRanges,
+} from '../../source/vm/guest.js';
+import {GuestAgent, GuestAgentError} from '../../source/vm/qga.js';
 import {boots, bootTimeoutSeconds, kernels} from './config.js';
 import {buildInitramfs, type Kernel, prepareKernel} from './prepare.js';
 import {connectWhenThere, Qmp} from './qmp.js';
@@ -31,9 +42,113 @@ const plain = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, ' ').r
 
 type Check = {boot: string; name: string; ok: boolean; detail: string; known: boolean};
 
+/** Where the agent's real replies are written (HAM_KERNEL_RECORD=DIR), as test/fixtures/qga/ keeps them. */
+const record = process.env.HAM_KERNEL_RECORD ? path.resolve(process.env.HAM_KERNEL_RECORD) : undefined;
+
+/** The blocks of a list like "0-3,8,9" or "-" (none). */
+const indexes = (text: string) => (text === '-' ? [] : text.split(',').map(Number));
+
+/**
+ * `agent BLOCK ONLINE OFFLINE` (s13, guest/agent.mjs): the guest agent through source/vm/qga.ts and
+ * source/vm/guest.ts, checked against the guest's sysfs view (ONLINE, OFFLINE: its block lists);
+ * then BLOCK onlined with guest-set-memory-blocks, block 0 asked offline (the kernel refuses: a real
+ * operation-failed) and a block that is not there asked online (not-found). Its checks are the host's.
+ */
+async function serveAgent(
+	qmp: Qmp,
+	socket: string,
+	words: string[],
+	check: (name: string, ok: boolean, detail: string) => void,
+): Promise<string> {
+	const [block, onlineText = '-', offlineText = '-'] = words;
+	const opened = await GuestAgent.open(socket, {timeoutMs: 20_000});
+	if (!opened.ok) return `error ${opened.error}`;
+	const agent = opened.value;
+	const replies: {name: string; execute: string; arguments?: Record<string, unknown>; reply: unknown}[] = [];
+	const call = async (name: string, execute: string, args?: Record<string, unknown>) => {
+		// Recorded as the agent sent it: {return} or {error: {class, desc}}.
+		const reply = await agent.command(execute, args).then(
+			value => ({return: value}),
+			(error: Error) => ({error: error instanceof GuestAgentError ? {class: error.errorClass, desc: error.desc} : {desc: error.message}}),
+		);
+		replies.push({name, execute, ...(args ? {arguments: args} : {}), reply});
+		if ('error' in reply) throw new Error(`${execute}: ${reply.error.desc}`);
+		return reply.return;
+	};
+	try {
+		const since = Date.now();
+		const info = (await call('info', 'guest-info')) as {version?: string};
+		check('agent-sync-and-info', typeof info.version === 'string', `guest-info in ${seconds(since)}: version ${info.version}`);
+		const size = parseBlockInfo(await call('get-memory-block-info', 'guest-get-memory-block-info'));
+		check('agent-block-size', size.ok && size.value === 128 * 2 ** 20, JSON.stringify(size));
+		const listed = parseMemoryBlocks(await call('get-memory-blocks', 'guest-get-memory-blocks'));
+		const online = listed.ok ? listed.value.filter(entry => entry.online).map(entry => entry.index) : [];
+		const offline = listed.ok ? listed.value.filter(entry => !entry.online).map(entry => entry.index) : [];
+		check(
+			'agent-blocks-match-sysfs',
+			listed.ok && JSON.stringify([online, offline]) === JSON.stringify([indexes(onlineText), indexes(offlineText)]),
+			`agent online ${online} offline ${offline}; sysfs online ${onlineText} offline ${offlineText}`,
+		);
+		const devices = ((await qmp.command('query-memory-devices')) as {type: string; data: Record<string, unknown>}[]).map(
+			(device): DeviceRange => ({
+				id: String(device.data.id),
+				// virtio-mem's region is memaddr and max-size (its size is what is plugged of it).
+				start: Number(device.type === 'virtio-mem' ? device.data.memaddr : device.data.addr),
+				size: Number(device.type === 'virtio-mem' ? device.data['max-size'] : device.data.size),
+			}),
+		);
+		if (size.ok && listed.ok) {
+			const ranges = tiedRanges(agentTree(size.value, listed.value), devices);
+			const dimm = ranges.find(range => range.device === 'dimm13');
+			check(
+				'agent-range-tied-to-device',
+				dimm?.firstBlock === Number(block) &&
+					dimm.state === 'offline' &&
+					ranges.some(range => range.device === 'boot' && range.firstBlock === 0),
+				ranges.map(range => `${range.firstBlock}-${range.lastBlock}:${range.state}:${range.device}`).join(' '),
+			);
+		}
+		const asked = [Number(block)];
+		const set = parseSetMemoryBlocks(await call('set-memory-blocks', 'guest-set-memory-blocks', setMemoryBlocksArguments(asked)), asked);
+		check('agent-set-online', set.ok && set.value[0]?.ok === true, JSON.stringify(set));
+		const zero = parseSetMemoryBlocks(
+			await call('set-memory-blocks-failed', 'guest-set-memory-blocks', setMemoryBlocksArguments([0], false)),
+			[0],
+		);
+		check('agent-offline-block-0-refused', zero.ok && zero.value[0]?.ok === false && zero.value[0].retry === false, JSON.stringify(zero));
+		const missing = parseSetMemoryBlocks(
+			await call('set-memory-blocks-missing', 'guest-set-memory-blocks', setMemoryBlocksArguments([99_999])),
+			[99_999],
+		);
+		check('agent-missing-block-gone', missing.ok && missing.value[0]?.gone === true, JSON.stringify(missing));
+		await call('unknown-command', 'guest-no-such-command').catch(() => undefined);
+		if (record) {
+			mkdirSync(record, {recursive: true});
+			const version = info.version ?? 'unknown';
+			for (const {name, ...conversation} of replies) {
+				writeFileSync(
+					path.join(record, `qemu-ga-${version}-${name}.json`),
+					`${JSON.stringify({'qemu-ga': version, ...conversation}, null, '\t')}\n`,
+				);
+			}
+		}
+		return set.ok && set.value[0]?.ok ? `ok ${JSON.stringify(set.value[0])}` : `error ${JSON.stringify(set)}`;
+	} catch (error) {
+		return `error ${(error as Error).message}`;
+	} finally {
+		agent.close();
+	}
+}
+
 /** What the guest asked for, done over QMP; the answer is one line ("ok addr=... size=..."). */
-async function serve(qmp: Qmp, tty: Terminal, request: string): Promise<string> {
+async function serve(
+	qmp: Qmp,
+	tty: Terminal,
+	request: string,
+	agent: {socket: string; check: (name: string, ok: boolean, detail: string) => void},
+): Promise<string> {
 	const [verb, id = '', size = '0', node = '0'] = request.split(' ');
+	if (verb === 'agent') return serveAgent(qmp, agent.socket, request.split(' ').slice(1), agent.check);
 	const devices = async () => (await qmp.command('query-memory-devices')) as {type: string; data: Record<string, unknown>}[];
 	if (verb === 'dimm') {
 		await qmp.command('object-add', {'qom-type': 'memory-backend-ram', id: `mem-${id}`, size: bytes(size)});
@@ -90,6 +205,7 @@ async function boot(
 		s1: path.join(work, `${name}.s1`),
 		qmp: path.join(work, `${name}.qmp`),
 		s2: path.join(work, `${name}.s2`),
+		qga: path.join(work, `${name}.qga`),
 	};
 	// biome-ignore format: one QEMU option a line
 	const qemu = spawn('qemu-system-x86_64', [
@@ -105,6 +221,8 @@ async function boot(
 		'-chardev', `socket,id=s1,path=${sockets.s1},server=on,wait=on`, '-serial', 'chardev:s1',
 		'-chardev', `socket,id=s2,path=${sockets.s2},server=on,wait=on,logfile=${path.join(work, `console-${name}.log`)}`, '-serial', 'chardev:s2',
 		'-qmp', `unix:${sockets.qmp},server=on,wait=off`,
+		'-chardev', `socket,id=qga0,path=${sockets.qga},server=on,wait=off`,
+		'-device', 'virtio-serial', '-device', 'virtserialport,chardev=qga0,name=org.qemu.guest_agent.0',
 	], {stdio: ['ignore', 'pipe', 'pipe']});
 	let qemuOutput = '';
 	for (const stream of [qemu.stdout, qemu.stderr]) {
@@ -130,6 +248,10 @@ async function boot(
 		const qmp = await Qmp.open(sockets.qmp);
 		let pending = '';
 		let queue = Promise.resolve();
+		// The host's own checks (the guest agent's, seen from here), collected with the guest's.
+		const hostCheck = (check: string, ok: boolean, detail: string) => {
+			checks.push({boot: name, name: check, ok, detail, known: false});
+		};
 		console0.setEncoding('utf8');
 		console0.on('data', (data: string) => {
 			pending += data;
@@ -144,7 +266,9 @@ async function boot(
 				if (request) {
 					queue = queue.then(async () => {
 						const since = Date.now();
-						const answer = await serve(qmp, tty, request).catch((failure: Error) => `error ${failure.message}`);
+						const answer = await serve(qmp, tty, request, {socket: sockets.qga, check: hostCheck}).catch(
+							(failure: Error) => `error ${failure.message}`,
+						);
 						console.log(`  host: ${request} -> ${answer} (${seconds(since)})`);
 						answers.write(`${answer}\n`);
 					});

@@ -3,6 +3,7 @@
 // prints one `CHECK <name> ok|fail <detail>` line per assertion for the host to collect.
 import {spawn, spawnSync} from 'node:child_process';
 import {mkdirSync, openSync, readdirSync, readFileSync, readSync} from 'node:fs';
+import {scenarioAgent} from './agent.mjs';
 import {scenarioOfflineRemove, scenarioOfflineUnmovable} from './offline.mjs';
 import {scenarioUdev} from './udev.mjs';
 
@@ -389,6 +390,7 @@ const scenarios = {
 		const t = {host, hostTry, check, say, ham, hamLater, blocks, deviceBlocks, addDimm, waitForAsync, memory};
 		await scenarioOfflineRemove(t);
 		scenarioOfflineUnmovable(t);
+		scenarioAgent(t);
 	},
 };
 
