@@ -177,5 +177,5 @@ withQemu('through the entry, as a process: --status --qmp and --integrate --qmp'
 	assert.equal(status.stdout, '1\t0x100000000\t1073741824\tREAD/WRITE\tPLUGGED\n');
 	const integrate = run('--integrate', '--qmp', socket);
 	assert.equal(integrate.status, exit.usage);
-	assert.match(integrate.stderr, /needs --qga SOCKET: onlining happens in the guest/);
+	assert.match(integrate.stderr, /needs --qga SOCKET: onlining happens in the guest, through its agent/);
 });

@@ -54,8 +54,17 @@ export type SysfsTarget = {
 	selection?: Selection;
 };
 
-/** A running QEMU (--qmp SOCKET): its controller side over QMP (docs/VM.md). */
-export type VmTarget = {qmp: string};
+/**
+ * A running QEMU (--qmp SOCKET): its controller side over QMP, and with --qga SOCKET the guest's
+ * memory blocks through the QEMU guest agent (docs/VM.md). `dryRun`: --integrate's, nothing written.
+ */
+export type VmTarget = {
+	qmp: string;
+	qga?: string;
+	dryRun?: boolean;
+	/** --blocks or --range: the guest's blocks an --integrate is about (else every offline block of a plugged device). */
+	selection?: Selection;
+};
 
 /** What the command line asks for: the command, and the simulated machine's file, the real machine or a VM. */
 export type ParsedCommand = {command: Command; statePath: string | undefined; sysfs?: SysfsTarget; vm?: VmTarget};
@@ -125,6 +134,10 @@ export function parseCommand(flags: Flags, input: readonly string[]): Result<Par
 
 	if (flags.qmp !== undefined) {
 		return vmCommand(action, flags);
+	}
+
+	if (flags.qga !== undefined) {
+		return fail("--qga goes with --qmp SOCKET: the guest agent is a running QEMU's guest's side");
 	}
 
 	if (flags.timeout !== undefined && action?.name === 'unplug') {
@@ -393,7 +406,7 @@ function plugCommand(text: string): Result<Command> {
 	return ok({kind: 'plug', slot: slot.value, size: size.value, mode});
 }
 
-/** The actions a VM has over QMP alone (no guest agent yet). */
+/** The actions a VM has: --integrate only with --qga (the guest agent), the rest over QMP alone. */
 const vmActions: ReadonlySet<ActionName> = new Set(['status', 'json', 'plug', 'unplug', 'integrate']);
 
 /** --qmp SOCKET: a VM's controller. Its own flags are checked here, so none is silently ignored. */
@@ -416,22 +429,40 @@ function vmCommand(action: ActionFlag | undefined, flags: Flags): Result<ParsedC
 	}
 
 	if (!vmActions.has(action.name)) {
-		return fail(`--${action.name} does not go with --qmp: a VM has --status, --json, --plug and --unplug`);
+		return fail(`--${action.name} does not go with --qmp: a VM has --status, --json, --plug, --unplug and --integrate (with --qga)`);
 	}
 
-	if (action.name === 'integrate') {
+	if (flags.qga !== undefined && flags.qga.trim() === '') {
+		return fail(needsValue('qga'));
+	}
+
+	if (action.name === 'integrate' && flags.qga === undefined) {
 		// Onlining is the guest kernel's: QMP reaches only the controller.
-		return fail('--integrate with --qmp needs --qga SOCKET: onlining happens in the guest (the guest agent is not supported yet)');
+		return fail('--integrate with --qmp needs --qga SOCKET: onlining happens in the guest, through its agent');
 	}
 
+	// --integrate's own (--attempts, --interval, --dry-run, --blocks, --range) are checked with it; the rest are sysfs's.
+	const integrating = action.name === 'integrate';
+	const integrateOwn: ReadonlySet<string> = new Set(['dryRun', 'attempts', 'interval', 'blocks', 'range']);
 	const vmOnly = ['all', 'dryRun', 'onlineType', 'blocks', 'range', 'size', 'attempts', 'interval', 'force'] as const;
-	const given = vmOnly.find(flag => flags[flag] !== undefined && flags[flag] !== false);
+	const given = vmOnly.find(flag => flags[flag] !== undefined && flags[flag] !== false && !(integrating && integrateOwn.has(flag)));
 	if (given !== undefined) {
 		return fail(`--${given.replace(/[A-Z]/g, letter => `-${letter.toLowerCase()}`)} does not go with --qmp`);
 	}
 
-	const vm: VmTarget = {qmp: socket};
+	const vm: VmTarget = flags.qga === undefined ? {qmp: socket} : {qmp: socket, qga: flags.qga};
 	switch (action.name) {
+		case 'integrate': {
+			const command = toCommand(action, flags);
+			const selection = selectionFrom(flags);
+			if (!selection.ok) {
+				return selection;
+			}
+
+			const target: VmTarget = {...vm, dryRun: flags.dryRun === true, ...(selection.value ? {selection: selection.value} : {})};
+			return command.ok ? ok({command: command.value, statePath: undefined, vm: target}) : command;
+		}
+
 		case 'plug': {
 			const plug = vmPlug(action.value);
 			return plug.ok ? ok({command: plug.value, statePath: undefined, vm}) : plug;

@@ -77,21 +77,33 @@ export const helpText = `
                                    what the kernel does with blocks it adds
                                    (auto_online_blocks); needs root
 
-  A running QEMU's memory controller over QMP (no guest agent yet: docs/VM.md)
-    $ ham-tui --status --qmp SOCKET
+  A running QEMU's memory over QMP, and its guest's through the guest agent (docs/VM.md)
+    $ ham-tui --status --qmp SOCKET [--qga SOCKET]
                                    its pc-dimms (ID: the slot) and virtio-mem devices in the
-                                   /proc/ham/status shape; STATUS is what QEMU has (PLUGGED)
-    $ ham-tui --json --qmp SOCKET  slots, devices, memory, maxmem and QEMU's version
+                                   /proc/ham/status shape; STATUS is what QEMU has (PLUGGED);
+                                   with --qga, the guest's memory blocks as ranges instead
+                                   (ENABLED, OFFLINE), as --status --sysfs inside the guest
+    $ ham-tui --json --qmp SOCKET [--qga SOCKET]
+                                   slots, devices, memory, maxmem and QEMU's version; with --qga
+                                   the guest's ranges, each with the device it came from
     $ ham-tui --plug SLOT:SIZE[:node=N] --qmp SOCKET
                                    a memory-backend-ram and a pc-dimm in that slot; QEMU's
                                    refusals (maxmem, slot busy, alignment) in its own words
     $ ham-tui --unplug SLOT --qmp SOCKET [--timeout SECONDS]
                                    device_del, then wait (default 10 s) for the guest's answer
+    $ ham-tui --integrate --qmp SOCKET --qga SOCKET [--attempts N] [--interval SECONDS]
+          [--dry-run] [--blocks N[-M] | --range 0xSTART-0xEND]
+                                   online the offline blocks of plugged devices through the
+                                   agent (plain online: the guest kernel picks the zone),
+                                   retrying those it may accept later; boot memory an operator
+                                   offlined is left alone unless named
 
   Options
     --state PATH      the machine's state file (default: $XDG_STATE_HOME/ham-tui/machine.json)
     --sysroot DIR     a real machine's memory under DIR (as lsmem --sysroot); --sysfs is /
     --qmp SOCKET      a running QEMU's QMP unix socket (-qmp unix:SOCKET,server=on,wait=off)
+    --qga SOCKET      its guest agent's socket (-chardev socket,path=SOCKET,server=on,wait=off,...
+                      with a virtserialport name=org.qemu.guest_agent.0); only with --qmp
     -h, --help        this help
     -V, --version     the version
 
@@ -141,6 +153,7 @@ const valued = [
 	['timeout', 'timeout', 'a number of seconds'],
 	['auto-online', 'autoOnline', 'offline, online, online_kernel or online_movable'],
 	['qmp', 'qmp', "a path to QEMU's QMP unix socket"],
+	['qga', 'qga', "a path to the guest agent's unix socket (QEMU's virtio-serial chardev)"],
 ] as const;
 
 type SwitchKey = (typeof switches)[number][1];

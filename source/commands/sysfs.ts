@@ -6,21 +6,10 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import type {Command, SysfsTarget} from '../cli/command.js';
 import {usageLines} from '../cli/usage.js';
 import {exit} from '../exit.js';
-import type {TargetOutcome} from '../model/retry.js';
 import {safeText} from '../model/sanitize.js';
-import {formatAddress, formatSize} from '../model/units.js';
+import {formatSize} from '../model/units.js';
 import {type AuditOptions, auditedAsyncWriter, auditedWriter, auditLogPath} from '../sysfs/audit.js';
-import {
-	type BlockResult,
-	blockList,
-	blockSpan,
-	describeError,
-	groupResults,
-	integrateOnce,
-	offlineBlocks,
-	type ResultGroup,
-	writerFor,
-} from '../sysfs/integrate.js';
+import {type BlockResult, blockList, describeError, groupResults, integrateOnce, offlineBlocks, writerFor} from '../sysfs/integrate.js';
 import {type AccessCheck, canWrite, type SysfsWriter, statePath, writeSysfs} from '../sysfs/online.js';
 import {readOrigins} from '../sysfs/origin.js';
 import {type OnlinePlan, planOnline} from '../sysfs/plan.js';
@@ -28,6 +17,7 @@ import {integrateNote, offlineNotes, readHotplugPolicy} from '../sysfs/policy.js
 import {errorCode, type MemoryTree, memoryDirectory, type ReadOptions, readAutoOnline, readMemoryTree} from '../sysfs/read.js';
 import {describeSelection, selectBlocks, wantedBlocks} from '../sysfs/select.js';
 import {formatStatusRows, memoryTotals, statusRows, sysfsReport} from '../sysfs/status.js';
+import {blockOutcome, groupLine, leftAloneLine, noRetryLine, nothingToDo, summaryLine} from './integrate-lines.js';
 
 export type SysfsIo = {
 	out: (text: string) => void;
@@ -200,7 +190,6 @@ function report(io: SysfsIo, problems: readonly string[]): void {
 
 type Integrate = Extract<Command, {kind: 'integrate'}>;
 
-const nothingToDo = 'integrate: no offline memory block, nothing to do\n';
 /** How long --integrate looks again for blocks that arrive once others are online (virtio-mem). */
 const settleSeconds = 2;
 /** How --integrate reads the tree: STATE, and the zones and nodes the zone rule weighs. */
@@ -255,16 +244,13 @@ async function integrate(
 
 /** Boot memory left offline, said once (nothing when there is none): an operator offlined it, and names it to bring it back. */
 function sayLeftAlone(io: SysfsIo, plan: OnlinePlan): void {
-	const {leftAlone} = plan;
-	const first = leftAlone[0];
-	const last = leftAlone.at(-1);
-	if (first === undefined || last === undefined) {
-		return;
-	}
-
-	io.out(
-		`integrate: left offline: block${leftAlone.length === 1 ? '' : 's'} ${blockList(leftAlone)}, boot memory offlined on purpose (name it to online it: --blocks ${first === last ? first : `${first}-${last}`})\n`,
+	const line = leftAloneLine(
+		plan.leftAlone,
+		(first, last) => `name it to online it: --blocks ${first === last ? first : `${first}-${last}`}`,
 	);
+	if (line !== '') {
+		io.out(line);
+	}
 }
 
 /** The attempts, each one integrateOnce, until the retry rule says stop; then the summary. */
@@ -315,7 +301,7 @@ async function retryLoop(
 		if (once.results.length > 0) {
 			io.out(
 				groupResults(once.results)
-					.map(group => `attempt ${attempt}/${command.attempts}: ${groupLine(once.tree, group)}\n`)
+					.map(group => `attempt ${attempt}/${command.attempts}: ${groupLine(once.tree.blockSizeBytes, group)}\n`)
 					.join(''),
 			);
 		}
@@ -358,7 +344,7 @@ async function retryLoop(
 			}
 
 			case 'no-retry': {
-				io.out(`integrate: stopping, no retry can help the ${next.left} block(s) left offline\n`);
+				io.out(noRetryLine(next.left));
 				break;
 			}
 
@@ -369,11 +355,6 @@ async function retryLoop(
 
 		return summary(io, tree.blockSizeBytes, [...answers.values()]);
 	}
-}
-
-/** A block's answer for the retry rule: a block gone has nothing left to do. */
-function blockOutcome(result: BlockResult): TargetOutcome {
-	return result.ok || result.gone ? {ok: true} : {ok: false, retry: result.retry === true};
 }
 
 /** --dry-run: each write as a shell line with the zone it goes to and why, and whether it would be allowed; nothing written. */
@@ -399,42 +380,9 @@ function dryRun(tree: MemoryTree, mode: Mode, only: ReadonlySet<number> | undefi
 	return exit.ok;
 }
 
-/** The last line: onlined of all tried, those gone, those still offline with their errnos; the exit code. */
+/** The last line, and the exit code. */
 function summary(io: SysfsIo, blockSize: number, answers: readonly BlockResult[]): number {
-	const onlined = answers.filter(answer => answer.ok).length;
-	const gone = answers
-		.filter(answer => answer.gone)
-		.map(answer => answer.block)
-		.sort((a, b) => a - b);
-	const left = answers.filter(answer => !answer.ok && !answer.gone).sort((a, b) => a.block - b.block);
-	const codes = [...new Set(left.map(answer => answer.error ?? '?'))].sort().join(', ');
-	io.out(
-		`integrate: ${onlined} of ${answers.length} offline block(s) onlined (${formatSize(onlined * blockSize)} of ${formatSize(answers.length * blockSize)})` +
-			(gone.length > 0 ? `, ${gone.length} gone (block${gone.length === 1 ? '' : 's'} ${blockList(gone)})` : '') +
-			(left.length > 0
-				? `, ${left.length} still offline (block${left.length === 1 ? '' : 's'} ${blockList(left.map(answer => answer.block))}: ${codes})`
-				: '') +
-			'\n',
-	);
-	if (left.length === 0) {
-		return exit.ok;
-	}
-
-	return onlined > 0 ? exit.partial : exit.failed;
-}
-
-/** chmem's "Memory Block N (0x...-0x...)", then what the kernel said. */
-function groupLine(tree: MemoryTree, group: ResultGroup): string {
-	const start = group.first * tree.blockSizeBytes;
-	const end = (group.last + 1) * tree.blockSizeBytes - 1;
-	const where = `${blockSpan(group.first, group.last)} (${formatAddress(start)}-${formatAddress(end)})`;
-	if (group.ok) {
-		return `${where}: online${group.already ? ' (it already was: onlined by someone else)' : ''}`;
-	}
-
-	if (group.gone) {
-		return `${where}: gone (no longer in sysfs: removed since it was read)`;
-	}
-
-	return `${where}: FAILED: ${describeError(group.error ?? '?')} [${group.retry ? 'retry can help' : 'no retry can help'}]`;
+	const {line, code} = summaryLine(blockSize, answers);
+	io.out(line);
+	return code;
 }

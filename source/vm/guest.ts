@@ -26,6 +26,13 @@ export type AgentBlock = {index: number; online: boolean; canOffline: boolean | 
 export const agentCannotTell =
 	"the guest agent tells only each block's number and whether it is online: not its node, zone or valid zones, so no zone rule applies and onlining is plain online (the kernel picks the zone)";
 
+/**
+ * What --integrate through the agent says once on stderr: agentCannotTell's "plain online (the
+ * kernel picks the zone)" for someone about to online, and where Movable can be had instead.
+ */
+export const agentOnlineNote =
+	'the guest agent onlines with a plain online: the guest kernel picks the zone (usually Normal, not removable); for Movable, run ham-tui --integrate inside the guest';
+
 /** guest-get-memory-block-info's answer: the block size in bytes. */
 export function parseBlockInfo(value: unknown): Result<number> {
 	if (!isObject(value) || !Object.hasOwn(value, 'size')) return fail(`guest-get-memory-block-info: no size in ${shown(value)}`);

@@ -2,7 +2,7 @@
 // per kernel command-line variant; the guest's scenarios (guest/scenarios.mjs) ask for hot-adds,
 // which this host process makes over QMP, and print CHECK lines, collected here with the host's own
 // (the guest agent's, through source/vm/qga.ts). docs/TESTING.md.
-import {execFileSync, spawn} from 'node:child_process';
+import {execFile, execFileSync, spawn} from 'node:child_process';
 import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import type {Socket} from 'node:net';
 import {tmpdir} from 'node:os';
@@ -140,15 +140,98 @@ async function serveAgent(
 	}
 }
 
+/** The built CLI as a process, as an operator runs it on the host: its exit code and output. */
+function cli(...args: string[]): Promise<{code: number | null; stdout: string; stderr: string}> {
+	return new Promise(resolve => {
+		const child = execFile(
+			process.execPath,
+			[path.join(app, 'dist/cli.js'), ...args],
+			{encoding: 'utf8', timeout: 120_000},
+			(_error, stdout, stderr) => resolve({code: child.exitCode, stdout, stderr}),
+		);
+	});
+}
+
+const oneLine = (text: string) =>
+	text
+		.trim()
+		.replace(/\s*\n\s*/g, ' | ')
+		.slice(0, 600);
+
+/**
+ * `cli-integrate` (s14, guest/agent.mjs, with the guest's auto_online_blocks offline): the host
+ * runs ham-tui itself, on QEMU's second QMP socket and the agent's: --plug 3:512M, then
+ * --integrate through the guest agent (exit 0), then --status and --json with --qga show the new
+ * DIMM's range ENABLED. Its checks are the host's; the answer is the DIMM's address and size.
+ */
+async function serveCliIntegrate(
+	sockets: {qmp: string; qga: string},
+	check: (name: string, ok: boolean, detail: string) => void,
+): Promise<string> {
+	const plug = await cli('--plug', '3:512M', '--qmp', sockets.qmp);
+	const address = /plugged at (0x[0-9a-f]+)/.exec(plug.stdout)?.[1];
+	check('s14-host-plug', plug.code === 0 && address !== undefined, `exit ${plug.code}: ${oneLine(plug.stdout + plug.stderr)}`);
+	if (plug.code !== 0 || address === undefined) return `error --plug exit ${plug.code}: ${oneLine(plug.stderr)}`;
+	const tied = (text: string) => {
+		try {
+			return (JSON.parse(text).guest?.ranges ?? []).filter((range: {device: string}) => range.device === 'ham-dimm-3') as {
+				status: string;
+				size: number;
+			}[];
+		} catch {
+			return [];
+		}
+	};
+	// The guest adds the DIMM's blocks once it has handled the ACPI event: ham-tui sees them through the agent when they are there.
+	let before = await cli('--json', '--qmp', sockets.qmp, '--qga', sockets.qga);
+	for (let tries = 0; tries < 30 && tied(before.stdout).reduce((sum, range) => sum + range.size, 0) < 512 * 2 ** 20; tries++) {
+		await new Promise(resolve => setTimeout(resolve, 1000));
+		before = await cli('--json', '--qmp', sockets.qmp, '--qga', sockets.qga);
+	}
+	check(
+		's14-host-json-offline',
+		before.code === 0 && tied(before.stdout).length > 0 && tied(before.stdout).every(range => range.status === 'OFFLINE'),
+		`exit ${before.code}: ${JSON.stringify(tied(before.stdout))} ${oneLine(before.stderr)}`,
+	);
+	const since = Date.now();
+	const integrate = await cli('--integrate', '--qmp', sockets.qmp, '--qga', sockets.qga);
+	check(
+		's14-host-integrate',
+		integrate.code === 0 &&
+			/integrate: 4 of 4 offline block\(s\) onlined/.test(integrate.stdout) &&
+			integrate.stderr.includes('plain online'),
+		`exit ${integrate.code} in ${seconds(since)}: ${oneLine(integrate.stdout + integrate.stderr)}`,
+	);
+	const status = await cli('--status', '--qmp', sockets.qmp, '--qga', sockets.qga);
+	const start = Number(address);
+	const covered = status.stdout.split('\n').some(line => {
+		const [, from, size, , word] = line.split('\t');
+		return word === 'ENABLED' && Number(from) <= start && start + 512 * 2 ** 20 <= Number(from) + Number(size);
+	});
+	check(
+		's14-host-status-enabled',
+		status.code === 0 && covered && status.stderr === '',
+		`exit ${status.code}: ${oneLine(status.stdout + status.stderr)}`,
+	);
+	const after = await cli('--json', '--qmp', sockets.qmp, '--qga', sockets.qga);
+	check(
+		's14-host-json-enabled',
+		after.code === 0 && tied(after.stdout).length > 0 && tied(after.stdout).every(range => range.status === 'ENABLED'),
+		JSON.stringify(tied(after.stdout)),
+	);
+	return integrate.code === 0 ? `ok addr=${start} size=${512 * 2 ** 20}` : `error --integrate exit ${integrate.code}`;
+}
+
 /** What the guest asked for, done over QMP; the answer is one line ("ok addr=... size=..."). */
 async function serve(
 	qmp: Qmp,
 	tty: Terminal,
 	request: string,
-	agent: {socket: string; check: (name: string, ok: boolean, detail: string) => void},
+	agent: {socket: string; cliQmp: string; check: (name: string, ok: boolean, detail: string) => void},
 ): Promise<string> {
 	const [verb, id = '', size = '0', node = '0'] = request.split(' ');
 	if (verb === 'agent') return serveAgent(qmp, agent.socket, request.split(' ').slice(1), agent.check);
+	if (verb === 'cli-integrate') return serveCliIntegrate({qmp: agent.cliQmp, qga: agent.socket}, agent.check);
 	const devices = async () => (await qmp.command('query-memory-devices')) as {type: string; data: Record<string, unknown>}[];
 	if (verb === 'dimm') {
 		await qmp.command('object-add', {'qom-type': 'memory-backend-ram', id: `mem-${id}`, size: bytes(size)});
@@ -206,6 +289,8 @@ async function boot(
 		qmp: path.join(work, `${name}.qmp`),
 		s2: path.join(work, `${name}.s2`),
 		qga: path.join(work, `${name}.qga`),
+		// A second QMP monitor for ham-tui itself: QEMU serves one client per socket, and this process holds the first.
+		cli: path.join(work, `${name}.qmp-cli`),
 	};
 	// biome-ignore format: one QEMU option a line
 	const qemu = spawn('qemu-system-x86_64', [
@@ -220,7 +305,7 @@ async function boot(
 		'-chardev', `socket,id=s0,path=${sockets.s0},server=on,wait=on,logfile=${log}`, '-serial', 'chardev:s0',
 		'-chardev', `socket,id=s1,path=${sockets.s1},server=on,wait=on`, '-serial', 'chardev:s1',
 		'-chardev', `socket,id=s2,path=${sockets.s2},server=on,wait=on,logfile=${path.join(work, `console-${name}.log`)}`, '-serial', 'chardev:s2',
-		'-qmp', `unix:${sockets.qmp},server=on,wait=off`,
+		'-qmp', `unix:${sockets.qmp},server=on,wait=off`, '-qmp', `unix:${sockets.cli},server=on,wait=off`,
 		'-chardev', `socket,id=qga0,path=${sockets.qga},server=on,wait=off`,
 		'-device', 'virtio-serial', '-device', 'virtserialport,chardev=qga0,name=org.qemu.guest_agent.0',
 	], {stdio: ['ignore', 'pipe', 'pipe']});
@@ -266,7 +351,7 @@ async function boot(
 				if (request) {
 					queue = queue.then(async () => {
 						const since = Date.now();
-						const answer = await serve(qmp, tty, request, {socket: sockets.qga, check: hostCheck}).catch(
+						const answer = await serve(qmp, tty, request, {socket: sockets.qga, cliQmp: sockets.cli, check: hostCheck}).catch(
 							(failure: Error) => `error ${failure.message}`,
 						);
 						console.log(`  host: ${request} -> ${answer} (${seconds(since)})`);

@@ -38,18 +38,47 @@ test('the VM commands: --status, --json, --plug (SLOT:SIZE, :hot-add, :node=N), 
 	});
 });
 
+test('--qga SOCKET with --qmp: --status, --json and --integrate with its --attempts, --interval and --dry-run', () => {
+	const both = {qmp: 's', qga: 'g'};
+	assert.deepEqual(command('--status', '--qmp', 's', '--qga', 'g'), {
+		ok: true,
+		value: {command: {kind: 'status'}, statePath: undefined, vm: both},
+	});
+	assert.deepEqual(command('--integrate', '--qmp', 's', '--qga', 'g'), {
+		ok: true,
+		value: {command: {kind: 'integrate', attempts: 1, interval: 10}, statePath: undefined, vm: {...both, dryRun: false}},
+	});
+	assert.deepEqual(command('--integrate', '--qmp', 's', '--qga', 'g', '--attempts', '2', '--interval', '0', '--dry-run'), {
+		ok: true,
+		value: {command: {kind: 'integrate', attempts: 2, interval: 0}, statePath: undefined, vm: {...both, dryRun: true}},
+	});
+	assert.deepEqual(command('--integrate', '--qmp', 's', '--qga', 'g', '--blocks', '5-6'), {
+		ok: true,
+		value: {
+			command: {kind: 'integrate', attempts: 1, interval: 10},
+			statePath: undefined,
+			vm: {...both, dryRun: false, selection: {kind: 'blocks', first: 5, last: 6}},
+		},
+	});
+});
+
 test('what does not go with --qmp is refused with why', () => {
 	const refused = (args: string[], error: string) => assert.deepEqual(command(...args), {ok: false, error}, args.join(' '));
-	refused(
-		['--integrate', '--qmp', 's'],
-		'--integrate with --qmp needs --qga SOCKET: onlining happens in the guest (the guest agent is not supported yet)',
-	);
+	refused(['--integrate', '--qmp', 's'], '--integrate with --qmp needs --qga SOCKET: onlining happens in the guest, through its agent');
+	refused(['--status', '--qga', 'g'], "--qga goes with --qmp SOCKET: the guest agent is a running QEMU's guest's side");
+	refused(['--integrate', '--sysfs', '--qga', 'g'], "--qga goes with --qmp SOCKET: the guest agent is a running QEMU's guest's side");
+	refused(['--status', '--qmp', 's', '--qga', ' '], "--qga needs a path to the guest agent's unix socket (QEMU's virtio-serial chardev)");
+	refused(['--integrate', '--qmp', 's', '--qga', 'g', '--size', '1G'], '--size does not go with --qmp');
+	refused(['--status', '--qmp', 's', '--qga', 'g', '--blocks', '3'], '--blocks does not go with --qmp');
 	refused(['--qmp', 's'], 'the console in front of a VM is not built yet: use --status, --json, --plug or --unplug with --qmp');
 	refused(['--qmp', ' '], "--qmp needs a path to QEMU's QMP unix socket");
 	refused(['--status', '--qmp', 's', '--sysfs'], '--qmp and --sysfs cannot be used together: one machine at a time');
 	refused(['--status', '--qmp', 's', '--sysroot', '/'], '--qmp and --sysroot cannot be used together: one machine at a time');
 	refused(['--status', '--qmp', 's', '--state', 'm.json'], "--state is the simulated machine's file; it does not go with --qmp");
-	refused(['--driver', 'stop', '--qmp', 's'], '--driver does not go with --qmp: a VM has --status, --json, --plug and --unplug');
+	refused(
+		['--driver', 'stop', '--qmp', 's'],
+		'--driver does not go with --qmp: a VM has --status, --json, --plug, --unplug and --integrate (with --qga)',
+	);
 	refused(['--status', '--all', '--qmp', 's'], '--all does not go with --qmp');
 	refused(['--status', '--dry-run', '--qmp', 's'], '--dry-run does not go with --qmp');
 	refused(
@@ -69,6 +98,8 @@ test('what does not go with --qmp is refused with why', () => {
 
 test('--help names --qmp, in lines of at most 100 columns', () => {
 	assert.match(helpText, /--qmp SOCKET {6}a running QEMU's QMP unix socket/);
+	assert.match(helpText, /--qga SOCKET {6}its guest agent's socket .*; only with --qmp/s);
+	assert.match(helpText, /\$ ham-tui --integrate --qmp SOCKET --qga SOCKET/);
 	for (const line of helpText.split('\n')) {
 		assert.ok(line.length <= 100, line);
 	}

@@ -28,3 +28,37 @@ export function scenarioAgent(t) {
 	t.say(`GUEST s13: the agent's plain online put block ${block} in ${zone}; ${((Date.now() - since) / 1000).toFixed(1)} s`);
 	return device;
 }
+
+/**
+ * s14 (after s13): ham-tui on the host, through QMP and the guest agent. The guest sets
+ * auto_online_blocks offline with ham-tui first, so the DIMM the host plugs (`HOST cli-integrate`:
+ * --plug 3:512M, --integrate and --status with --qmp --qga, the host's own checks s14-host-*)
+ * arrives offline and only the agent can online it; here sysfs must show all of it online.
+ */
+export function scenarioAgentCli(t) {
+	const since = Date.now();
+	const auto = t.ham(['--sysfs', '--auto-online', 'offline']);
+	const setting = readFileSync(`${t.memory}/auto_online_blocks`, 'utf8').trim();
+	t.check(
+		's14-auto-online-offline',
+		auto.status === 0 && setting === 'offline',
+		`exit ${auto.status}: ${auto.stdout}${auto.stderr}; now ${setting}`,
+	);
+	const answer = t.hostTry('cli-integrate');
+	const words = Object.fromEntries(
+		answer
+			.split(' ')
+			.slice(1)
+			.map(word => word.split('=')),
+	);
+	const device = {addr: words.addr ?? '0', size: words.size ?? '0'};
+	const mine = answer.startsWith('ok') ? t.deviceBlocks(device) : [];
+	t.check(
+		's14-guest-online',
+		mine.length === 4 && mine.every(block => block.state === 'online'),
+		`host: ${answer}; blocks ${JSON.stringify(mine)}`,
+	);
+	t.say(
+		`GUEST s14: ham-tui --integrate --qmp --qga from the host onlined ${mine.length} block(s); ${((Date.now() - since) / 1000).toFixed(1)} s`,
+	);
+}

@@ -3,7 +3,7 @@
 // prints one `CHECK <name> ok|fail <detail>` line per assertion for the host to collect.
 import {spawn, spawnSync} from 'node:child_process';
 import {mkdirSync, openSync, readdirSync, readFileSync, readSync} from 'node:fs';
-import {scenarioAgent} from './agent.mjs';
+import {scenarioAgent, scenarioAgentCli} from './agent.mjs';
 import {scenarioOfflineRemove, scenarioOfflineUnmovable} from './offline.mjs';
 import {scenarioUdev} from './udev.mjs';
 
@@ -391,6 +391,7 @@ const scenarios = {
 		await scenarioOfflineRemove(t);
 		scenarioOfflineUnmovable(t);
 		scenarioAgent(t);
+		scenarioAgentCli(t);
 	},
 };
 
