@@ -211,6 +211,26 @@ describe('runWatch, json', () => {
 		);
 	});
 
+	test("a change seen before ham-tui's entry lands (the write returned, the append not yet) is still ham-tui's", async () => {
+		const {sysroot, memory, log} = tree(spec);
+		const {out} = await watch(sysroot, log, [
+			() => setState(memory, 6, 'online'), // The write, seen by the next poll...
+			() => appendAuditEntry(log, auditEntry(path.join(memory, 'memory6', 'state'), 'online', undefined)), // ...its entry one poll later.
+			() => setState(memory, 7, 'online'), // Nobody's: held one poll, then said to be other.
+			() => {},
+			() => {},
+		]);
+		assert.deepEqual(
+			events(out)
+				.slice(1)
+				.map(line => [line.block, line.by]),
+			[
+				[6, 'ham-tui'],
+				[7, 'other'],
+			],
+		);
+	});
+
 	test('the memory directory gone for a while: one notice, an unreadable and a readable line, then the changes', async () => {
 		const {sysroot, memory, log} = tree(spec);
 		const away = `${memory}.away`;

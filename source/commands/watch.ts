@@ -88,6 +88,16 @@ export async function runWatch(options: WatchOptions, target: SysfsTarget, io: S
 	const window = new AuditWindow();
 	let unreadable: string | undefined;
 	let printed = 0;
+	// A poll's changes, held for one poll when one of them has no audit entry yet: ham-tui appends
+	// its entry just after the write returns, and a poll can fall between the two (seen under QEMU on
+	// a busy guest). The next poll's entries then say who it was; a change still unexplained is other.
+	let held: WatchEvent[] = [];
+	const say = (events: readonly WatchEvent[]) => {
+		printed += events.length;
+		for (const event of events) {
+			line(eventLine(event, window, tree.root));
+		}
+	};
 	for (let poll = 0; ; poll++) {
 		if (poll > 0) {
 			// Sysfs tells no one when a block's state changes (no poll(2) on `state`), so every
@@ -120,36 +130,43 @@ export async function runWatch(options: WatchOptions, target: SysfsTarget, io: S
 
 			if (fresh !== tree) {
 				notices.tree(fresh.problems);
-				// The log after the tree: a write seen in the tree has (but for microseconds) its entry written.
+				// The log after the tree: a write seen in the tree has its entry written, or will by the next poll.
 				const tail = readAuditTail(log, auditOffset);
 				auditOffset = tail.next;
 				notices.audit(tail.problems);
 				window.add(poll, tail.entries);
 				const events = diffTrees(tree, fresh);
 				tree = fresh;
-				if (events.length > 0) {
-					printed += events.length;
-					if (json) {
-						for (const event of events) {
-							line(eventLine(event, window, tree.root));
-						}
+				if (json) {
+					say(held);
+					held = [];
+					const unexplained = events.some(event => event.event === 'state' && attribute(event, window.entries(), tree.root).by === 'other');
+					if (unexplained) {
+						held = events;
 					} else {
-						io.out(`\n${formatStatusRows(statusRows(tree, {all: target.all}))}`);
+						say(events);
 					}
+				} else if (events.length > 0) {
+					printed += events.length;
+					io.out(`\n${formatStatusRows(statusRows(tree, {all: target.all}))}`);
 				}
 			}
 		}
 
-		if (options.maxEvents !== undefined && printed >= options.maxEvents) {
+		if (options.maxEvents !== undefined && printed + held.length >= options.maxEvents) {
+			say(held);
 			return exit.ok;
 		}
 
 		if (options.polls !== undefined && poll >= options.polls) {
+			say(held);
 			return exit.ok;
 		}
 
 		await deps.afterPoll?.(poll);
 		if (!(await wait(interval, options.signal))) {
+			// Stopped: what is held is said as it stands, nothing lost.
+			say(held);
 			return exit.ok;
 		}
 	}
