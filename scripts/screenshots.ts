@@ -5,9 +5,9 @@ import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {cliPath, runCli, tempDir} from '../test/helpers/cli.js';
-import {openConsole} from '../test/helpers/console-pty.js';
-import {keys, type PtySession, startInPty} from '../test/helpers/pty.js';
+import {runCli, tempDir} from '../test/helpers/cli.js';
+import {openConsole, openConsoleWith} from '../test/helpers/console-pty.js';
+import {keys, type PtySession} from '../test/helpers/pty.js';
 import {screenToSvg} from '../test/helpers/svg.js';
 import {writeMachineFiles} from '../test/helpers/sysfs-machine.js';
 import {makeMemoryTree, run} from '../test/helpers/sysfs-tree.js';
@@ -52,17 +52,21 @@ function save(session: PtySession, name: string, title: string): void {
 	console.log(`${file}${png.status === 0 ? ' (+ .png)' : ''}`);
 }
 
-async function scene(name: string, title: string, act: (session: PtySession) => Promise<void>) {
-	const session = await openConsole(demoMachine(), {env});
+/** One screenshot: the console opened by `open`, the keys of `act`, then Ctrl-C (q only closes a form). */
+async function shoot(open: () => Promise<PtySession>, name: string, title: string, act: (session: PtySession) => Promise<void>) {
+	const session = await open();
 	try {
 		await act(session);
 		save(session, name, title);
-		// Ctrl-C quits from any form (q only closes a form).
 		session.press('\u0003');
 		await session.exited;
 	} finally {
 		session.dispose();
 	}
+}
+
+function scene(name: string, title: string, act: (session: PtySession) => Promise<void>) {
+	return shoot(() => openConsole(demoMachine(), {env}), name, title, act);
 }
 
 /**
@@ -95,26 +99,10 @@ function hotAddedVm(): string {
 	return sysroot;
 }
 
-/** The console on a generated real machine, ready for keys (as openConsole, with --sysroot). */
-async function sysfsScene(name: string, title: string, act: (session: PtySession) => Promise<void>) {
-	const session = startInPty(process.execPath, [cliPath, '--sysroot', hotAddedVm()], {
-		cols: 80,
-		rows: 24,
-		env: {...env, HAM_TUI_AUDIT_LOG: path.join(os.tmpdir(), 'vm-after-hot-add.audit.log')},
-	});
-	try {
-		await session.waitFor('q quit', 20_000);
-		session.press('?');
-		await session.waitFor('Keys · ? or Esc closes');
-		session.press(keys.escape);
-		await session.waitFor('q quit');
-		await act(session);
-		save(session, name, title);
-		session.press('\u0003');
-		await session.exited;
-	} finally {
-		session.dispose();
-	}
+/** The console on a generated real machine, ready for keys. */
+function sysfsScene(name: string, title: string, act: (session: PtySession) => Promise<void>) {
+	const audit = path.join(os.tmpdir(), 'vm-after-hot-add.audit.log');
+	return shoot(() => openConsoleWith(['--sysroot', hotAddedVm()], {env: {...env, HAM_TUI_AUDIT_LOG: audit}}), name, title, act);
 }
 
 fs.mkdirSync(out, {recursive: true});
