@@ -21,6 +21,7 @@ import {
 import {canWrite, needsRoot, type SysfsWriter, writeSysfs} from '../source/sysfs/online.js';
 import {readMemoryTree} from '../source/sysfs/read.js';
 import {blockStatus, formatStatusRows, memoryTotals, statusRows} from '../source/sysfs/status.js';
+import {captureIo} from './helpers/io.js';
 import {makeMemoryTree, run, type TreeSpec, tempSysroot} from './helpers/sysfs-tree.js';
 
 const scratch = tempSysroot('ham-sysfs-integrate-');
@@ -303,15 +304,7 @@ describe('the one-shot retry loop, in-process', () => {
 		dryRun: false,
 		...changes,
 	});
-	function io() {
-		const out: string[] = [];
-		const err: string[] = [];
-		return {
-			out,
-			err,
-			io: {out: (text: string) => out.push(text), err: (text: string) => err.push(text), now: () => 1000, fixedClock: true},
-		};
-	}
+	const io = () => captureIo();
 
 	test('EBUSY for the first k attempts: attempt k+1 onlines it; attempts stop there', async () => {
 		const {sysroot, memory} = tree(spec);

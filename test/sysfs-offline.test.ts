@@ -13,6 +13,7 @@ import type {Selection} from '../source/selection.js';
 import {availableFloor, diagnoseOffline, parseMeminfo, readMeminfo} from '../source/sysfs/offline.js';
 import {writeSysfs} from '../source/sysfs/online.js';
 import {timedWriter} from '../source/sysfs/timed-write.js';
+import {captureIo} from './helpers/io.js';
 import {type MachineSpec, writeMachineFiles} from './helpers/sysfs-machine.js';
 import {type BlockSpec, makeMemoryTree, run, tempSysroot} from './helpers/sysfs-tree.js';
 
@@ -36,15 +37,8 @@ function machine(blocks: readonly BlockSpec[], meminfo: MachineSpec['meminfo'] |
 }
 
 function output() {
-	const out: string[] = [];
-	const err: string[] = [];
-	return {
-		out,
-		err,
-		io: {out: (text: string) => out.push(text), err: (text: string) => err.push(text), now: () => 1000, fixedClock: true},
-		text: () => out.join(''),
-		errors: () => err.join(''),
-	};
+	const captured = captureIo();
+	return {...captured, text: () => captured.out.join(''), errors: () => captured.err.join('')};
 }
 
 function target(sysroot: string, selection: Selection | undefined, dryRun = false): SysfsTarget {

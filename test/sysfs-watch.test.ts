@@ -12,6 +12,7 @@ import {type AuditEntry, appendAuditEntry, auditEntry, auditedWriter} from '../s
 import {type SysfsWriter, writeSysfs} from '../source/sysfs/online.js';
 import {readMemoryTree} from '../source/sysfs/read.js';
 import {AuditWindow, attribute, diffTrees, type WatchEvent} from '../source/sysfs/watch.js';
+import {captureIo} from './helpers/io.js';
 import {makeMemoryTree, run, type TreeSpec, tempSysroot} from './helpers/sysfs-tree.js';
 
 const scratch = tempSysroot('ham-sysfs-watch-');
@@ -30,11 +31,7 @@ function target(sysroot: string, extra: Partial<SysfsTarget> = {}): SysfsTarget 
 	return {sysroot, all: false, onlineType: 'auto', dryRun: false, ...extra};
 }
 
-function output(): {io: SysfsIo; out: string[]; err: string[]} {
-	const out: string[] = [];
-	const err: string[] = [];
-	return {io: {out: text => out.push(text), err: text => err.push(text), now: () => 1_000_000, fixedClock: true}, out, err};
-}
+const output = () => captureIo(1_000_000);
 
 /** Each io.out call must be whole lines of JSON: one object each. */
 function events(out: readonly string[]): Array<Record<string, unknown>> {
