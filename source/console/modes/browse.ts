@@ -1,11 +1,11 @@
 // The main view's keys: the panes, the actions on the machine, the forms they open.
 import type {SimulatedSnapshot} from '../../machine/snapshot.js';
+import {blockSpan} from '../../sysfs/integrate.js';
 import {type Binding, type Env, type ModeSpec, type Step, step, type View} from '../bindings.js';
 import {listLength, move, selectedSlot} from '../lists.js';
 import {filterRegions} from '../rows.js';
 import {type Mode, type PlugForm, panes, type UiState} from '../ui-state.js';
 import {openAutoOnline} from './auto-online.js';
-import {span} from './confirm-offline.js';
 
 type Browse = Extract<Mode, {kind: 'browse'}>;
 
@@ -218,7 +218,7 @@ function offlineSelected(ui: UiState, env: Env): Step {
 
 	if (region.status !== 'ENABLED') {
 		return notice(
-			`Nothing to offline: ${span(region.blocks)} ${region.status === 'OFFLINE' ? 'are offline already' : `are ${region.status}, not online`}.`,
+			`Nothing to offline: ${blockSpan(region.blocks.first, region.blocks.last)} ${region.status === 'OFFLINE' ? 'are offline already' : `are ${region.status}, not online`}.`,
 		);
 	}
 

@@ -1,14 +1,10 @@
 // o's question on a real machine, asked once --offline's checks passed (the notice above says what
 // they saw). The default is No: only y offlines, Enter or any other key writes nothing.
+import {blockSpan} from '../../sysfs/integrate.js';
 import {type ModeSpec, step} from '../bindings.js';
 import type {Mode} from '../ui-state.js';
 
 type Confirm = Extract<Mode, {kind: 'confirm-offline'}>;
-
-/** "block 14", "blocks 14-15". */
-export function span({first, last}: {first: number; last: number}): string {
-	return first === last ? `block ${first}` : `blocks ${first}-${last}`;
-}
 
 export const confirmOffline: ModeSpec<Confirm> = {
 	title: 'Keys of the offline question',
@@ -34,7 +30,9 @@ export const confirmOffline: ModeSpec<Confirm> = {
 					mode: {kind: 'browse'},
 					notice: {
 						title: 'Offline',
-						lines: [`Not offlined: ${span(mode)} stay${mode.first === mode.last ? 's' : ''} online, nothing written.`],
+						lines: [
+							`Not offlined: ${blockSpan(mode.first, mode.last)} stay${mode.first === mode.last ? 's' : ''} online, nothing written.`,
+						],
 						error: false,
 					},
 				}),
