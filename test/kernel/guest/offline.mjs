@@ -45,6 +45,15 @@ export async function scenarioOfflineRemove(t) {
 		offline.status === 0 && states.every(state => state === 'offline') && offline.stdout.includes(`Memory Block ${last} `),
 		`exit ${offline.status}, states ${states}: ${offline.stdout}${offline.stderr}`,
 	);
+	// The last block goes offline just before the unplug: let the watch poll once more first, or
+	// it may see that block go online -> removed between two polls (a race in the test, not in --watch).
+	const seenOffline = () =>
+		new Set(
+			watchEvents(watch)
+				.filter(event => event.event === 'state' && event.block >= first && event.block <= last && event.to !== 'online')
+				.map(event => event.block),
+		).size;
+	await t.waitForAsync('the watch to see the blocks offline', 10, () => seenOffline() === 4);
 	const removed = t.hostTry('unplug dimm11');
 	await t.waitForAsync('the DIMM blocks to go', 30, () => t.deviceBlocks(device).length === 0);
 	t.check('s11-device-del-removes', removed.startsWith('ok') && t.deviceBlocks(device).length === 0, removed);
