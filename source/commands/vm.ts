@@ -10,36 +10,24 @@ import type {Command, VmTarget} from '../cli/command.js';
 import {exit} from '../exit.js';
 import {safeText} from '../model/sanitize.js';
 import {formatAddress, formatSize} from '../model/units.js';
-import {fail, ok, type Result} from '../result.js';
 import {type BlockResult, blockList, groupResults} from '../sysfs/integrate.js';
-import type {MemoryTree} from '../sysfs/read.js';
 import {selectBlocks} from '../sysfs/select.js';
 import {blockStatus, formatStatusRows, statusRows} from '../sysfs/status.js';
+import {controllerStatus, freeMemory, type MemoryDevice, statusFields, type VmMemory} from '../vm/controller.js';
+import {agentCannotTell, agentOnlineNote, setMemoryBlocksArguments} from '../vm/guest.js';
 import {
-	controllerStatus,
-	type DimmDevice,
-	dimmInSlot,
-	ejectStatus,
-	freeMemory,
-	type MemoryDevice,
-	statusFields,
-	type VmMemory,
-	vmMemory,
-} from '../vm/controller.js';
-import {
-	agentCannotTell,
-	agentOnlineNote,
-	agentTree,
-	type DeviceRange,
-	parseBlockInfo,
-	parseMemoryBlocks,
-	parseSetMemoryBlocks,
-	setMemoryBlocksArguments,
-	type TiedRange,
-	tiedRanges,
-} from '../vm/guest.js';
+	blocksOf,
+	type Guest,
+	hotPluggedOffline,
+	onlineBlocks,
+	plugDimm,
+	readGuest,
+	readMemory,
+	type Said,
+	unplugDimm,
+} from '../vm/operations.js';
 import {checkSocketPath, GuestAgent} from '../vm/qga.js';
-import {QmpClient, QmpError, type QmpEvent} from '../vm/qmp.js';
+import {QmpClient} from '../vm/qmp.js';
 import {blockOutcome, groupLine, leftAloneLine, noRetryLine, nothingToDo, summaryLine} from './integrate-lines.js';
 
 export type VmIo = {
@@ -145,11 +133,11 @@ async function run(command: Command, target: VmTarget, {client, agent}: Sockets,
 		}
 
 		case 'plug': {
-			return plug(client, command, io);
+			return print(await plugDimm(client, command), io);
 		}
 
 		case 'unplug': {
-			return unplug(client, command, io);
+			return print(await unplugDimm(client, command.slot, (command.timeout ?? 10) * 1000), io);
 		}
 
 		default: {
@@ -157,36 +145,6 @@ async function run(command: Command, target: VmTarget, {client, agent}: Sockets,
 			throw new Error(`--${command.kind} is not a VM's command`);
 		}
 	}
-}
-
-/** The three replies a view of the VM's memory is made from. */
-async function readMemory(client: QmpClient): Promise<Result<VmMemory>> {
-	const devices = await client.execute('query-memory-devices');
-	const summary = await client.execute('query-memory-size-summary');
-	const machine = await client.execute('qom-get', {path: '/machine', property: 'memory'});
-	return vmMemory({devices, summary, machine});
-}
-
-/** The guest's blocks through its agent, and the devices they lie in. */
-type Guest = {tree: MemoryTree; ranges: TiedRange[]};
-
-/** Where each memory device lies in the guest's physical memory: a pc-dimm's addr and size, virtio-mem's memaddr and max-size. */
-function deviceRanges(memory: VmMemory): DeviceRange[] {
-	return memory.devices.map(device => ({
-		id: device.id ?? (device.kind === 'pc-dimm' ? `slot ${device.slot}` : device.memdev),
-		start: device.address,
-		size: device.kind === 'pc-dimm' ? device.size : device.maxSize,
-	}));
-}
-
-async function readGuest(agent: GuestAgent, memory: VmMemory): Promise<Result<Guest>> {
-	const size = parseBlockInfo(await agent.command('guest-get-memory-block-info'));
-	if (!size.ok) return size;
-	const blocks = parseMemoryBlocks(await agent.command('guest-get-memory-blocks'));
-	if (!blocks.ok) return blocks;
-	if (blocks.value.length === 0) return fail('guest-get-memory-blocks: the guest agent lists no memory blocks');
-	const tree = agentTree(size.value, blocks.value);
-	return ok({tree, ranges: tiedRanges(tree, deviceRanges(memory))});
 }
 
 /** --json's `guest` with --qga: the block size, each range with the device it lies in (or "boot"), and what the agent cannot tell. */
@@ -235,8 +193,8 @@ async function integrate(
 	const {tree, ranges} = guest.value;
 	const blockSize = tree.blockSizeBytes;
 	const offline = ranges.filter(range => range.state !== 'online');
-	const blocksOf = (list: readonly TiedRange[]) => list.flatMap(range => spanOf(range.firstBlock, range.lastBlock));
-	let wanted = blocksOf(offline.filter(range => range.device !== 'boot'));
+	const hotPlugged = hotPluggedOffline(guest.value);
+	let wanted = hotPlugged.wanted;
 	if (target.selection) {
 		// Named blocks are onlined whoever holds them, boot memory too, as on sysfs.
 		const chosen = selectBlocks(tree, target.selection, 'online');
@@ -250,10 +208,7 @@ async function integrate(
 
 	const leftAlone = target.selection
 		? ''
-		: leftAloneLine(
-				blocksOf(offline.filter(range => range.device === 'boot')),
-				(first, last) => `name it to online it: --blocks ${first === last ? first : `${first}-${last}`}`,
-			);
+		: leftAloneLine(hotPlugged.leftAlone, (first, last) => `name it to online it: --blocks ${first === last ? first : `${first}-${last}`}`);
 	if (wanted.length === 0) {
 		io.out(`${leftAlone}${nothingToDo}`);
 		return exit.ok;
@@ -262,12 +217,10 @@ async function integrate(
 	io.err(`ham-tui: note: ${agentOnlineNote}\n`);
 	io.out(leftAlone);
 	if (target.dryRun) {
-		const deviceOf = new Map(
-			offline.flatMap(range => spanOf(range.firstBlock, range.lastBlock).map(block => [block, range.device] as const)),
-		);
+		const deviceOf = new Map(offline.flatMap(range => blocksOf([range]).map(block => [block, range.device] as const)));
 		const asked = new Set(wanted);
 		for (const range of offline) {
-			const blocks = spanOf(range.firstBlock, range.lastBlock).filter(block => asked.has(block));
+			const blocks = blocksOf([range]).filter(block => asked.has(block));
 			if (blocks.length > 0) {
 				io.out(
 					`guest-set-memory-blocks ${JSON.stringify(setMemoryBlocksArguments(blocks))}  # ${safeText(deviceOf.get(blocks[0] ?? -1) ?? '?')}\n`,
@@ -290,7 +243,7 @@ async function integrate(
 			const answer = answers.get(block);
 			return answer === undefined || (!answer.ok && !answer.gone && answer.retry === true);
 		});
-		const parsed = parseSetMemoryBlocks(await agent.command('guest-set-memory-blocks', setMemoryBlocksArguments(asked)), asked);
+		const parsed = await onlineBlocks(agent, asked);
 		if (parsed.ok) {
 			for (const result of parsed.value) {
 				answers.set(result.block, result);
@@ -328,10 +281,6 @@ async function integrate(
 		io.out(line);
 		return code;
 	}
-}
-
-function spanOf(first: number, last: number): number[] {
-	return Array.from({length: last - first + 1}, (_, i) => first + i);
 }
 
 /** Every text QEMU gave made safe for a terminal: JSON.stringify escapes C0 controls but not C1 (U+009B is a CSI). */
@@ -382,172 +331,12 @@ export function vmReport(memory: VmMemory, target: VmTarget, client: Pick<QmpCli
 	};
 }
 
-/** The first of `base`, `base-2`, `base-3`, ... not taken: a backend left by an eject that finished later keeps its id. */
-function freeId(base: string, taken: ReadonlySet<string>): string {
-	let id = base;
-	for (let n = 2; taken.has(id); n++) {
-		id = `${base}-${n}`;
+/** A request's lines: stdout when it went, stderr (each line "ham-tui: ...") when not; exit 0 or 1. */
+function print(result: Said, io: VmIo): number {
+	for (const line of result.lines) {
+		if (result.ok) io.out(`${line}\n`);
+		else io.err(`ham-tui: ${line}\n`);
 	}
 
-	return id;
-}
-
-/** QEMU's words for a refusal, or the connection's one line. */
-function refusal(error: unknown): string {
-	if (error instanceof QmpError) {
-		return `QEMU refused: ${safeText(error.desc)} (${safeText(error.errorClass)})`;
-	}
-
-	throw error;
-}
-
-async function plug(client: QmpClient, command: Extract<Command, {kind: 'plug'}>, io: VmIo): Promise<number> {
-	const memory = await readMemory(client);
-	if (!memory.ok) {
-		io.err(`ham-tui: ${safeText(memory.error)}\n`);
-		return exit.failed;
-	}
-
-	const objects = await client.execute('qom-list', {path: '/objects'});
-	const taken = new Set(Array.isArray(objects) ? objects.flatMap(entry => (typeof entry?.name === 'string' ? [entry.name] : [])) : []);
-	const backend = freeId(`ham-mem-${command.slot}`, taken);
-	const device = freeId(`ham-dimm-${command.slot}`, new Set(memory.value.devices.flatMap(one => (one.id === undefined ? [] : [one.id]))));
-	const what = `slot ${command.slot}: ${formatSize(command.size)} pc-dimm`;
-	try {
-		await client.execute('object-add', {'qom-type': 'memory-backend-ram', id: backend, size: command.size});
-	} catch (error) {
-		io.err(`ham-tui: ${what}: the backend: ${refusal(error)}\n`);
-		return exit.failed;
-	}
-
-	try {
-		const args: Record<string, unknown> = {driver: 'pc-dimm', id: device, memdev: backend, slot: command.slot};
-		if (command.node !== undefined) {
-			args.node = command.node;
-		}
-
-		await client.execute('device_add', args);
-	} catch (error) {
-		io.err(`ham-tui: ${what}: ${refusal(error)}\n`);
-		// Nothing is left behind: the backend made for this DIMM goes with it.
-		try {
-			await client.execute('object-del', {id: backend});
-		} catch (cleanup) {
-			io.err(
-				`ham-tui: the backend ${backend} is left in QEMU (object-del: ${safeText(cleanup instanceof Error ? cleanup.message : '')})\n`,
-			);
-		}
-
-		return exit.failed;
-	}
-
-	const after = await readMemory(client);
-	const added = after.ok ? dimmInSlot(after.value, command.slot) : undefined;
-	io.out(
-		`slot ${command.slot}: ${formatSize(command.size)} pc-dimm ${device} plugged${added ? ` at ${formatAddress(added.address)}, node ${added.node}` : ''} (backend ${backend})\n`,
-	);
-	return exit.ok;
-}
-
-/** The id of a backend from its QOM path, when it is one ham-tui made (ham-mem-...): only those does an unplug delete. */
-function ownBackend(memdev: string): string | undefined {
-	const match = /^\/objects\/(ham-mem-[\w-]+)$/.exec(memdev);
-	return match?.[1];
-}
-
-function ostOf(event: QmpEvent, id: string): number | undefined {
-	const info = event.data.info;
-	if (typeof info !== 'object' || info === null || Array.isArray(info)) {
-		return undefined;
-	}
-
-	const {device, status} = info as Record<string, unknown>;
-	return device === id && typeof status === 'number' ? status : undefined;
-}
-
-async function unplug(client: QmpClient, command: Extract<Command, {kind: 'unplug'}>, io: VmIo): Promise<number> {
-	const memory = await readMemory(client);
-	if (!memory.ok) {
-		io.err(`ham-tui: ${safeText(memory.error)}\n`);
-		return exit.failed;
-	}
-
-	const {slots} = memory.value.machine;
-	if (command.slot < 0 || command.slot >= slots) {
-		io.err(
-			`ham-tui: no such slot: ${command.slot} (${slots === 0 ? 'the VM has no DIMM slots: -m SIZE,slots=N,maxmem=M' : `slots are 0-${slots - 1}`})\n`,
-		);
-		return exit.failed;
-	}
-
-	const dimm: DimmDevice | undefined = dimmInSlot(memory.value, command.slot);
-	if (!dimm) {
-		io.err(`ham-tui: slot ${command.slot} is empty: nothing to unplug\n`);
-		return exit.failed;
-	}
-
-	if (dimm.id === undefined) {
-		io.err(`ham-tui: the DIMM in slot ${command.slot} has no id, and device_del needs one\n`);
-		return exit.failed;
-	}
-
-	const id = dimm.id;
-	const label = `slot ${command.slot} (${safeText(id)})`;
-	const timeoutMs = (command.timeout ?? 10) * 1000;
-	// Asked before device_del, so no answer can come before ham-tui listens.
-	const answer = client.waitForEvent(
-		['DEVICE_DELETED', 'ACPI_DEVICE_OST'],
-		event => (event.event === 'DEVICE_DELETED' ? event.data.device === id : ejectStatus(ostOf(event, id) ?? 0x84).final),
-		timeoutMs,
-	);
-	answer.catch(() => {}); // A dropped socket rejects it too; device_del's own rejection says so first.
-	try {
-		await client.execute('device_del', {id});
-	} catch (error) {
-		io.err(`ham-tui: ${label}: ${refusal(error)}\n`);
-		return exit.failed;
-	}
-
-	const event = await answer;
-	if (event?.event === 'DEVICE_DELETED') {
-		const backend = ownBackend(dimm.memdev);
-		let left = '';
-		if (backend) {
-			try {
-				await client.execute('object-del', {id: backend});
-			} catch (error) {
-				left = `; its backend ${backend} is left (${refusal(error)})`;
-			}
-		}
-
-		io.out(`${label}: unplugged: the guest ejected the DIMM${backend && left === '' ? `; backend ${backend} deleted` : left}\n`);
-		return exit.ok;
-	}
-
-	if (event) {
-		const status = ostOf(event, id) ?? 0;
-		const {ok: ejected, means} = ejectStatus(status);
-		if (!ejected) {
-			io.err(
-				`ham-tui: ${label}: the guest kept the memory: ${means} (ACPI _OST status 0x${status.toString(16)}): offline it first, e.g. ham-tui --offline inside the guest\n`,
-			);
-			return exit.failed;
-		}
-	}
-
-	const ejecting = client.events.some(seen => seen.event === 'ACPI_DEVICE_OST' && ostOf(seen, id) === 0x84);
-	const vmStatus = await client.execute('query-status').catch(() => undefined);
-	const state = typeof vmStatus === 'object' && vmStatus !== null ? (vmStatus as Record<string, unknown>) : {};
-	const seconds = timeoutMs / 1000;
-	if (state.running === false) {
-		io.err(
-			`ham-tui: ${label}: the guest did not answer the eject within ${seconds} s: the VM is not running (${safeText(String(state.status ?? 'paused'))}), so no guest OS can eject the DIMM; QEMU keeps the request, and the DIMM stays until the guest ejects it\n`,
-		);
-	} else {
-		io.err(
-			`ham-tui: ${label}: the guest did not answer the eject within ${seconds} s${ejecting ? ' (it said it is ejecting it)' : ''}; QEMU keeps the request: --status shows the DIMM until the guest ejects it\n`,
-		);
-	}
-
-	return exit.failed;
+	return result.ok ? exit.ok : exit.failed;
 }
