@@ -42,3 +42,39 @@ export const boots = [
 
 /** Seconds one boot may take, scenarios and power-off included (TCG on 2 busy cores). */
 export const bootTimeoutSeconds = 300;
+
+/** What defines the guest's machine (the kernel test's and `npm run vm`'s): see guestMachineArgs. */
+export type GuestMachine = {
+	/** The kernel image and initramfs QEMU boots (-kernel, -initrd). */
+	kernel: string;
+	initramfs: string;
+	/** The kernel command line, whole (-append). */
+	append: string;
+	/** Where QEMU serves QMP, one monitor a socket (QEMU serves one client per socket). */
+	qmp: string[];
+	/** The host's side of the guest agent's virtio-serial port (org.qemu.guest_agent.0). */
+	qga: string;
+};
+
+/**
+ * The QEMU options of the guests' machine, the one statement of its shape: TCG on 2 CPUs; 1G of
+ * boot memory on node 0 and an empty node 1; 8 DIMM slots and maxmem 16G for pc-dimms; a 4G
+ * virtio-mem device `vm0` on node 0 with nothing plugged; the guest agent's channel; no default
+ * devices, no display, no reboot (a panic or power-off ends QEMU). Serial ports are the caller's.
+ */
+export function guestMachineArgs(machine: GuestMachine): string[] {
+	// biome-ignore format: one QEMU option a line
+	return [
+		'-accel', 'tcg,thread=multi', '-M', 'pc', '-cpu', 'max', '-smp', '2', '-m', '1G,slots=8,maxmem=16G',
+		'-object', 'memory-backend-ram,id=ram0,size=1G',
+		'-numa', 'node,nodeid=0,cpus=0-1,memdev=ram0', '-numa', 'node,nodeid=1',
+		'-object', 'memory-backend-ram,id=vmem0,size=4G',
+		'-device', 'virtio-mem-pci,id=vm0,memdev=vmem0,node=0,requested-size=0',
+		'-kernel', machine.kernel, '-initrd', machine.initramfs,
+		'-append', machine.append,
+		'-nodefaults', '-display', 'none', '-no-reboot',
+		...machine.qmp.flatMap(socket => ['-qmp', `unix:${socket},server=on,wait=off`]),
+		'-chardev', `socket,id=qga0,path=${machine.qga},server=on,wait=off`,
+		'-device', 'virtio-serial', '-device', 'virtserialport,chardev=qga0,name=org.qemu.guest_agent.0',
+	];
+}

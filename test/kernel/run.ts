@@ -17,7 +17,7 @@ import {
 	tiedRanges,
 } from '../../source/vm/guest.js';
 import {GuestAgent, GuestAgentError} from '../../source/vm/qga.js';
-import {boots, bootTimeoutSeconds, kernels} from './config.js';
+import {boots, bootTimeoutSeconds, guestMachineArgs, kernels} from './config.js';
 import {buildInitramfs, type Kernel, prepareKernel} from './prepare.js';
 import {connectWhenThere, Qmp} from './qmp.js';
 
@@ -292,22 +292,21 @@ async function boot(
 		// A second QMP monitor for ham-tui itself: QEMU serves one client per socket, and this process holds the first.
 		cli: path.join(work, `${name}.qmp-cli`),
 	};
+	// The machine (config.ts), then this test's three serial ports: ttyS0 the guest's console and its
+	// HOST/CHECK lines, ttyS1 the host's answers, ttyS2 ham-tui's console under test.
+	const machine = guestMachineArgs({
+		kernel: kernel.image,
+		initramfs,
+		append: `console=ttyS0 loglevel=4 panic=-1 hamtest=${name} ${append}`,
+		qmp: [sockets.qmp, sockets.cli],
+		qga: sockets.qga,
+	});
 	// biome-ignore format: one QEMU option a line
 	const qemu = spawn('qemu-system-x86_64', [
-		'-accel', 'tcg,thread=multi', '-M', 'pc', '-cpu', 'max', '-smp', '2', '-m', '1G,slots=8,maxmem=16G',
-		'-object', 'memory-backend-ram,id=ram0,size=1G',
-		'-numa', 'node,nodeid=0,cpus=0-1,memdev=ram0', '-numa', 'node,nodeid=1',
-		'-object', 'memory-backend-ram,id=vmem0,size=4G',
-		'-device', 'virtio-mem-pci,id=vm0,memdev=vmem0,node=0,requested-size=0',
-		'-kernel', kernel.image, '-initrd', initramfs,
-		'-append', `console=ttyS0 loglevel=4 panic=-1 hamtest=${name} ${append}`,
-		'-nodefaults', '-display', 'none', '-no-reboot',
+		...machine,
 		'-chardev', `socket,id=s0,path=${sockets.s0},server=on,wait=on,logfile=${log}`, '-serial', 'chardev:s0',
 		'-chardev', `socket,id=s1,path=${sockets.s1},server=on,wait=on`, '-serial', 'chardev:s1',
 		'-chardev', `socket,id=s2,path=${sockets.s2},server=on,wait=on,logfile=${path.join(work, `console-${name}.log`)}`, '-serial', 'chardev:s2',
-		'-qmp', `unix:${sockets.qmp},server=on,wait=off`, '-qmp', `unix:${sockets.cli},server=on,wait=off`,
-		'-chardev', `socket,id=qga0,path=${sockets.qga},server=on,wait=off`,
-		'-device', 'virtio-serial', '-device', 'virtserialport,chardev=qga0,name=org.qemu.guest_agent.0',
 	], {stdio: ['ignore', 'pipe', 'pipe']});
 	let qemuOutput = '';
 	for (const stream of [qemu.stdout, qemu.stderr]) {

@@ -1,5 +1,6 @@
 #!/bin/busybox sh
-# The guest's /init: mount, load virtio-mem, start qemu-ga, open the host's channel, run the scenarios, power off.
+# The guest's /init: mount, load virtio-mem, start qemu-ga, open the host's channel, run the scenarios, power off
+# (hamtest=vm: after qemu-ga, wait for the host's ham-tui instead).
 /bin/busybox --install -s /bin
 export PATH=/bin:/usr/bin:/usr/sbin HOME=/tmp
 mount -t proc proc /proc
@@ -20,9 +21,18 @@ if [ -n "$agent" ]; then
 else
 	echo "GUEST no org.qemu.guest_agent.0 port in /sys/class/virtio-ports"
 fi
+variant=$(sed -n 's/.*hamtest=\([a-z]*\).*/\1/p' /proc/cmdline)
+if [ "$variant" = vm ]; then
+	# npm run vm (scripts/vm.ts): a guest for trying ham-tui --qmp/--qga from the host, no scenarios.
+	# auto-movable: the agent's plain "online" puts hot-added memory in ZONE_MOVABLE (the kernel's own
+	# rule, within its ratio), so that a DIMM onlined through the agent can be unplugged again.
+	policy=/sys/module/memory_hotplug/parameters/online_policy
+	[ ! -e $policy ] || echo auto-movable > $policy || echo "GUEST could not set online_policy"
+	echo "GUEST ready for ham-tui --qmp/--qga"
+	while :; do sleep 3600; done
+fi
 # ttyS1 carries the host's answers; raw, so that a line arrives as sent.
 stty -F /dev/ttyS1 raw -echo
-variant=$(sed -n 's/.*hamtest=\([a-z]*\).*/\1/p' /proc/cmdline)
 node /test/scenarios.mjs "$variant" || echo "GUEST scenarios exited $?"
 echo "GUEST DONE"
 sync
