@@ -41,7 +41,7 @@ async function main(line: Argv): Promise<number> {
 	};
 	if (command.kind === 'console') {
 		const {runConsole} = await import('./source/console/run.js');
-		return runConsole(sysfs ? {statePath, clock, sysfs} : {statePath, clock});
+		return runConsole(sysfs ? {statePath, clock, sysfs} : vm ? {statePath, clock, vm} : {statePath, clock});
 	}
 
 	if (vm) {

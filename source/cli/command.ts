@@ -424,16 +424,28 @@ function vmCommand(action: ActionFlag | undefined, flags: Flags): Result<ParsedC
 		return fail("--state is the simulated machine's file; it does not go with --qmp");
 	}
 
+	if (flags.qga !== undefined && flags.qga.trim() === '') {
+		return fail(needsValue('qga'));
+	}
+
 	if (action === undefined) {
-		return fail('the console in front of a VM is not built yet: use --status, --json, --plug or --unplug with --qmp');
+		// The console in front of the VM: only --qga goes with it.
+		const given = (['all', 'dryRun', 'onlineType', 'blocks', 'range', 'size', 'attempts', 'interval', 'force', 'timeout'] as const).find(
+			flag => flags[flag] !== undefined && flags[flag] !== false,
+		);
+		if (given !== undefined) {
+			return fail(`--${given.replace(/[A-Z]/g, letter => `-${letter.toLowerCase()}`)} does not go with the console in front of a VM`);
+		}
+
+		return ok({
+			command: {kind: 'console'},
+			statePath: undefined,
+			vm: flags.qga === undefined ? {qmp: socket} : {qmp: socket, qga: flags.qga},
+		});
 	}
 
 	if (!vmActions.has(action.name)) {
 		return fail(`--${action.name} does not go with --qmp: a VM has --status, --json, --plug, --unplug and --integrate (with --qga)`);
-	}
-
-	if (flags.qga !== undefined && flags.qga.trim() === '') {
-		return fail(needsValue('qga'));
 	}
 
 	if (action.name === 'integrate' && flags.qga === undefined) {

@@ -78,6 +78,10 @@ export const helpText = `
                                    (auto_online_blocks); needs root
 
   A running QEMU's memory over QMP, and its guest's through the guest agent (docs/VM.md)
+    $ ham-tui --qmp SOCKET [--qga SOCKET]
+                                   the console in front of the VM: its DIMM slots, plug (p),
+                                   unplug (u), virtio-mem size (s); with --qga the guest's
+                                   blocks, onlined with i and r; a dropped socket reconnects
     $ ham-tui --status --qmp SOCKET [--qga SOCKET]
                                    its pc-dimms (ID: the slot) and virtio-mem devices in the
                                    /proc/ham/status shape; STATUS is what QEMU has (PLUGGED);

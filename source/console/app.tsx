@@ -1,6 +1,6 @@
 import {Box, useApp, useInput} from 'ink';
 import {memo, useMemo, useRef, useState} from 'react';
-import type {RegionRow} from '../machine/snapshot.js';
+import type {RegionRow, VmView} from '../machine/snapshot.js';
 import type {MachineSource} from '../machine/source.js';
 import {bannerLines} from './banner.js';
 import {barItems, barText, bindingFor} from './bindings.js';
@@ -17,6 +17,8 @@ import {ResourcesPane} from './components/resources-pane.js';
 import {RetrySetup} from './components/retry-setup.js';
 import {SlotsPane} from './components/slots-pane.js';
 import {TooSmall} from './components/too-small.js';
+import {VmPane} from './components/vm-pane.js';
+import {VmPlugForm} from './components/vm-plug-form.js';
 import {detailText} from './detail.js';
 import {keyNames} from './key-names.js';
 import {layout} from './layout.js';
@@ -49,10 +51,10 @@ export function App({source, clock}: Props) {
 	// What the resources pane was drawn with, for redraw.ts to compare the next second's figures.
 	const drawn = useRef<{selected: RegionRow | undefined; failed: number; width: number}>({selected: undefined, failed: 0, width: 0});
 
-	// Keys (or the tick) whose change waits for the state file's lock: run again from the same
-	// console state on every poll until the lock is had; Esc gives it up.
+	// Keys (or the tick) whose change waits (the state file's lock, a VM's answer): run again from
+	// the same console state on every poll until it is had; Esc gives it up.
 	const pending = useRef<{keys: string[]; from: UiState} | null>(null);
-	const [waiting, setWaiting] = useState<{waitFor: string; since: number} | null>(null);
+	const [waiting, setWaiting] = useState<{line: string; gaveUp: string; waitFor: string; since: number} | null>(null);
 	const show = (next: UiState) => {
 		if (next !== current.current) {
 			current.current = next;
@@ -69,9 +71,9 @@ export function App({source, clock}: Props) {
 		// Keys are drawn at once; the tick's snapshot as redraw.ts says.
 		offer(result.snapshot, keys.length > 0);
 		if (result.busy) {
-			const {waitFor} = result.busy;
+			const {line, gaveUp, waitFor} = result.busy.waits;
 			pending.current = {keys: result.busy.keys, from: result.ui};
-			setWaiting(previous => (previous?.waitFor === waitFor ? previous : {waitFor, since: previous?.since ?? t}));
+			setWaiting(previous => (previous?.line === line ? previous : {line, gaveUp, waitFor, since: previous?.since ?? t}));
 		} else if (pending.current) {
 			pending.current = null;
 			setWaiting(null);
@@ -136,7 +138,7 @@ export function App({source, clock}: Props) {
 				source.cancel();
 				pending.current = null;
 				setWaiting(null);
-				const lines = [`Gave up waiting for ${waiting?.waitFor ?? 'the lock'}: nothing was changed.`];
+				const lines = [`Gave up waiting for ${waiting?.waitFor ?? 'the lock'}: ${waiting?.gaveUp ?? 'nothing was changed'}.`];
 				const gaveUp = {...current.current, notice: {title: 'Cancelled', lines, error: false}};
 				show(binding.run({ui: gaveUp, mode: gaveUp.mode, key: '', env: {snapshot, now: clock.now(), rows: rowsRef.current}}).ui);
 			}
@@ -151,7 +153,8 @@ export function App({source, clock}: Props) {
 	// Whole-list work once per change of the list, not per frame: at 65,535 regions it is most of a frame.
 	const regionStatus = useMemo(() => new Map(snapshot.regions.map(region => [region.id, region.status])), [snapshot.regions]);
 	const failedRegions = useMemo(() => snapshot.regions.filter(region => region.status === 'FAILED').length, [snapshot.regions]);
-	const failed = snapshot.kind === 'sysfs' ? snapshot.sysfs.offline.blocks : failedRegions;
+	const failed =
+		snapshot.kind === 'sysfs' ? snapshot.sysfs.offline.blocks : snapshot.kind === 'vm' ? (snapshot.vm.guest?.toOnline ?? 0) : failedRegions;
 	if (frame.tooSmall) {
 		return <TooSmall columns={columns} rows={rows} keys={barText(barItems(tooSmallKeys, {snapshot, ui}))} />;
 	}
@@ -186,6 +189,11 @@ export function App({source, clock}: Props) {
 							<NodesPane view={snapshot.sysfs} {...list} />
 							<MemoryPane view={snapshot.sysfs} selected={selected} width={resourcesWidth} height={frame.top} />
 						</Box>
+					) : snapshot.kind === 'vm' ? (
+						<Box>
+							<Slots slots={snapshot.slots} regionStatus={regionStatus} title="DIMM slots" {...list} />
+							<VmPane view={snapshot.vm} width={resourcesWidth} height={frame.top} />
+						</Box>
 					) : (
 						<Box>
 							<Slots slots={snapshot.slots} regionStatus={regionStatus} {...list} />
@@ -194,15 +202,18 @@ export function App({source, clock}: Props) {
 					)}
 					{ui.mode.kind === 'plug' && snapshot.kind === 'simulated' ? (
 						<PlugForm form={ui.mode} snapshot={snapshot} width={columns} height={frame.regions} />
+					) : ui.mode.kind === 'vm-plug' && snapshot.kind === 'vm' ? (
+						<VmPlugForm form={ui.mode} snapshot={snapshot} width={columns} height={frame.regions} />
 					) : ui.mode.kind === 'retry-setup' ? (
-						<RetrySetup setup={ui.mode} failed={failed} real={snapshot.kind === 'sysfs'} width={columns} height={frame.regions} />
+						<RetrySetup setup={ui.mode} failed={failed} real={snapshot.kind !== 'simulated'} width={columns} height={frame.regions} />
 					) : (
 						<Regions
 							regions={regions}
 							total={snapshot.regions.length}
 							filter={ui.filter}
-							driverHint={snapshot.kind === 'sysfs' || snapshot.driver.loaded ? null : driverHint(snapshot)}
-							source={snapshot.kind === 'sysfs' ? snapshot.sysfs.root : undefined}
+							driverHint={snapshot.kind !== 'simulated' || snapshot.driver.loaded ? null : driverHint(snapshot)}
+							unseen={snapshot.kind === 'vm' ? guestHint(snapshot.vm) : null}
+							source={snapshot.kind === 'sysfs' ? snapshot.sysfs.root : snapshot.kind === 'vm' ? 'guest agent' : undefined}
 							cursor={ui.cursor.regions}
 							offset={ui.offset.regions}
 							focused={ui.pane === 'regions'}
@@ -216,4 +227,13 @@ export function App({source, clock}: Props) {
 			<KeyBar ui={ui} snapshot={snapshot} width={columns} />
 		</Box>
 	);
+}
+
+/** What the regions pane says of a VM whose guest cannot be seen: no agent, or one not answering. */
+function guestHint(view: VmView): string | null {
+	if (view.agent === null) {
+		return 'The guest is not visible: no --qga. Start with --qmp SOCKET --qga SOCKET (qemu-ga in the guest) to see its memory blocks and online them.';
+	}
+
+	return view.agent === true ? null : `The guest agent is not answering (${view.agent}): trying again every few seconds.`;
 }

@@ -44,18 +44,18 @@ export function noticeLines(notice: Notice): BannerLine[] {
 	];
 }
 
-/** Everything atop the log now: the loop, then a change waiting for the lock, a state file gone bad, or the last message. */
+/** Everything atop the log now: the loop, then a change waiting (for the lock, for a VM), a state file gone bad, or the last message. */
 export function bannerLines(
 	ui: UiState,
 	snapshot: Snapshot,
-	waiting: {waitFor: string; since: number; now: number} | null,
+	waiting: {line: string; since: number; now: number} | null,
 	problem: string | null,
 ): Banner {
 	const notice: Notice | null = waiting
 		? {
 				title: 'Waiting',
 				lines: [
-					`Waiting for ${waiting.waitFor} to let go of the state file's lock (${Math.max(0, Math.round(waiting.now - waiting.since))} s).`,
+					`${waiting.line} (${Math.max(0, Math.round(waiting.now - waiting.since))} s).`,
 					`Nothing changes until it does; ${barText(barItems(waitingKeys, {snapshot, ui}))}.`,
 				],
 				error: false,

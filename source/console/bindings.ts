@@ -1,6 +1,6 @@
 // What a key binding is (lazygit's way: data, one table per mode, in modes/), and everything derived
 // from the tables: the key bar, the ? screen, the README's key table. Nothing lists keys elsewhere.
-import type {Snapshot, SysfsView} from '../machine/snapshot.js';
+import type {Snapshot, SysfsView, VmView} from '../machine/snapshot.js';
 import type {ConsoleAction} from '../machine/source.js';
 import {keyLabel} from './key-names.js';
 import type {Mode, Pane, UiState} from './ui-state.js';
@@ -23,7 +23,8 @@ export type Purpose =
 	| 'loop-attempt'
 	| 'offline-check'
 	| 'offline'
-	| 'auto-online';
+	| 'auto-online'
+	| 'resize';
 
 /** An action a key asks for; the runner does it, the controller reads its result. */
 export type Request = {action: ConsoleAction; purpose: Purpose};
@@ -32,7 +33,10 @@ export type Request = {action: ConsoleAction; purpose: Purpose};
 export type Step = {ui: UiState; requests: Request[]};
 
 /** What the bindings' conditions look at. */
-export type View = {snapshot: Pick<Snapshot, 'kind'> & {sysfs?: Pick<SysfsView, 'offlining'>}; ui: UiState};
+export type View = {
+	snapshot: Pick<Snapshot, 'kind'> & {sysfs?: Pick<SysfsView, 'offlining'>; vm?: Pick<VmView, 'agent' | 'virtioMem' | 'guest'>};
+	ui: UiState;
+};
 
 export type KeyInput<M extends Mode> = {ui: UiState; mode: M; key: string; env: Env};
 

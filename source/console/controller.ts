@@ -54,7 +54,7 @@ export function afterAction(ui: UiState, request: Request, answer: ActResult, en
 	switch (request.purpose) {
 		case 'plug': {
 			// A refusal stays in the form, which stays open to change and try again.
-			return result.ok || ui.mode.kind !== 'plug'
+			return result.ok || (ui.mode.kind !== 'plug' && ui.mode.kind !== 'vm-plug')
 				? {...ui, mode: {kind: 'browse'}, notice: notice('Plug', result)}
 				: {...ui, mode: {...ui.mode, error: result.message}};
 		}
@@ -90,6 +90,10 @@ export function afterAction(ui: UiState, request: Request, answer: ActResult, en
 		case 'auto-online': {
 			return {...ui, notice: notice('Auto-online', result)};
 		}
+
+		case 'resize': {
+			return {...ui, notice: notice('virtio-mem', result)};
+		}
 	}
 }
 
@@ -119,7 +123,12 @@ export function actionFailed(ui: UiState, request: Request, error: unknown): UiS
 				: request.purpose.replace(/^./, first => first.toUpperCase());
 	const lines = [`${request.action.type} failed: ${message}`, 'Nothing else was tried; the machine shows as it is now.'];
 	const loop = ui.loop && !ui.loop.ended && request.purpose === 'loop-attempt' ? {...ui.loop, ended: `stopped: ${message}`} : ui.loop;
-	return {...ui, loop, mode: ui.mode.kind === 'plug' ? {kind: 'browse'} : ui.mode, notice: {title, lines, error: true}};
+	return {
+		...ui,
+		loop,
+		mode: ui.mode.kind === 'plug' || ui.mode.kind === 'vm-plug' ? {kind: 'browse'} : ui.mode,
+		notice: {title, lines, error: true},
+	};
 }
 
 /**

@@ -21,7 +21,7 @@ export function detailText(detail: Detail, ui: UiState, snapshot: Snapshot): Det
 				return {title: 'Region', lines: ['That row is gone: the list changed since.']};
 			}
 
-			const real = snapshot.kind === 'sysfs';
+			const real = snapshot.kind !== 'simulated';
 			const name = real ? `Range ${region.id}` : `Region ${region.id}`;
 			const lines = [
 				`${real ? 'first block' : 'ID'} ${region.id} · start ${region.start} · size ${formatSize(region.size)} (${region.size} bytes)`,
@@ -45,7 +45,7 @@ export function detailText(detail: Detail, ui: UiState, snapshot: Snapshot): Det
 				);
 			}
 
-			const slot = snapshot.kind === 'simulated' ? snapshot.slots.find(candidate => candidate.slot === region.slot) : undefined;
+			const slot = snapshot.kind === 'sysfs' ? undefined : snapshot.slots.find(candidate => candidate.slot === region.slot);
 			if (slot?.label) {
 				lines.push(`Module label: ${slot.label}`);
 			}

@@ -10,7 +10,7 @@ export type Movement = 'up' | 'down' | 'page-up' | 'page-down' | 'top' | 'bottom
 export function listLength(ui: UiState, pane: Pane, snapshot: Snapshot): number {
 	switch (pane) {
 		case 'slots': {
-			return snapshot.kind === 'simulated' ? snapshot.slots.length : snapshot.sysfs.nodes.length;
+			return snapshot.kind === 'sysfs' ? snapshot.sysfs.nodes.length : snapshot.slots.length;
 		}
 
 		case 'regions': {
@@ -63,7 +63,7 @@ export function clamp(value: number, min: number, max: number): number {
 
 /** The slot an unplug means: the one selected in the slots pane, or the selected region's; none from the log. */
 export function selectedSlot(ui: UiState, snapshot: Snapshot): number | undefined {
-	if (snapshot.kind !== 'simulated' || ui.pane === 'log') {
+	if (snapshot.kind === 'sysfs' || ui.pane === 'log') {
 		return undefined;
 	}
 

@@ -64,7 +64,9 @@ export function slotLine(slot: SlotRow, width: number, regionStatus?: string): s
 					: slot.state;
 	const region = slot.regionId === null ? '' : `region ${slot.regionId}`;
 	const label = slot.label ? ` ${slot.label}` : '';
-	return fit(`${String(slot.slot).padStart(2)} ${(slot.size || '-').padEnd(5)} ${state.padEnd(11)} ${region}${label}`, width);
+	// A VM's states are short, and its label (node, the guest's state) needs the room.
+	const column = slot.state === 'plugged' || slot.state === 'ejecting' ? 8 : 11;
+	return fit(`${String(slot.slot).padStart(2)} ${(slot.size || '-').padEnd(5)} ${state.padEnd(column)} ${region}${label}`, width);
 }
 
 /** The widest text beside a meter ("1023.9 MiB free of 1023.9 MiB"): bars keep one width while the numbers change. */

@@ -1,16 +1,16 @@
 // Starts the full-screen console. Ink and React are imported here, after the terminal checks and
 // after NO_COLOR/CI are settled: chalk reads the environment when it loads.
 import type {Clock} from '../cli/clock.js';
-import type {SysfsTarget} from '../cli/command.js';
+import type {SysfsTarget, VmTarget} from '../cli/command.js';
 import {exit} from '../exit.js';
 import {type MachineSource, simulatedSource} from '../machine/source.js';
 import {FileProblem} from '../store/store.js';
 import {applyNoColor, checkTerminal, enterFullScreen, ignoreCiEnvironment} from './terminal.js';
 import {wallClock} from './use-machine.js';
 
-type Options = {statePath: string; clock: Exclude<Clock, {error: string}>; sysfs?: SysfsTarget};
+type Options = {statePath: string; clock: Exclude<Clock, {error: string}>; sysfs?: SysfsTarget; vm?: VmTarget};
 
-export async function runConsole({statePath, clock, sysfs}: Options): Promise<number> {
+export async function runConsole({statePath, clock, sysfs, vm}: Options): Promise<number> {
 	const problem = checkTerminal(process.stdin, process.stdout);
 	if (problem) {
 		process.stderr.write(`${problem}\n`);
@@ -24,7 +24,19 @@ export async function runConsole({statePath, clock, sysfs}: Options): Promise<nu
 	const start = clock.now();
 	const consoleClock = wallClock(clock.fixed ? () => start + (Date.now() - started) / 1000 : clock.now);
 	let source: MachineSource;
-	if (sysfs) {
+	let close = () => {};
+	if (vm) {
+		// A running QEMU: connected, and read once, before the screen is taken; a failure is one line.
+		const {openVmSource} = await import('../machine/vm.js');
+		const opened = await openVmSource(vm);
+		if (!opened.ok) {
+			process.stderr.write(`ham-tui: ${opened.error}\n`);
+			return exit.failed;
+		}
+
+		source = opened.value;
+		close = () => opened.value.close();
+	} else if (sysfs) {
 		// A real machine: the first read of its memory blocks, before the screen is taken.
 		const [{sysfsSource}, {writerFor}] = await Promise.all([import('../machine/sysfs.js'), import('../sysfs/integrate.js')]);
 		const writer = writerFor(sysfs.sysroot, process.env);
@@ -65,5 +77,6 @@ export async function runConsole({statePath, clock, sysfs}: Options): Promise<nu
 	restore.attach(instance);
 	await instance.waitUntilExit();
 	restore();
+	close();
 	return exit.ok;
 }

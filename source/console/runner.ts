@@ -2,7 +2,7 @@
 // through the machine source, each result back through the controller. The one place actions run,
 // so the one place their failures become notices. No React: the app calls it, tests call it.
 import type {ActResult, Snapshot} from '../machine/snapshot.js';
-import {LockBusy, type MachineSource} from '../machine/source.js';
+import {ActionWaits, type MachineSource} from '../machine/source.js';
 import type {Env, Step} from './bindings.js';
 import {actionFailed, afterAction, handleKey, tick} from './controller.js';
 import type {Pane, UiState} from './ui-state.js';
@@ -10,8 +10,8 @@ import type {Pane, UiState} from './ui-state.js';
 export type Run = {
 	ui: UiState;
 	snapshot: Snapshot;
-	/** An action waits for the state file's lock: nothing of it happened; run `keys` (none: the tick) again from `ui` later. */
-	busy?: {waitFor: string; keys: string[]};
+	/** An action waits (the state file's lock, a VM's answer): run `keys` (none: the tick) again from `ui` later. */
+	busy?: {waits: ActionWaits; keys: string[]};
 };
 
 /**
@@ -30,7 +30,7 @@ export function runKeys(source: MachineSource, ui: UiState, keys: readonly strin
 			try {
 				result = source.act(request.action, now);
 			} catch (error) {
-				if (error instanceof LockBusy) {
+				if (error instanceof ActionWaits) {
 					throw error;
 				}
 
@@ -69,10 +69,10 @@ export function runKeys(source: MachineSource, ui: UiState, keys: readonly strin
 	return {ui: state, snapshot};
 
 	function busyAt(error: unknown, from: UiState, left: string[]): Run {
-		if (!(error instanceof LockBusy)) {
+		if (!(error instanceof ActionWaits)) {
 			throw error;
 		}
 
-		return {ui: from, snapshot, busy: {waitFor: error.waitFor, keys: left}};
+		return {ui: from, snapshot, busy: {waits: error, keys: left}};
 	}
 }

@@ -8,6 +8,18 @@ export const panes: Pane[] = ['slots', 'regions', 'log'];
 
 export type PlugForm = {kind: 'plug'; field: 0 | 1 | 2; slot: number; sizeIndex: number; mode: 'hot-add' | 'mirror'; error: string | null};
 export type RetrySetup = {kind: 'retry-setup'; field: 0 | 1; attempts: number; interval: number};
+/** A VM's plug form: slot (pc-dimm only), size, device kind, NUMA node; QEMU's refusal in `error`. */
+export type VmPlugForm = {
+	kind: 'vm-plug';
+	field: 0 | 1 | 2 | 3;
+	slot: number;
+	sizeIndex: number;
+	device: 'pc-dimm' | 'virtio-mem';
+	node: number;
+	error: string | null;
+};
+/** The virtio-mem size lever: the device, and the requested size the operator is setting (Enter asks QEMU). */
+export type VmResize = {kind: 'vm-resize'; id: string; size: number};
 
 /** The whole text of one row of a list (Enter on it), scrolled by `scroll` rows. */
 export type Detail = {kind: 'detail'; pane: Pane; index: number; scroll: number};
@@ -19,6 +31,8 @@ export type Mode =
 	| {kind: 'browse'}
 	| Help
 	| PlugForm
+	| VmPlugForm
+	| VmResize
 	| {kind: 'confirm-unplug'; slot: number}
 	| {kind: 'confirm-driver'; op: 'start' | 'stop' | 'reinstall'}
 	/** o's question, asked once the checks passed: `question` is the machine's words ("Offline blocks 14-15 (256M, ...)?"). */

@@ -6,7 +6,8 @@ export type SlotRow = {
 	/** "4G", or "" when empty. */
 	size: string;
 	mode: string;
-	state: 'boot' | 'empty' | 'scrubbing' | 'ready' | 'mirror';
+	/** A VM's DIMM slot: plugged, or ejecting (device_del asked, the guest has not let go yet). */
+	state: 'boot' | 'empty' | 'scrubbing' | 'ready' | 'mirror' | 'plugged' | 'ejecting';
 	/** Seconds of scrubbing left, when scrubbing. */
 	scrubLeft: number | null;
 	regionId: number | null;
@@ -65,7 +66,31 @@ export type SimulatedSnapshot = SnapshotBase & {
 /** A real machine's memory blocks: nodes instead of slots, online and offline memory instead of lowmem. */
 export type SysfsSnapshot = SnapshotBase & {kind: 'sysfs'; sysfs: SysfsView};
 
-export type Snapshot = SimulatedSnapshot | SysfsSnapshot;
+/** A running QEMU (--qmp): its DIMM slots where the simulated machine has slots, the guest's blocks (--qga) as ranges. */
+export type VmSnapshot = SnapshotBase & {kind: 'vm'; slots: SlotRow[]; vm: VmView};
+
+export type Snapshot = SimulatedSnapshot | SysfsSnapshot | VmSnapshot;
+
+/** What the console knows of a VM: QEMU's side over QMP, the guest's through its agent, and whether each answers. */
+export type VmView = {
+	qmp: string;
+	qga: string | null;
+	/** QEMU's version from its greeting. */
+	qemu: string;
+	/** true, or why QMP is not connected now (the console connects again every few seconds). */
+	connected: true | string;
+	/** null without --qga; true while it answers; or why it does not. */
+	agent: true | string | null;
+	memory: {baseBytes: number; pluggedBytes: number; maxBytes: number; freeBytes: number; slots: number} | null;
+	virtioMem: Array<{id: string; sizeBytes: number; requestedBytes: number; maxBytes: number; blockBytes: number; node: number}>;
+	/** The guest's blocks as its agent lists them; null when they cannot be seen. */
+	guest: {blockSizeBytes: number; online: number; offline: number; toOnline: number; leftAlone: number} | null;
+	/** The sizes the plug form offers (QEMU refuses those that do not fit), and the NUMA nodes it offers. */
+	plugSizes: number[];
+	nodes: number[];
+	/** What QEMU or the agent is answering now. */
+	busy: string | null;
+};
 
 export type SysfsView = {
 	/** The memory directory read: <sysroot>/sys/devices/system/memory. */

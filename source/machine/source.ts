@@ -19,13 +19,17 @@ export type ConsoleAction =
 	| Extract<Action, {type: 'plug' | 'unplug' | 'integrate' | 'driver' | 'workload'}>
 	| {type: 'offline-check' | 'offline'; first: number; last: number}
 	| {type: 'offline-stop'}
-	| {type: 'auto-online'; value: AutoOnlineValue};
+	| {type: 'auto-online'; value: AutoOnlineValue}
+	/** A VM's plug: a pc-dimm in `slot`, or a virtio-mem device (no slot), of `size` on `node`. */
+	| {type: 'vm-plug'; device: 'pc-dimm' | 'virtio-mem'; slot: number; size: number; node: number}
+	/** A VM's virtio-mem device asked to grow or shrink to `size` (requested-size). */
+	| {type: 'vm-resize'; id: string; size: number};
 
-/** The actions only a real machine (sysfs) has. */
+/** The actions only a real machine (sysfs, a VM) has. */
 export function isRealMachineAction(
 	action: ConsoleAction,
-): action is Extract<ConsoleAction, {type: 'offline-check' | 'offline' | 'offline-stop' | 'auto-online'}> {
-	return action.type === 'offline-check' || action.type === 'offline' || action.type === 'offline-stop' || action.type === 'auto-online';
+): action is Exclude<ConsoleAction, Extract<ConsoleAction, {type: Action['type']}>> {
+	return !['plug', 'unplug', 'integrate', 'driver', 'workload'].includes(action.type);
 }
 
 export type MachineSource = {
@@ -40,18 +44,34 @@ export type MachineSource = {
 	latest(): Snapshot;
 	/**
 	 * Acts on the current machine (never a stale copy) and returns what happened; latest() is the
-	 * machine after it. A file problem is a result that failed, never a throw. Throws LockBusy when it
-	 * cannot act yet: call again later for the same change, or cancel().
+	 * machine after it. A file problem is a result that failed, never a throw. Throws ActionWaits
+	 * (LockBusy: the state file's lock) when it cannot answer yet: call again later for the same
+	 * change, or cancel().
 	 */
 	act(action: ConsoleAction, t: number): ActResult;
-	/** Gives up a change that is waiting for the lock. */
+	/** Gives up waiting for a change: one waiting for the lock is not made; one a VM is answering is answered in the log. */
 	cancel(): void;
 };
 
+/**
+ * An action that has not finished yet: the console keeps the keys that asked for it and runs them
+ * again at every poll until the machine answers (act() with the same action returns the answer),
+ * or Esc gives it up (cancel()). `line` is what the console shows meanwhile, `gaveUp` what giving up means.
+ */
+export class ActionWaits extends Error {
+	constructor(
+		readonly waitFor: string,
+		readonly line: string,
+		readonly gaveUp: string,
+	) {
+		super(line);
+	}
+}
+
 /** The state file's lock is held by another process: the change waits, without blocking. */
-export class LockBusy extends Error {
-	constructor(readonly waitFor: string) {
-		super(`waiting for ${waitFor} to let go of the state file's lock`);
+export class LockBusy extends ActionWaits {
+	constructor(waitFor: string) {
+		super(waitFor, `Waiting for ${waitFor} to let go of the state file's lock`, 'nothing was changed');
 	}
 }
 
@@ -107,7 +127,9 @@ export function simulatedSource(statePath: string): MachineSource {
 				const message =
 					action.type === 'auto-online'
 						? 'the simulated machine has no auto-online: its 2003 kernel has no auto_online_blocks'
-						: 'the simulated machine has no hot-remove: ham 1.0 never offlined memory';
+						: action.type === 'vm-plug' || action.type === 'vm-resize'
+							? `${action.type}: a VM's (--qmp), not the simulated machine's`
+							: 'the simulated machine has no hot-remove: ham 1.0 never offlined memory';
 				return {ok: false, message, outcomes: []};
 			}
 

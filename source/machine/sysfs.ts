@@ -688,7 +688,7 @@ function timedOfflineWriter(sysroot: string): OfflineWriter {
 }
 
 /** What the kernel said to a run of blocks, for the log: online, already online, gone, FAILED and why. */
-function groupWords(group: ResultGroup): string {
+export function groupWords(group: ResultGroup): string {
 	return group.ok
 		? group.already
 			? 'already online'
@@ -699,7 +699,7 @@ function groupWords(group: ResultGroup): string {
 }
 
 /** "7 of 8 offline block(s) onlined, 1 refused, 1 gone". */
-function countWords(results: readonly BlockResult[]): string {
+export function countWords(results: readonly BlockResult[]): string {
 	const done = results.filter(result => result.ok).length;
 	const gone = results.filter(result => result.gone).length;
 	const refused = results.length - done - gone;
@@ -707,7 +707,7 @@ function countWords(results: readonly BlockResult[]): string {
 }
 
 /** The runs of blocks as outcome rows, refusals first: the panels that list outcomes have room for a few lines only. */
-function outcomeRows(groups: readonly ResultGroup[]): OutcomeRow[] {
+export function outcomeRows(groups: readonly ResultGroup[]): OutcomeRow[] {
 	return [...groups.filter(group => !group.ok && !group.gone), ...groups.filter(group => group.ok || group.gone)].map(group => ({
 		id: group.first,
 		slot: null,

@@ -247,7 +247,7 @@ describe('the runner', () => {
 			return answer(true, 'done');
 		});
 		const first = runKeys(source, initialUi, ['tab', 'i', 'j'], simulated().time, rows);
-		assert.deepEqual(first.busy, {waitFor: 'process 42', keys: ['i', 'j']});
+		assert.deepEqual({waitFor: first.busy?.waits.waitFor, keys: first.busy?.keys}, {waitFor: 'process 42', keys: ['i', 'j']});
 		assert.equal(first.ui.pane, 'log', 'the key before it ran');
 		held = false;
 		const again = runKeys(source, first.ui, first.busy?.keys ?? [], simulated().time, rows);

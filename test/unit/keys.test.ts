@@ -8,15 +8,17 @@ import {handleKey} from '../../source/console/controller.js';
 import {keyLabel} from '../../source/console/key-names.js';
 import {modes, specOf} from '../../source/console/modes/index.js';
 import {initialUi, type Mode, type UiState} from '../../source/console/ui-state.js';
-import {envOf, real, simulated} from '../helpers/snapshots.js';
+import {envOf, real, simulated, vm} from '../helpers/snapshots.js';
 
-const machines = [simulated(), real()];
+const machines = [simulated(), real(), vm()];
 
 /** A console state in each mode, as the operator would find it, with room to move in every list. */
 const inMode: Record<Mode['kind'], UiState> = {
 	browse: {...initialUi, cursor: {slots: 2, regions: 1, log: 0}},
 	help: {...initialUi, mode: {kind: 'help', back: {kind: 'browse'}}},
 	plug: {...initialUi, mode: {kind: 'plug', field: 0, slot: 2, sizeIndex: 1, mode: 'hot-add', error: null}},
+	'vm-plug': {...initialUi, mode: {kind: 'vm-plug', field: 0, slot: 2, sizeIndex: 1, device: 'pc-dimm', node: 0, error: null}},
+	'vm-resize': {...initialUi, mode: {kind: 'vm-resize', id: 'vm0', size: 0}},
 	'confirm-unplug': {...initialUi, mode: {kind: 'confirm-unplug', slot: 2}},
 	'confirm-driver': {...initialUi, mode: {kind: 'confirm-driver', op: 'stop'}},
 	'confirm-offline': {
@@ -32,7 +34,7 @@ const inMode: Record<Mode['kind'], UiState> = {
 };
 const kinds = Object.keys(modes) as Array<Mode['kind']>;
 /** What a catch-all binding is tried with. */
-const sample = (shown: string) => ({'1-9': '3', text: 'x', 'any other key': 'n'})[shown] ?? shown;
+const sample = (shown: string) => ({'1-9': '3', '0-9': '3', text: 'x', 'any other key': 'n'})[shown] ?? shown;
 
 test('every key of every binding that acts is on the ? screen of its mode, for either machine', () => {
 	for (const snapshot of machines) {
@@ -63,11 +65,14 @@ test('every key the help lists does something: it changes the console or asks fo
 		retry: null,
 		needBytes: null,
 	}));
-	for (const snapshot of [{...simulated(), regions}, real({regions})]) {
-		// The plug form, the unplug and driver questions and the workload lever open on the simulated machine only.
-		for (const kind of snapshot.kind === 'simulated'
-			? kinds
-			: kinds.filter(kind => !['plug', 'confirm-unplug', 'confirm-driver', 'workload'].includes(kind))) {
+	// The modes a key opens on each machine only: the others are never reached there.
+	const only: Record<string, readonly string[]> = {
+		simulated: ['vm-plug', 'vm-resize'],
+		sysfs: ['plug', 'confirm-unplug', 'confirm-driver', 'workload', 'vm-plug', 'vm-resize'],
+		vm: ['plug', 'confirm-driver', 'workload', 'confirm-offline', 'auto-online', 'confirm-auto-online'],
+	};
+	for (const snapshot of [{...simulated(), regions}, real({regions}), {...vm(), regions}]) {
+		for (const kind of kinds.filter(kind => !only[snapshot.kind]?.includes(kind))) {
 			const ui = inMode[kind];
 			const view: View = {snapshot, ui};
 			for (const binding of specOf(ui.mode).bindings.filter(candidate => !candidate.disabled?.(view))) {
@@ -89,7 +94,7 @@ test('every key the help lists does something: it changes the console or asks fo
 test("a real machine's help and key bar leave out the keys that do nothing there, and say which", () => {
 	const view = {snapshot: real(), ui: initialUi};
 	const help = helpRows(modes.browse, view);
-	assert.deepEqual(help.disabled, ['p', 'u', 'w', 'd']);
+	assert.deepEqual(help.disabled, ['p', 'u', 's', 'w', 'd']);
 	assert.ok(!help.rows.some(row => /plug a module|workload|ham/.test(row.does)));
 	const bar = (snapshot: View['snapshot'], ui = initialUi) =>
 		barItems(modes.browse, {snapshot, ui}).map(item => `${item.keys} ${item.word}`);
@@ -142,7 +147,7 @@ test('a disabled key says why, in a notice, asks for nothing and changes nothing
 	const snapshot = real();
 	const view = {snapshot, ui: initialUi};
 	const disabled = modes.browse.bindings.filter(candidate => candidate.disabled?.(view));
-	assert.equal(disabled.length, 4);
+	assert.equal(disabled.length, 5);
 	for (const binding of disabled) {
 		const key = binding.keys[0] ?? '';
 		const next = handleKey(initialUi, key, envOf(snapshot));

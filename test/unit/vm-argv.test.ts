@@ -62,6 +62,14 @@ test('--qga SOCKET with --qmp: --status, --json and --integrate with its --attem
 	});
 });
 
+test('--qmp with no action is the console in front of the VM, with its agent when --qga names one', () => {
+	assert.deepEqual(command('--qmp', '/run/q.sock'), {ok: true, value: {command: {kind: 'console'}, statePath: undefined, vm}});
+	assert.deepEqual(command('--qmp', '/run/q.sock', '--qga', '/run/g.sock'), {
+		ok: true,
+		value: {command: {kind: 'console'}, statePath: undefined, vm: {...vm, qga: '/run/g.sock'}},
+	});
+});
+
 test('what does not go with --qmp is refused with why', () => {
 	const refused = (args: string[], error: string) => assert.deepEqual(command(...args), {ok: false, error}, args.join(' '));
 	refused(['--integrate', '--qmp', 's'], '--integrate with --qmp needs --qga SOCKET: onlining happens in the guest, through its agent');
@@ -70,7 +78,8 @@ test('what does not go with --qmp is refused with why', () => {
 	refused(['--status', '--qmp', 's', '--qga', ' '], "--qga needs a path to the guest agent's unix socket (QEMU's virtio-serial chardev)");
 	refused(['--integrate', '--qmp', 's', '--qga', 'g', '--size', '1G'], '--size does not go with --qmp');
 	refused(['--status', '--qmp', 's', '--qga', 'g', '--blocks', '3'], '--blocks does not go with --qmp');
-	refused(['--qmp', 's'], 'the console in front of a VM is not built yet: use --status, --json, --plug or --unplug with --qmp');
+	refused(['--qmp', 's', '--blocks', '3'], '--blocks does not go with the console in front of a VM');
+	refused(['--qmp', 's', '--qga', ''], "--qga needs a path to the guest agent's unix socket (QEMU's virtio-serial chardev)");
 	refused(['--qmp', ' '], "--qmp needs a path to QEMU's QMP unix socket");
 	refused(['--status', '--qmp', 's', '--sysfs'], '--qmp and --sysfs cannot be used together: one machine at a time');
 	refused(['--status', '--qmp', 's', '--sysroot', '/'], '--qmp and --sysroot cannot be used together: one machine at a time');

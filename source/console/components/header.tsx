@@ -6,9 +6,18 @@ type Props = {snapshot: Snapshot; width: number};
 
 /** Machine, kernel, driver and clock on one line; the machine's name gives way first when narrow. */
 export function Header({snapshot, width}: Props) {
-	// A real machine has no ham driver: the kernel's own sysfs interface takes its place.
-	const loaded = snapshot.kind === 'sysfs' || snapshot.driver.loaded;
-	const ham = snapshot.kind === 'sysfs' ? 'sysfs' : loaded ? `ham major ${snapshot.driver.major}` : 'ham NOT loaded';
+	// A real machine has no ham driver: the kernel's own sysfs interface takes its place; a VM's, QMP.
+	const loaded = snapshot.kind === 'sysfs' || (snapshot.kind === 'vm' ? snapshot.vm.connected === true : snapshot.driver.loaded);
+	const ham =
+		snapshot.kind === 'sysfs'
+			? 'sysfs'
+			: snapshot.kind === 'vm'
+				? loaded
+					? 'QMP'
+					: 'QMP down'
+				: loaded
+					? `ham major ${snapshot.driver.major}`
+					: 'ham NOT loaded';
 	// Narrow: the uptime goes first, then the machine's name gives way.
 	const clockText = ` ${clock(snapshot.time)}`;
 	const upText = snapshot.uptimeSeconds === null ? '' : ` up ${uptime(snapshot.uptimeSeconds)}`;

@@ -11,6 +11,8 @@ type Props = {
 	filter: string;
 	/** Set when ham is not loaded: what brings it back. */
 	driverHint: string | null;
+	/** A VM whose guest cannot be seen (no --qga, an agent not answering): why, instead of ranges. */
+	unseen?: string | null;
 	/** A real machine's memory directory: its ranges are shown instead of /proc/ham/status. */
 	source?: string | undefined;
 	cursor: number;
@@ -26,7 +28,7 @@ const statusColor = (status: string) => (status === 'ENABLED' ? 'green' : status
  * The /proc/ham/status columns. Our own small table rather than ink-table: it needs a cursor row
  * and must render only the window of a list that can be 10,000 rows long.
  */
-export function RegionsPane({regions, total, filter, driverHint, source, cursor, offset, focused, width, height}: Props) {
+export function RegionsPane({regions, total, filter, driverHint, unseen, source, cursor, offset, focused, width, height}: Props) {
 	const inner = width - 4;
 	const rows = Math.max(1, height - 4);
 	// Column widths from the whole list, once per list, not per frame.
@@ -51,6 +53,14 @@ export function RegionsPane({regions, total, filter, driverHint, source, cursor,
 			<Pane title={title} focused={focused} width={width} height={height}>
 				<Text color="red">ham is not loaded: there is no /proc/ham/status.</Text>
 				<Text>{driverHint}</Text>
+			</Pane>
+		);
+	}
+
+	if (unseen && total === 0) {
+		return (
+			<Pane title={title} focused={focused} width={width} height={height}>
+				<Text color="yellow">{unseen}</Text>
 			</Pane>
 		);
 	}

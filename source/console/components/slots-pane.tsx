@@ -13,6 +13,8 @@ type Props = {
 	focused: boolean;
 	width: number;
 	height: number;
+	/** A VM's are its DIMM slots. */
+	title?: string;
 };
 
 const stateColor: Record<SlotRow['state'], string | undefined> = {
@@ -21,14 +23,16 @@ const stateColor: Record<SlotRow['state'], string | undefined> = {
 	scrubbing: 'yellow',
 	ready: undefined,
 	mirror: 'magenta',
+	plugged: undefined,
+	ejecting: 'yellow',
 };
 
-export function SlotsPane({slots, regionStatus, cursor, offset, focused, width, height}: Props) {
+export function SlotsPane({slots, regionStatus, cursor, offset, focused, width, height, title}: Props) {
 	const rows = height - 2;
 	const used = useMemo(() => slots.filter(slot => slot.state !== 'empty').length, [slots]);
 	const visible = slots.slice(offset, offset + rows);
 	return (
-		<Pane title={`Slots ${used}/${slots.length}`} focused={focused} width={width} height={height}>
+		<Pane title={`${title ?? 'Slots'} ${used}/${slots.length}`} focused={focused} width={width} height={height}>
 			{visible.map((slot, index) => {
 				const selected = offset + index === cursor;
 				const status = slot.regionId === null ? undefined : regionStatus.get(slot.regionId);

@@ -1,19 +1,28 @@
 // The main view's keys: the panes, the actions on the machine, the forms they open.
-import type {SimulatedSnapshot} from '../../machine/snapshot.js';
+import type {SimulatedSnapshot, VmSnapshot} from '../../machine/snapshot.js';
 import {blockSpan} from '../../sysfs/integrate.js';
 import {type Binding, type Env, type ModeSpec, type Step, step, type View} from '../bindings.js';
 import {listLength, move, selectedSlot} from '../lists.js';
 import {filterRegions} from '../rows.js';
-import {type Mode, type PlugForm, panes, type UiState} from '../ui-state.js';
+import {type Mode, type PlugForm, panes, type UiState, type VmPlugForm} from '../ui-state.js';
 import {openAutoOnline} from './auto-online.js';
 
 type Browse = Extract<Mode, {kind: 'browse'}>;
 
-/** What the keys that change the simulated machine say on a real one (sysfs), instead of acting. */
+/** What the keys that change the simulated machine say on a real one (sysfs, a VM), instead of acting. */
 const onRealMachine =
-	(lines: string[]) =>
+	(lines: string[], vm: string[] = lines) =>
 	({snapshot}: View) =>
-		snapshot.kind === 'simulated' ? null : lines;
+		snapshot.kind === 'simulated' ? null : snapshot.kind === 'vm' ? vm : lines;
+
+/** i and r on a VM without the guest agent: nothing can see or online the guest's blocks. */
+const noAgent = ({snapshot}: View) =>
+	snapshot.kind === 'vm' && snapshot.vm?.agent === null
+		? [
+				"No guest agent (--qga SOCKET): ham-tui cannot see the guest's memory blocks or online them.",
+				'Start the console with --qmp SOCKET --qga SOCKET (qemu-ga in the guest), or online them inside the guest.',
+			]
+		: null;
 
 const loopRunning = (ui: UiState) => ui.loop !== null && ui.loop.ended === null;
 
@@ -36,6 +45,7 @@ export const actionKeys = {
 	retry: 'r',
 	offline: 'o',
 	autoOnline: 'a',
+	virtioMem: 's',
 	workload: 'w',
 	driver: 'd',
 } as const;
@@ -48,23 +58,33 @@ export const browse: ModeSpec<Browse> = {
 			keys: [actionKeys.plug],
 			description: 'plug a module',
 			bar: 'plug',
-			disabled: onRealMachine([
-				'A real machine has no modelled slots to plug into: its memory is added',
-				'by its hardware or hypervisor, then shows here as offline blocks.',
-			]),
-			run: ({ui, env}) => step(env.snapshot.kind === 'simulated' ? {...ui, mode: plugForm(ui, env.snapshot)} : ui),
+			disabled: ({snapshot}) =>
+				snapshot.kind === 'sysfs'
+					? [
+							'A real machine has no modelled slots to plug into: its memory is added',
+							'by its hardware or hypervisor, then shows here as offline blocks (a VM: ham-tui --qmp).',
+						]
+					: null,
+			run: ({ui, env}) =>
+				step(
+					env.snapshot.kind === 'simulated'
+						? {...ui, mode: plugForm(ui, env.snapshot)}
+						: env.snapshot.kind === 'vm'
+							? {...ui, mode: vmPlugForm(ui, env.snapshot)}
+							: ui,
+				),
 		},
 		{
 			keys: [actionKeys.unplug],
 			description: 'unplug a slot (asks)',
 			bar: 'unplug',
-			disabled: onRealMachine([
-				'A real machine has no slots to unplug here:',
-				`${actionKeys.offline} offlines the selected range's blocks (it asks first).`,
-			]),
+			disabled: ({snapshot}) =>
+				snapshot.kind === 'sysfs'
+					? ['A real machine has no slots to unplug here:', `${actionKeys.offline} offlines the selected range's blocks (it asks first).`]
+					: null,
 			run({ui, env}) {
 				const slot = selectedSlot(ui, env.snapshot);
-				if (slot === undefined || env.snapshot.kind !== 'simulated') {
+				if (slot === undefined || env.snapshot.kind === 'sysfs') {
 					const lines = [
 						ui.pane === 'log'
 							? "Unplug acts on the selected slot, or the selected region's slot: Tab to the slots or regions pane."
@@ -85,13 +105,16 @@ export const browse: ModeSpec<Browse> = {
 			keys: [actionKeys.integrate],
 			description: 'integrate once',
 			bar: ({snapshot}) => (snapshot.kind === 'simulated' ? 'integrate' : 'online'),
+			disabled: noAgent,
 			run: ({ui}) => step(ui, [{action: {type: 'integrate'}, purpose: 'integrate'}]),
 		},
 		{
 			keys: [actionKeys.retry],
 			description: 'integrate retry loop',
 			bar: 'retry',
-			disabled: ({ui}) => (loopRunning(ui) ? [`A retry loop is running: Esc stops it, then ${actionKeys.retry} starts another.`] : null),
+			disabled: view =>
+				noAgent(view) ??
+				(loopRunning(view.ui) ? [`A retry loop is running: Esc stops it, then ${actionKeys.retry} starts another.`] : null),
 			run: ({ui}) =>
 				step({...ui, mode: {kind: 'retry-setup', field: 0, attempts: ui.loop?.attempts ?? 10, interval: ui.loop?.interval ?? 5}}),
 		},
@@ -105,7 +128,12 @@ export const browse: ModeSpec<Browse> = {
 							'The simulated machine has no hot-remove: ham 1.0 never offlined memory.',
 							`On a real machine (--sysfs), ${actionKeys.offline} offlines the selected range's blocks.`,
 						]
-					: null,
+					: snapshot.kind === 'vm'
+						? [
+								"Offlining is the guest's: the agent cannot check what is safe to offline (holes, the memory left free).",
+								'Inside the guest: ham-tui --offline --blocks N-M, then u here ejects the DIMM.',
+							]
+						: null,
 			run: ({ui, env}) => offlineSelected(ui, env),
 		},
 		{
@@ -115,27 +143,50 @@ export const browse: ModeSpec<Browse> = {
 			disabled: ({snapshot}) =>
 				snapshot.kind === 'simulated'
 					? [`The simulated 2003 kernel has no auto-online: on a real machine (--sysfs), ${actionKeys.autoOnline} sets auto_online_blocks.`]
-					: null,
+					: snapshot.kind === 'vm'
+						? ["auto_online_blocks is the guest kernel's, and the agent cannot set it: inside the guest, ham-tui --auto-online VALUE."]
+						: null,
 			run: ({ui, env}) => step(env.snapshot.kind === 'sysfs' ? openAutoOnline(ui, env.snapshot.sysfs.autoOnline) : ui),
+		},
+		{
+			keys: [actionKeys.virtioMem],
+			description: "virtio-mem size lever (a VM's)",
+			bar: 'size',
+			disabled: ({snapshot}) =>
+				snapshot.kind !== 'vm'
+					? ["No virtio-mem device here: on a VM (--qmp), s sets a virtio-mem device's requested size."]
+					: (snapshot.vm?.virtioMem.length ?? 0) === 0
+						? [`This VM has no virtio-mem device: ${actionKeys.plug} plugs one (kind virtio-mem), if QEMU can hot-plug it here.`]
+						: null,
+			run({ui, env}) {
+				const device = env.snapshot.kind === 'vm' ? env.snapshot.vm.virtioMem[0] : undefined;
+				return step(device ? {...ui, mode: {kind: 'vm-resize', id: device.id, size: device.requestedBytes}} : ui);
+			},
 		},
 		{
 			keys: [actionKeys.workload],
 			description: 'workload lever',
 			bar: 'workload',
-			disabled: onRealMachine([
-				"A real machine's load is its own: there is no workload lever.",
-				`Free memory yourself, then ${actionKeys.integrate} or ${actionKeys.retry}.`,
-			]),
+			disabled: onRealMachine(
+				[
+					"A real machine's load is its own: there is no workload lever.",
+					`Free memory yourself, then ${actionKeys.integrate} or ${actionKeys.retry}.`,
+				],
+				[`A VM's load is its guest's: there is no workload lever. ${actionKeys.virtioMem} moves a virtio-mem device's size.`],
+			),
 			run: ({ui}) => step({...ui, mode: {kind: 'workload'}}),
 		},
 		{
 			keys: [driverKey],
 			description: 'start / stop / reinstall ham (asks)',
 			bar: 'driver',
-			disabled: onRealMachine([
-				'A real machine has no ham driver to start or stop: the kernel does its job.',
-				'auto_online_blocks says what the kernel does with a new block.',
-			]),
+			disabled: onRealMachine(
+				[
+					'A real machine has no ham driver to start or stop: the kernel does its job.',
+					'auto_online_blocks says what the kernel does with a new block.',
+				],
+				["A VM has no ham driver: QEMU's ACPI hot-plug and the guest kernel do its job."],
+			),
 			run: ({ui, env}) =>
 				step(env.snapshot.kind === 'simulated' ? {...ui, mode: {kind: 'confirm-driver', op: driverOp(env.snapshot)}} : ui),
 		},
@@ -244,6 +295,15 @@ function peel(ui: UiState): UiState {
 
 export function clearFilter(ui: UiState): UiState {
 	return {...ui, filter: '', cursor: {...ui.cursor, regions: 0}, offset: {...ui.offset, regions: 0}};
+}
+
+/** A VM's plug form opens as the simulated machine's does: the selected slot when empty, else the first empty one; 1 GiB, pc-dimm, node 0. */
+function vmPlugForm(ui: UiState, snapshot: VmSnapshot): VmPlugForm {
+	const selected = ui.pane === 'slots' ? snapshot.slots[ui.cursor.slots] : undefined;
+	const empty = snapshot.slots.find(slot => slot.state === 'empty');
+	const slot = selected?.state === 'empty' ? selected.slot : (empty?.slot ?? 0);
+	const oneGiB = snapshot.vm.plugSizes.indexOf(1024 ** 3);
+	return {kind: 'vm-plug', field: 0, slot, sizeIndex: Math.max(0, oneGiB), device: 'pc-dimm', node: 0, error: null};
 }
 
 /** The plug form opens on the selected slot when it is empty, else the first empty one, with 1 GiB. */

@@ -8,9 +8,11 @@ type Confirm = Extract<Mode, {kind: 'confirm-unplug'}>;
 export const confirmUnplug: ModeSpec<Confirm> = {
 	title: 'Keys of the unplug question',
 	prompt(mode, {snapshot}) {
-		const slot = snapshot.kind === 'simulated' ? snapshot.slots.find(candidate => candidate.slot === mode.slot) : undefined;
+		const slot = snapshot.kind === 'sysfs' ? undefined : snapshot.slots.find(candidate => candidate.slot === mode.slot);
 		const region = slot?.regionId === null || slot?.regionId === undefined ? '' : `, region ${slot.regionId}`;
-		return `Unplug slot ${mode.slot} (${slot?.size ?? '?'} ${slot?.mode ?? '?'}${region})? [y/N]  `;
+		// A VM's guest answers the eject: it lets go of a DIMM only when it can offline all of it.
+		const guest = snapshot.kind === 'vm' ? ' The guest must let go of it.' : '';
+		return `Unplug slot ${mode.slot} (${slot?.size ?? '?'} ${slot?.mode ?? '?'}${region})?${guest} [y/N]  `;
 	},
 	bindings: [
 		{

@@ -12,12 +12,16 @@ import {filter} from './filter.js';
 import {help} from './help.js';
 import {plug} from './plug.js';
 import {retrySetup} from './retry-setup.js';
+import {vmPlug} from './vm-plug.js';
+import {vmResize} from './vm-resize.js';
 import {workload} from './workload.js';
 
 export const modes: {[K in Mode['kind']]: ModeSpec<Extract<Mode, {kind: K}>>} = {
 	browse,
 	help,
 	plug,
+	'vm-plug': vmPlug,
+	'vm-resize': vmResize,
 	'confirm-unplug': confirmUnplug,
 	'confirm-driver': confirmDriver,
 	'confirm-offline': confirmOffline,
