@@ -222,6 +222,85 @@ async function serveCliIntegrate(
 	return integrate.code === 0 ? `ok addr=${start} size=${512 * 2 ** 20}` : `error --integrate exit ${integrate.code}`;
 }
 
+/**
+ * `console-vm` (s15, guest/agent.mjs, with the guest's online_policy auto-movable and
+ * auto_online_blocks offline): the console on the host, `ham-tui --qmp --qga` in a pseudo-terminal,
+ * driven by keys as an operator would: p plugs a 512M DIMM into slot 5, i onlines its blocks
+ * through the agent, u y unplugs it (the guest ejects it: Movable), p past maxmem shows QEMU's
+ * refusal in the form, q quits. The checks are the host's; the answer is the DIMM's address and size.
+ */
+async function serveConsoleVm(
+	sockets: {qmp: string; qga: string},
+	check: (name: string, ok: boolean, detail: string) => void,
+): Promise<string> {
+	const {openConsoleWith} = await import('../helpers/console-pty.js');
+	const {keys} = await import('../helpers/pty.js');
+	const session = await openConsoleWith(['--qmp', sockets.qmp, '--qga', sockets.qga], {cols: 100, rows: 30});
+	const step = async (name: string, what: string | RegExp, timeoutMs = 30_000): Promise<boolean> => {
+		try {
+			await session.waitFor(what, timeoutMs);
+			check(name, true, '');
+			return true;
+		} catch (error) {
+			check(name, false, oneLine(String(error)));
+			return false;
+		}
+	};
+	// Esc and the key after it in one read are Alt+key to a terminal: let the Esc be drawn first.
+	const pressEscape = async () => {
+		session.press(keys.escape);
+		await new Promise(resolve => setTimeout(resolve, 200));
+		await session.waitFor('q quit');
+	};
+	let address: string | undefined;
+	try {
+		if (!(await step('s15-console-agent', /guest +\d+ online/))) return 'error the console saw no guest blocks';
+		// The form opens on slot 1 with 1G: slot 5, one size smaller (512M).
+		session.press('p');
+		await session.waitFor('Plug a memory device');
+		session.press('5');
+		session.press(keys.down);
+		session.press(keys.left);
+		await session.waitFor('‹ 512M ›');
+		session.press(keys.enter);
+		if (!(await step('s15-console-plug', /slot 5: 512M pc-dimm ham-dimm-5 plugged at (0x[0-9a-f]+)/))) return 'error no plug';
+		address = /plugged at (0x[0-9a-f]+)/.exec(session.screen())?.[1];
+		// The guest adds the blocks offline (auto_online_blocks offline); the agent lists them.
+		if (!(await step('s15-console-offline', /OFFLINE +blocks \d+-\d+, ham-dimm-5/, 60_000))) return 'error the DIMM never showed offline';
+		await pressEscape();
+		session.press('i');
+		await step('s15-console-integrate', /Integrate at [\d:]+Z: online \(agent, plain\): 4 of 4 offline block\(s\) onlined/);
+		await step('s15-console-online', /ENABLED +blocks \d+-\d+, ham-dimm-5 \(slot 5\), removable/, 30_000);
+		// u acts on the selected slot: the slots pane, slot 5.
+		await pressEscape();
+		session.press('\u001B[Z'); // shift-tab: regions -> slots
+		session.press('g');
+		for (let slot = 0; slot < 5; slot++) session.press('j');
+		session.press('u');
+		await session.waitFor('Unplug slot 5 (512M pc-dimm ham-dimm-5)?');
+		session.press('y');
+		await step('s15-console-unplug', /Unplug at [\d:]+Z: slot 5 \(ham-dimm-5\): unplugged: the guest ejected the DIMM/, 60_000);
+		// Past maxmem (16G - 1G boot - what is plugged): 16G, refused in the form in QEMU's words.
+		await pressEscape();
+		session.press('p');
+		await session.waitFor('Plug a memory device');
+		session.press(keys.down);
+		for (let n = 0; n < 4; n++) session.press(keys.right);
+		await session.waitFor('‹ 16G ›');
+		session.press(keys.enter);
+		await step('s15-console-refusal', /refused: slot \d+: 16G pc-dimm: QEMU refused: not enough space/);
+		await pressEscape();
+		session.press('q');
+		const exit = await Promise.race([session.exited, new Promise<undefined>(resolve => setTimeout(() => resolve(undefined), 10_000))]);
+		check('s15-console-quit', exit?.exitCode === 0, `exit ${JSON.stringify(exit)}`);
+	} catch (error) {
+		check('s15-console-keys', false, oneLine(`${String(error)}`));
+	} finally {
+		session.dispose();
+	}
+	return address ? `ok addr=${Number(address)} size=${512 * 2 ** 20}` : 'error no DIMM address';
+}
+
 /** What the guest asked for, done over QMP; the answer is one line ("ok addr=... size=..."). */
 async function serve(
 	qmp: Qmp,
@@ -232,6 +311,7 @@ async function serve(
 	const [verb, id = '', size = '0', node = '0'] = request.split(' ');
 	if (verb === 'agent') return serveAgent(qmp, agent.socket, request.split(' ').slice(1), agent.check);
 	if (verb === 'cli-integrate') return serveCliIntegrate({qmp: agent.cliQmp, qga: agent.socket}, agent.check);
+	if (verb === 'console-vm') return serveConsoleVm({qmp: agent.cliQmp, qga: agent.socket}, agent.check);
 	const devices = async () => (await qmp.command('query-memory-devices')) as {type: string; data: Record<string, unknown>}[];
 	if (verb === 'dimm') {
 		await qmp.command('object-add', {'qom-type': 'memory-backend-ram', id: `mem-${id}`, size: bytes(size)});

@@ -4,7 +4,7 @@
 // answers with it (its own checks, agent-*) and onlines BLOCK with guest-set-memory-blocks; here
 // sysfs must show BLOCK online, and in which zone the agent's plain "online" put it.
 import {spawnSync} from 'node:child_process';
-import {readFileSync} from 'node:fs';
+import {readFileSync, writeFileSync} from 'node:fs';
 
 const list = blocks => blocks.map(block => block.index).join(',') || '-';
 
@@ -61,4 +61,34 @@ export function scenarioAgentCli(t) {
 	t.say(
 		`GUEST s14: ham-tui --integrate --qmp --qga from the host onlined ${mine.length} block(s); ${((Date.now() - since) / 1000).toFixed(1)} s`,
 	);
+}
+
+/**
+ * s15 (after s14): the console on the host, in front of this VM (`HOST console-vm`: ham-tui --qmp
+ * --qga in a pseudo-terminal there, driven by keys; the host's own checks s15-console-*). The guest
+ * sets online_policy auto-movable, so the agent's plain online lands in Movable and the DIMM can
+ * be ejected; the console plugs it, onlines it with i, unplugs it with u, and shows QEMU's refusal
+ * of a DIMM past maxmem in its form. Here: the DIMM's blocks are gone again.
+ */
+export function scenarioConsoleVm(t) {
+	const policy = '/sys/module/memory_hotplug/parameters/online_policy';
+	let set = false;
+	try {
+		writeFileSync(policy, 'auto-movable');
+		set = readFileSync(policy, 'utf8').trim() === 'auto-movable';
+	} catch {}
+	t.check('s15-online-policy-auto-movable', set, `online_policy: ${set ? 'auto-movable' : 'not set'}`);
+	const answer = t.hostTry('console-vm');
+	const words = Object.fromEntries(
+		answer
+			.split(' ')
+			.slice(1)
+			.map(word => word.split('=')),
+	);
+	const device = {addr: words.addr ?? '0', size: words.size ?? '0'};
+	const left = answer.startsWith('ok') ? t.deviceBlocks(device) : [];
+	t.check('s15-guest-dimm-gone', answer.startsWith('ok') && left.length === 0, `host: ${answer}; blocks left ${JSON.stringify(left)}`);
+	try {
+		writeFileSync(policy, 'contig-zones');
+	} catch {}
 }

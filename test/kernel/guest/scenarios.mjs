@@ -3,7 +3,7 @@
 // prints one `CHECK <name> ok|fail <detail>` line per assertion for the host to collect.
 import {spawn, spawnSync} from 'node:child_process';
 import {mkdirSync, openSync, readdirSync, readFileSync, readSync} from 'node:fs';
-import {scenarioAgent, scenarioAgentCli} from './agent.mjs';
+import {scenarioAgent, scenarioAgentCli, scenarioConsoleVm} from './agent.mjs';
 import {scenarioOfflineRemove, scenarioOfflineUnmovable} from './offline.mjs';
 import {scenarioUdev} from './udev.mjs';
 
@@ -392,6 +392,7 @@ const scenarios = {
 		scenarioOfflineUnmovable(t);
 		scenarioAgent(t);
 		scenarioAgentCli(t);
+		scenarioConsoleVm(t);
 	},
 };
 
