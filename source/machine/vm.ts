@@ -32,7 +32,7 @@ import {
 	type Said,
 	unplugDimm,
 } from '../vm/operations.js';
-import {checkSocketPath, GuestAgent} from '../vm/qga.js';
+import {checkSocketPath, GuestAgent, GuestAgentError} from '../vm/qga.js';
 import {QmpClient, type QmpEvent} from '../vm/qmp.js';
 import type {ActResult, RegionRow, SlotRow, VmSnapshot, VmView} from './snapshot.js';
 import {ActionWaits, type ConsoleAction, type MachineSource} from './source.js';
@@ -207,16 +207,30 @@ function vmSource(
 				if (read.ok) {
 					if (agentProblem !== undefined) say(`guest agent: answering (${formatSize(read.value.tree.blockSizeBytes)} blocks)`);
 					agentProblem = undefined;
+					agentNote = '';
 					guest = read.value;
 				} else {
-					dropped('agent', read.error);
+					noteAgent(read.error);
 				}
 			} catch (error) {
-				dropped('agent', agent.closed ?? message(error));
+				if (agent.closed === undefined && error instanceof GuestAgentError) {
+					// The agent's own refusal, e.g. a block that vanished while it listed them (virtio-mem
+					// shrinking): the connection is good, the next read will likely do.
+					noteAgent(error.message);
+				} else {
+					dropped('agent', agent.closed ?? message(error));
+				}
 			}
 		}
 
 		version++;
+	};
+
+	/** A read the agent answered but could not do: said once (until a read succeeds), the last blocks kept. */
+	let agentNote = '';
+	const noteAgent = (text: string) => {
+		if (text !== agentNote) say(`guest agent: ${text}; showing the blocks last read, reading again`);
+		agentNote = text;
 	};
 
 	/** Devices that came or went since the last read, by someone else's hand: a log line each. */
