@@ -28,7 +28,8 @@ export async function runConsole({statePath, clock, sysfs, vm}: Options): Promis
 	if (vm) {
 		// A running QEMU: connected, and read once, before the screen is taken; a failure is one line.
 		const {openVmSource} = await import('../machine/vm.js');
-		const opened = await openVmSource(vm);
+		// Its log in the console's time (HAM_TUI_NOW's, when set), as the notices are: a VM's writes have no audit log to agree with.
+		const opened = await openVmSource(vm, {now: consoleClock.now});
 		if (!opened.ok) {
 			process.stderr.write(`ham-tui: ${opened.error}\n`);
 			return exit.failed;
