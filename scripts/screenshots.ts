@@ -159,3 +159,27 @@ await sysfsScene(
 		await session.waitFor('[y/N]');
 	},
 );
+
+// The console in front of a real VM: the guest of `npm run vm` (its DIR in HAM_SCREENSHOT_VM),
+// which only a machine with QEMU and a minute to boot it has; without it this one is skipped.
+const vmDir = process.env.HAM_SCREENSHOT_VM;
+if (vmDir) {
+	const sockets = ['--qmp', path.join(vmDir, 'qmp.sock'), '--qga', path.join(vmDir, 'qga.sock')];
+	await shoot(
+		() => openConsoleWith(sockets, {env}),
+		'vm-console',
+		'ham-tui --qmp --qga: a DIMM plugged with p into the throwaway guest (npm run vm), onlined through its agent with i',
+		async session => {
+			await session.waitFor(/guest +\d+ online/, 20_000);
+			session.press('p');
+			await session.waitFor('Plug a memory device');
+			session.press(keys.enter);
+			await session.waitFor(/OFFLINE +blocks \d+-\d+, ham-dimm-\d/, 60_000);
+			session.press(keys.escape);
+			session.press('i');
+			await session.waitFor(/ENABLED +blocks \d+-\d+, ham-dimm-\d/, 30_000);
+		},
+	);
+} else {
+	console.log('vm-console: skipped (HAM_SCREENSHOT_VM=DIR of a running `npm run vm -- --dir DIR` makes it)');
+}
