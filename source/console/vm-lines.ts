@@ -14,7 +14,7 @@ export function vmLines(view: VmView, inner: number): VmLine[] {
 		const used = memory.baseBytes + memory.pluggedBytes;
 		lines.push({
 			key: 'memory',
-			text: `${formatSize(used)} of maxmem ${formatSize(memory.maxBytes)}`,
+			text: `${formatSize(used)} of maxmem ${formatSize(memory.maxBytes)}${view.connected === true ? '' : ' (as last read)'}`,
 			meter: {cells: bar(used, memory.maxBytes, meterWidth(inner)), full: memory.freeBytes <= 0},
 		});
 		lines.push({

@@ -170,6 +170,8 @@ function vmSource(
 				client = opened.value;
 				qemu = `${client.version.major}.${client.version.minor}.${client.version.micro}`;
 				qmpProblem = undefined;
+				// A QEMU started again has devices of its own: no "came or went" against the last one's.
+				seen = undefined;
 				say(`QMP: connected again to QEMU ${qemu}`);
 			} else {
 				dropped('qmp', opened.error);
@@ -274,7 +276,7 @@ function vmSource(
 	const start = (action: ConsoleAction): {waitFor: string; line: string; run: () => Promise<ActResult>} | ActResult => {
 		switch (action.type) {
 			case 'vm-plug': {
-				if (!client) return refuse(`not connected to QEMU (${qmpProblem ?? '?'}): nothing was asked`);
+				if (!client) return refuse(notConnected);
 				const connected = client;
 				const what =
 					action.device === 'pc-dimm' ? `slot ${action.slot}: ${formatSize(action.size)} pc-dimm` : `${formatSize(action.size)} virtio-mem`;
@@ -295,7 +297,7 @@ function vmSource(
 			}
 
 			case 'vm-resize': {
-				if (!client) return refuse(`not connected to QEMU (${qmpProblem ?? '?'}): nothing was asked`);
+				if (!client) return refuse(notConnected);
 				const connected = client;
 				return {
 					waitFor: 'QEMU',
@@ -310,7 +312,7 @@ function vmSource(
 			}
 
 			case 'unplug': {
-				if (!client) return refuse(`not connected to QEMU (${qmpProblem ?? '?'}): nothing was asked`);
+				if (!client) return refuse(notConnected);
 				const connected = client;
 				const id = memory?.slots.find(row => row.slot === action.slot)?.device?.id;
 				return {
@@ -562,6 +564,7 @@ function vmSource(
 	};
 }
 
+const notConnected = 'not connected to QEMU: nothing was asked (the VM pane says why; the console connects again by itself)';
 const noAgent =
 	"no --qga: the guest's memory blocks are not visible, and onlining them needs the guest agent (ham-tui --qmp SOCKET --qga SOCKET)";
 

@@ -31,7 +31,7 @@ export function HelpScreen({help, snapshot, ui, width, height}: Props) {
 			: snapshot.kind === 'simulated'
 				? `FAILED for lack of lowmem? Free lowmem with ${actionKeys.workload}, then ${actionKeys.integrate} or ${actionKeys.retry}.`
 				: snapshot.kind === 'vm'
-					? `An eject the guest refused? Offline the DIMM's blocks inside the guest (ham-tui --offline), then ${actionKeys.unplug} again.`
+					? `An eject the guest refused? Offline its blocks in the guest, then ${actionKeys.unplug} again.`
 					: `A block the kernel refused? ${actionKeys.integrate} tries again, ${actionKeys.retry} retries.`;
 	// Title, the tables (borders, heading, a rule between rows), the hint.
 	const tables = tableWidth(left) + (right.length > 0 ? 2 + tableWidth(right) : 0) <= width && 1 + 3 + 2 * half + 1 <= height;
