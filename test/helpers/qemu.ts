@@ -2,6 +2,7 @@
 // directory; killed when the test is done (and when the test process exits, whatever happened).
 import {type ChildProcess, spawn, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {tempDir} from './cli.js';
@@ -62,7 +63,10 @@ export async function startQemu(options: {memory?: string; extra?: string[]} = {
 	};
 
 	for (let waited = 0; waited < 15_000; waited += 50) {
-		if (fs.existsSync(socket)) {
+		// QEMU makes the socket file (bind) a moment before it listens: under load a connect in
+		// between is refused. Ready once a connection is taken; closed at once (QMP takes one client at a time).
+		if (fs.existsSync(socket) && (await accepts(socket))) {
+			await sleep(20);
 			return {socket, dir, stop};
 		}
 
@@ -75,4 +79,15 @@ export async function startQemu(options: {memory?: string; extra?: string[]} = {
 
 	await stop();
 	throw new Error(`QEMU did not make its QMP socket: ${stderr}`);
+}
+
+function accepts(socket: string): Promise<boolean> {
+	return new Promise(resolve => {
+		const client = net.connect(socket);
+		client.once('connect', () => {
+			client.destroy();
+			resolve(true);
+		});
+		client.once('error', () => resolve(false));
+	});
 }
