@@ -17,9 +17,11 @@ export type Command = {execute: string; arguments?: Record<string, unknown>; id:
 /** A fake QEMU: greets, answers qmp_capabilities, then hands every other command to `serve`. */
 export async function fakeQemu(
 	serve: (command: Command, socket: net.Socket) => void,
-	options: {greet?: string} = {},
+	options: {greet?: string; path?: string} = {},
 ): Promise<{path: string; close: () => void}> {
-	const socketPath = path.join(root, `qmp-${made++}.sock`);
+	// A given path: a QEMU started again where the last one listened (the old socket file goes first).
+	const socketPath = options.path ?? path.join(root, `qmp-${made++}.sock`);
+	if (options.path !== undefined) fs.rmSync(options.path, {force: true});
 	const sockets = new Set<net.Socket>();
 	const server = net.createServer(socket => {
 		sockets.add(socket);

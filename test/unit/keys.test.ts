@@ -126,6 +126,37 @@ test("a real machine's help and key bar leave out the keys that do nothing there
 	assert.ok(!bar(simulated(), looping).includes('r retry'), 'and takes r off it');
 });
 
+test("a VM's help and key bar leave out the keys that do nothing there; without the agent, i and r too, and say why", () => {
+	const bar = (snapshot: View['snapshot']) => barItems(modes.browse, {snapshot, ui: initialUi}).map(item => `${item.keys} ${item.word}`);
+	assert.deepEqual(bar(vm()), [
+		'p plug',
+		'u unplug',
+		'i online',
+		'r retry',
+		's size',
+		'Enter details',
+		'/ filter',
+		'Tab pane',
+		'? help',
+		'q quit',
+	]);
+	assert.deepEqual(helpRows(modes.browse, {snapshot: vm(), ui: initialUi}).disabled, ['o', 'a', 'w', 'd']);
+	const noAgent = vm({agent: null});
+	assert.deepEqual(bar(noAgent), ['p plug', 'u unplug', 's size', 'Enter details', '/ filter', 'Tab pane', '? help', 'q quit']);
+	assert.deepEqual(helpRows(modes.browse, {snapshot: noAgent, ui: initialUi}).disabled, ['i', 'r', 'o', 'a', 'w', 'd']);
+	for (const key of ['i', 'r']) {
+		const {ui, requests} = handleKey(initialUi, key, envOf(noAgent));
+		assert.deepEqual(requests, [], `${key} asks nothing`);
+		assert.equal(ui.mode.kind, 'browse');
+		assert.equal(ui.notice?.error, true);
+		assert.match(
+			ui.notice?.lines[0] ?? '',
+			/^No guest agent \(--qga SOCKET\): ham-tui cannot see the guest's memory blocks or online them\.$/,
+		);
+		assert.match(ui.notice?.lines[1] ?? '', /--qmp SOCKET --qga SOCKET/);
+	}
+});
+
 test('the forms and questions have their keys on the bar, from their tables', () => {
 	const bar = (kind: Mode['kind']) =>
 		barItems(specOf(inMode[kind].mode), {snapshot: simulated(), ui: inMode[kind]})
