@@ -12,10 +12,9 @@
 // pane; the loop connects again every few seconds. Nothing is written to the VM but by a key.
 import type {VmTarget} from '../cli/command.js';
 import {safeText} from '../model/sanitize.js';
-import {formatAddress, formatSize} from '../model/units.js';
+import {formatSize} from '../model/units.js';
 import {ok, type Result} from '../result.js';
 import {blockSpan, groupResults} from '../sysfs/integrate.js';
-import {blockFlags, blockStatus} from '../sysfs/status.js';
 import {freeMemory, type VmMemory} from '../vm/controller.js';
 import {agentOnlineNote} from '../vm/guest.js';
 import {
@@ -36,7 +35,7 @@ import {checkSocketPath, GuestAgent, GuestAgentError} from '../vm/qga.js';
 import {QmpClient, type QmpEvent} from '../vm/qmp.js';
 import type {ActResult, RegionRow, SlotRow, VmSnapshot, VmView} from './snapshot.js';
 import {ActionWaits, type ConsoleAction, type MachineSource} from './source.js';
-import {countWords, groupWords, outcomeRows} from './sysfs.js';
+import {countWords, groupWords, outcomeRows, rangeRow} from './sysfs.js';
 
 export type VmSourceOptions = {
 	/** The wall clock in seconds, for the log's times (default Date.now). */
@@ -291,7 +290,8 @@ function vmSource(
 								: await plugVirtioMem(connected, request);
 						await refreshNow();
 						say(result.lines.join('; '));
-						return fromSaid(result);
+						// A refusal stays in the form, whose fields say slot, size and kind already: QEMU's words only (the log has all).
+						return result.ok ? fromSaid(result) : fromSaid({...result, lines: result.lines.map(line => line.replace(`${what}: `, ''))});
 					},
 				};
 			}
@@ -378,7 +378,7 @@ function vmSource(
 		const slotOf = new Map<string, number>();
 		for (const row of memory?.slots ?? []) if (row.device?.id !== undefined) slotOf.set(row.device.id, row.slot);
 		const regions: RegionRow[] = ranges.map(range => {
-			const failure = [...refused.entries()].find(([block]) => block >= range.firstBlock && block <= range.lastBlock);
+			const inside = [...refused.entries()].filter(([block]) => block >= range.firstBlock && block <= range.lastBlock);
 			const slot = slotOf.get(range.device);
 			const detail = [
 				blockSpan(range.firstBlock, range.lastBlock),
@@ -392,20 +392,7 @@ function vmSource(
 			]
 				.filter(part => part !== '')
 				.join(', ');
-			return {
-				id: range.firstBlock,
-				start: formatAddress(range.start),
-				size: range.size,
-				flags: blockFlags,
-				status: blockStatus(range.state),
-				slot: slot ?? null,
-				code: failure ? failure[1].code : null,
-				reason: failure ? `block ${failure[0]}: ${failure[1].code}` : null,
-				retry: failure ? failure[1].retry : null,
-				needBytes: null,
-				detail: safeText(detail),
-				blocks: {first: range.firstBlock, last: range.lastBlock},
-			};
+			return rangeRow(range, detail, slot ?? null, inside);
 		});
 		const statusOf = (id: string) => {
 			const states = new Set(ranges.filter(range => range.device === id).map(range => range.state === 'online'));
