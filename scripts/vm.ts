@@ -238,7 +238,9 @@ while (!stopping) {
 	if (Date.now() - booted > 180_000) {
 		stopping = true;
 		keepLog = true;
-		console.error(`ham-tui vm: the guest agent did not answer in 180 s (${facts}); the guest's console: ${files.serial}`);
+		console.error(
+			`ham-tui vm: the guest agent did not answer in 180 s (${facts}; a console left connected to ${files.qga} holds it: QEMU takes one agent client); the guest's console: ${files.serial}`,
+		);
 		await stop(1);
 	}
 	await new Promise(resolve => setTimeout(resolve, 1000));
