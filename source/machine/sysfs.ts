@@ -823,7 +823,6 @@ function regionRows(
 			next++;
 		}
 
-		const first = inside[0];
 		const zones = range.zones;
 		const detail = [
 			blockSpan(range.firstBlock, range.lastBlock),
@@ -835,21 +834,30 @@ function regionRows(
 		]
 			.filter(part => part !== '')
 			.join(', ');
-		return {
-			id: range.firstBlock,
-			start: formatAddress(range.start),
-			size: range.size,
-			flags: blockFlags,
-			status: blockStatus(range.state),
-			slot: range.node,
-			code: first ? first[1].code : null,
-			reason: first
-				? `block ${first[0]}: ${describeError(first[1].code)}${inside.length > 1 ? ` (${inside.length} blocks refused)` : ''}`
-				: null,
-			retry: first ? inside.some(([, failure]) => failure.retry) : null,
-			needBytes: null,
-			detail: safeText(detail),
-			blocks: {first: range.firstBlock, last: range.lastBlock},
-		};
+		return rangeRow(range, detail, range.node, inside);
 	});
+}
+
+/** The refusals of one range's blocks in the last attempt: [block, errno and whether a retry can help]. */
+export type RangeRefusals = ReadonlyArray<readonly [number, {code: string; retry: boolean}]>;
+
+/** A range of blocks as a region row, a real machine's or a VM guest's: the first refusal among its blocks, and `detail`. */
+export function rangeRow(range: MemoryRange, detail: string, slot: number | null, inside: RangeRefusals): RegionRow {
+	const first = inside[0];
+	return {
+		id: range.firstBlock,
+		start: formatAddress(range.start),
+		size: range.size,
+		flags: blockFlags,
+		status: blockStatus(range.state),
+		slot,
+		code: first ? first[1].code : null,
+		reason: first
+			? `block ${first[0]}: ${describeError(first[1].code)}${inside.length > 1 ? ` (${inside.length} blocks refused)` : ''}`
+			: null,
+		retry: first ? inside.some(([, failure]) => failure.retry) : null,
+		needBytes: null,
+		detail: safeText(detail),
+		blocks: {first: range.firstBlock, last: range.lastBlock},
+	};
 }

@@ -29,3 +29,19 @@ export function keepsIt<M extends Mode>(description: string): Binding<M> {
 		run: ({ui}) => step({...ui, mode: {kind: 'browse'}}),
 	};
 }
+
+/** ↑ ↓ Tab S-Tab: a form's previous or next of its `count` fields, wrapping; its refusal cleared. */
+export function fieldKeys<M extends Extract<Mode, {field: number; error: string | null}>>(count: number): Binding<M> {
+	return {
+		keys: ['up', 'down', 'tab', 'shift-tab'],
+		description: 'previous / next field',
+		bar: 'field',
+		barKeys: ['up', 'down'],
+		run: ({ui, mode, key}) => {
+			const by = key === 'up' || key === 'shift-tab' ? -1 : 1;
+			// The modulo keeps the field one of the form's own.
+			const next = {...mode, error: null, field: (mode.field + by + count) % count} as M;
+			return step({...ui, mode: next});
+		},
+	};
+}

@@ -1,15 +1,9 @@
 // The plug form's keys: slot, size and mode of a new module; Enter asks the controller.
 import {type ModeSpec, step} from '../bindings.js';
 import type {PlugForm, UiState} from '../ui-state.js';
-import {cancelKeys, helpKey} from './common.js';
+import {cancelKeys, fieldKeys, helpKey} from './common.js';
 
 const set = (ui: UiState, form: PlugForm, changes: Partial<PlugForm>): UiState => ({...ui, mode: {...form, error: null, ...changes}});
-
-const fields = 3;
-const nextField = (field: PlugForm['field'], by: number): PlugForm['field'] => {
-	const next = (field + by + fields) % fields;
-	return next === 1 ? 1 : next === 2 ? 2 : 0;
-};
 
 function wrap(value: number, length: number): number {
 	return length === 0 ? 0 : ((value % length) + length) % length;
@@ -42,13 +36,7 @@ export const plug: ModeSpec<PlugForm> = {
 				return step(set(ui, form, {mode: form.mode === 'hot-add' ? 'mirror' : 'hot-add'}));
 			},
 		},
-		{
-			keys: ['up', 'down', 'tab', 'shift-tab'],
-			description: 'previous / next field',
-			bar: 'field',
-			barKeys: ['up', 'down'],
-			run: ({ui, mode: form, key}) => step(set(ui, form, {field: nextField(form.field, key === 'up' || key === 'shift-tab' ? -1 : 1)})),
-		},
+		fieldKeys(3),
 		{
 			keys: [],
 			match: {test: key => /^[1-9]$/.test(key), shown: '1-9'},

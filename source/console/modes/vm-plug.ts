@@ -2,15 +2,9 @@
 // QEMU (vm/operations.ts), whose refusal stays in the form, in its own words.
 import {type ModeSpec, step} from '../bindings.js';
 import type {UiState, VmPlugForm} from '../ui-state.js';
-import {cancelKeys, helpKey} from './common.js';
+import {cancelKeys, fieldKeys, helpKey} from './common.js';
 
 const set = (ui: UiState, form: VmPlugForm, changes: Partial<VmPlugForm>): UiState => ({...ui, mode: {...form, error: null, ...changes}});
-
-const fields = 4;
-const nextField = (field: VmPlugForm['field'], by: number): VmPlugForm['field'] => {
-	const next = (field + by + fields) % fields;
-	return next === 1 ? 1 : next === 2 ? 2 : next === 3 ? 3 : 0;
-};
 
 /** The next of `values` after `value` (wrapping), or the first when it is not among them. */
 function cycle<T>(values: readonly T[], value: T, by: number): T {
@@ -64,13 +58,7 @@ export const vmPlug: ModeSpec<VmPlugForm> = {
 				}
 			},
 		},
-		{
-			keys: ['up', 'down', 'tab', 'shift-tab'],
-			description: 'previous / next field',
-			bar: 'field',
-			barKeys: ['up', 'down'],
-			run: ({ui, mode: form, key}) => step(set(ui, form, {field: nextField(form.field, key === 'up' || key === 'shift-tab' ? -1 : 1)})),
-		},
+		fieldKeys(4),
 		{
 			keys: [],
 			match: {test: key => /^\d$/.test(key), shown: '0-9'},
