@@ -8,7 +8,6 @@ import {parseCommand} from './source/cli/command.js';
 import {usageLines} from './source/cli/usage.js';
 import {exit} from './source/exit.js';
 import {fail} from './source/result.js';
-import {defaultStatePath} from './source/store/store.js';
 
 process.exitCode = await main(parseArgv(process.argv.slice(2)));
 
@@ -30,9 +29,9 @@ async function main(line: Argv): Promise<number> {
 		return exit.usage;
 	}
 
-	// A real machine (--sysroot, --sysfs) has no state file.
+	// A real machine (--sysroot, --sysfs) has no state file, and does not load the store (the model, its schema).
 	const {command, sysfs, vm} = parsed.value;
-	const statePath = sysfs ? '' : (parsed.value.statePath ?? defaultStatePath());
+	const statePath = sysfs ? '' : (parsed.value.statePath ?? (await import('./source/store/store.js')).defaultStatePath());
 	const io = {
 		out: (text: string) => process.stdout.write(text),
 		err: (text: string) => process.stderr.write(text),
@@ -47,6 +46,12 @@ async function main(line: Argv): Promise<number> {
 	if (vm) {
 		const {runVmCommand} = await import('./source/commands/vm.js');
 		return runVmCommand(command, vm, io);
+	}
+
+	if (sysfs && (command.kind === 'status' || command.kind === 'json')) {
+		// What monitors poll: the reader and the printing only, not the writers.
+		const {runSysfsReport} = await import('./source/commands/sysfs-report.js');
+		return runSysfsReport(command, sysfs, io);
 	}
 
 	if (sysfs) {

@@ -11,13 +11,12 @@ import {formatSize} from '../model/units.js';
 import {type AuditOptions, auditedAsyncWriter, auditedWriter, auditLogPath} from '../sysfs/audit.js';
 import {type BlockResult, blockList, describeError, groupResults, integrateOnce, offlineBlocks, writerFor} from '../sysfs/integrate.js';
 import {type AccessCheck, canWrite, type SysfsWriter, statePath, writeSysfs} from '../sysfs/online.js';
-import {readOrigins} from '../sysfs/origin.js';
 import {type OnlinePlan, planOnline} from '../sysfs/plan.js';
-import {integrateNote, offlineNotes, readHotplugPolicy} from '../sysfs/policy.js';
-import {errorCode, type MemoryTree, memoryDirectory, type ReadOptions, readAutoOnline, readMemoryTree} from '../sysfs/read.js';
+import {integrateNote} from '../sysfs/policy.js';
+import {errorCode, type MemoryTree, memoryDirectory, type ReadOptions, readAutoOnline} from '../sysfs/read.js';
 import {describeSelection, selectBlocks, wantedBlocks} from '../sysfs/select.js';
-import {formatStatusRows, memoryTotals, statusRows, sysfsReport} from '../sysfs/status.js';
 import {blockOutcome, groupLine, leftAloneLine, noRetryLine, nothingToDo, summaryLine} from './integrate-lines.js';
+import {note, readTree, report, runSysfsReport} from './sysfs-report.js';
 
 export type SysfsIo = {
 	out: (text: string) => void;
@@ -34,29 +33,7 @@ export async function runSysfsCommand(command: Command, target: SysfsTarget, io:
 	switch (command.kind) {
 		case 'status':
 		case 'json': {
-			// --status needs only state and removable (the lsmem grouping); --json shows node and zones too.
-			const json = command.kind === 'json';
-			const tree = read(target, io, {zones: json, nodes: json});
-			if (!tree) {
-				return exit.failed;
-			}
-
-			if (!json) {
-				io.out(formatStatusRows(statusRows(tree, {all: target.all})));
-				// Where the policy matters, once on stderr: stdout stays the /proc/ham/status lines.
-				note(io, offlineNotes(readAutoOnline(tree.root), memoryTotals(tree).offline));
-				return exit.ok;
-			}
-
-			const problems: string[] = [];
-			const policy = readHotplugPolicy(target.sysroot, problems);
-			const origins = readOrigins(target.sysroot, tree, problems);
-			report(io, problems);
-			tree.problems.push(...problems);
-			io.out(
-				`${JSON.stringify(sysfsReport(tree, {sysroot: target.sysroot, autoOnline: policy.autoOnlineBlocks, all: target.all, policy, origins}), null, 2)}\n`,
-			);
-			return exit.ok;
+			return runSysfsReport(command, target, io);
 		}
 
 		case 'integrate': {
@@ -154,38 +131,10 @@ function setAutoOnline(value: string, target: SysfsTarget, io: SysfsIo, writer: 
 	return after === value ? exit.ok : exit.failed;
 }
 
-/** Reads the tree, reporting each problem on stderr; undefined (reported) when it is unusable. */
-function read(target: SysfsTarget, io: SysfsIo, options: ReadOptions): MemoryTree | undefined {
-	let tree: MemoryTree;
-	try {
-		tree = readMemoryTree(target.sysroot, options);
-	} catch (error) {
-		io.err(`ham-tui: ${safeText(error instanceof Error ? error.message : String(error))}\n`);
-		return undefined;
-	}
-
-	report(io, tree.problems);
-	return tree;
-}
-
-/** Notes (not problems: the machine is as it should be), one line each on stderr. */
-function note(io: SysfsIo, notes: readonly string[]): void {
-	if (notes.length > 0) {
-		io.err(notes.map(line => `ham-tui: note: ${safeText(line)}\n`).join(''));
-	}
-}
-
 /** What --integrate says once before its first write: what the machine cannot tell, and a kernel that onlines by itself. */
 function sayNotes(io: SysfsIo, plan: OnlinePlan): void {
 	const auto = integrateNote(plan.policy?.autoOnlineBlocks ?? null);
 	note(io, [...plan.notes, ...(auto ? [auto] : [])]);
-}
-
-/** Each problem of the tree, one line on stderr. */
-function report(io: SysfsIo, problems: readonly string[]): void {
-	if (problems.length > 0) {
-		io.err(problems.map(problem => `ham-tui: ${safeText(problem)}\n`).join(''));
-	}
 }
 
 type Integrate = Extract<Command, {kind: 'integrate'}>;
@@ -209,7 +158,7 @@ async function integrate(
 	writer: SysfsWriter,
 	access: AccessCheck | undefined,
 ): Promise<number> {
-	const tree = read(target, io, integrateRead);
+	const tree = readTree(target, io, integrateRead);
 	if (!tree) {
 		return exit.failed;
 	}
