@@ -7,8 +7,9 @@ import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {test} from 'node:test';
-import {fileURLToPath} from 'node:url';
+import {fileURLToPath, pathToFileURL} from 'node:url';
 import {cliPath, tempDir} from './helpers/cli.js';
+import {makeMemoryTree, run, tempSysroot} from './helpers/sysfs-tree.js';
 
 const ui = /^\/\/ node_modules\/(ink|react|react-reconciler|yoga-layout|@alcalzone\/ink-table)\//m;
 const dist = path.dirname(cliPath);
@@ -53,5 +54,26 @@ test('no one-shot loads a chunk that holds Ink or React', () => {
 			[],
 			`${args.join(' ')} loaded Ink or React`,
 		);
+	}
+});
+
+test("the bundle's reader reads with worker threads (their program is built into its chunk as text)", async () => {
+	const chunk = fs
+		.readdirSync(dist)
+		.map(name => path.join(dist, name))
+		.find(file => /^export \{[^}]*\breadMemoryTree\b/m.test(fs.readFileSync(file, 'utf8')));
+	assert.ok(chunk, 'no chunk of dist/ exports the reader');
+	const reader = (await import(pathToFileURL(chunk).href)) as typeof import('../source/sysfs/read.js');
+	const {sysroot, remove} = tempSysroot('ham-build-read-');
+	try {
+		makeMemoryTree(sysroot, {blocks: [...run(0, 40), ...run(40, 24, {state: 'offline'})]});
+		const tree = reader.readMemoryTree(sysroot, {threads: 3});
+		assert.deepEqual(
+			tree.blocks.map(block => block.state),
+			[...Array(40).fill('online'), ...Array(24).fill('offline')],
+		);
+		assert.equal(tree.threads, 3, 'a worker did not deliver its share');
+	} finally {
+		remove();
 	}
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import {execFileSync} from 'node:child_process';
 import {chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
@@ -14,7 +15,7 @@ import {
 	readZones,
 	rereadBlock,
 } from '../source/sysfs/read.js';
-import {makeMemoryTree, run, type TreeSpec, tempSysroot} from './helpers/sysfs-tree.js';
+import {makeMemoryTree, randomTreeSpec, run, type TreeSpec, tempSysroot} from './helpers/sysfs-tree.js';
 
 const isRoot = process.getuid?.() === 0;
 const scratch = tempSysroot('ham-sysfs-read-');
@@ -244,6 +245,55 @@ describe('readMemoryTree on odd trees: reports, keeps going', () => {
 		assert.deepEqual(tree.problems, [`${memory}: no memoryN block directories`]);
 		assert.deepEqual(groupRanges(tree), []);
 	});
+});
+
+describe('read by several threads (read-threads.ts): the same tree as one thread reads', () => {
+	/** A seeded tree with every oddity the careful reader handles, some in each thread's share. */
+	function oddTree(seed: number, firstHasNode: boolean): string {
+		const spec = randomTreeSpec(seed, 240);
+		const {sysroot, memory} = fakeTree({...spec, nodeEntry: 'link'});
+		const blocks = spec.blocks.map(block => block.index);
+		const at = (share: number) => path.join(memory, `memory${blocks[Math.floor((share * blocks.length) / 8)]}`);
+		execFileSync('mkfifo', [path.join(at(1), 'fifo')]);
+		rmSync(path.join(at(1), 'state'));
+		execFileSync('mv', [path.join(at(1), 'fifo'), path.join(at(1), 'state')]);
+		rmSync(path.join(at(2), 'removable'));
+		symlinkSync('/dev/zero', path.join(at(2), 'removable'));
+		writeFileSync(path.join(at(3), 'state'), 'sleeping\n');
+		rmSync(path.join(at(4), 'valid_zones'));
+		mkdirSync(path.join(at(4), 'valid_zones'));
+		writeFileSync(path.join(at(5), 'state'), 'x'.repeat(5000));
+		writeFileSync(path.join(at(6), 'removable'), '');
+		rmSync(at(7), {recursive: true});
+		symlinkSync('gone', at(7));
+		for (const share of firstHasNode ? [5, 6] : [0]) {
+			for (const node of ['node0', 'node1']) {
+				rmSync(path.join(at(share), node), {force: true});
+			}
+		}
+
+		return sysroot;
+	}
+
+	for (const seed of [1, 2, 3]) {
+		for (const firstHasNode of [true, false]) {
+			test(`seed ${seed}, ${firstHasNode ? 'nodes' : 'no node on the first block'}: blocks and problems alike for 1, 2, 3 and 7 threads`, () => {
+				const sysroot = oddTree(seed, firstHasNode);
+				for (const options of [{}, {zones: false, nodes: false}, {zones: false}]) {
+					const one = readMemoryTree(sysroot, {...options, threads: 1});
+					assert.ok(one.problems.length >= 6, one.problems.join('\n'));
+					for (const threads of [2, 3, 7]) {
+						// Read by the workers indeed (one that fails leaves its share to the main thread), and the same tree.
+						assert.deepEqual(
+							readMemoryTree(sysroot, {...options, threads}),
+							{...one, threads},
+							`${threads} threads, ${JSON.stringify(options)}`,
+						);
+					}
+				}
+			});
+		}
+	}
 });
 
 describe('readMemoryTree refuses unusable trees, naming the path', () => {

@@ -187,7 +187,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		origins = readOrigins(sysrootOf(tree), tree, []);
 		sayPolicy(currentPlan());
 		say(
-			`${why || 'read'} ${tree.blocks.length} block(s) of ${formatSize(tree.blockSizeBytes)} in ${ranges} range(s)${read ? '' : `, ${Math.round(readMs)} ms`}` +
+			`${why || 'read'} ${tree.blocks.length} block(s) of ${formatSize(tree.blockSizeBytes)} in ${ranges} range(s)${read ? '' : `, ${Math.round(readMs)} ms${(tree.threads ?? 1) > 1 ? ` by ${tree.threads} threads` : ''}`}` +
 				(tree.problems.length > 0 ? `, ${tree.problems.length} problem(s)` : '') +
 				`: ${tree.root}`,
 		);

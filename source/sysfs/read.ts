@@ -10,6 +10,7 @@ import {closeSync, constants, existsSync, fstatSync, lstatSync, opendirSync, ope
 import path from 'node:path';
 import {errnoName} from '../errno.js';
 import {safeText} from '../model/sanitize.js';
+import {noNode, readInThreads, readThreads} from './read-threads.js';
 
 /** The kernel's words for a block's state; anything else read from `state` is kept as read. */
 export type KnownState = 'online' | 'offline' | 'going-offline';
@@ -54,6 +55,8 @@ export type MemoryTree = {
 	hasZones: boolean;
 	/** The `memoryN` entries listed, summed up (see listingSignature): tells a later listing that blocks came or went. */
 	signature: string;
+	/** How many threads read the blocks (read-threads.ts); absent for a tree not read from sysfs (a guest agent's). */
+	threads?: number;
 };
 
 export type ReadOptions = {
@@ -67,6 +70,11 @@ export type ReadOptions = {
 	 * claims no nodes (`hasNodes` false, every `node` null).
 	 */
 	nodes?: boolean;
+	/**
+	 * How many threads read the blocks' files (read-threads.ts); default readThreads: one per
+	 * core, up to four, from 8,192 blocks on. The tree read is the same whatever the number.
+	 */
+	threads?: number;
 };
 
 /** Where sysfs keeps memory blocks, under a system root (`/` for this machine). */
@@ -109,22 +117,35 @@ function readMemoryDirectory(root: string, options: ReadOptions): MemoryTree {
 	};
 	const lastBlock = lastExactBlock(blockSizeBytes);
 	const blocks: MemoryBlock[] = [];
+	let readBy = 1;
 	inDirectory(root, inside => {
 		// Inside the memory directory, files open as "memory7/state": the kernel walks two path
 		// components instead of eight or more (lsmem gets the same from openat on a directory fd).
 		reader.cut = inside ? root.length + 1 : 0;
-		for (const {name, index} of listed) {
-			if (index > lastBlock) {
+		const exact: BlockName[] = [];
+		for (const listedBlock of listed) {
+			if (listedBlock.index > lastBlock) {
 				// Shown or written, a rounded number would name another block (or another address).
-				reader.problems.push(`${root}/${name}: addresses past 2^53 - 1 cannot be shown exactly; block left out`);
-				continue;
+				reader.problems.push(`${root}/${listedBlock.name}: addresses past 2^53 - 1 cannot be shown exactly; block left out`);
+			} else {
+				exact.push(listedBlock);
+			}
+		}
+
+		const threads = options.physical ? 1 : (options.threads ?? readThreads(exact.length));
+		// The first block decides whether nodes are looked up at all (lsmem's have_nodes): read here first.
+		let from = 0;
+		for (const first of exact) {
+			if (from > 0 && threads > 1 && reader.nodes.lookup !== undefined) {
+				break;
 			}
 
-			reader.current = inside ? name : `${root}/${name}`;
-			const block = readBlock(reader, `${root}/${name}`, index);
-			if (block) {
-				blocks.push(block);
-			}
+			readListed(reader, root, inside, first, blocks);
+			from++;
+		}
+
+		if (from < exact.length && threads > 1) {
+			readBy = 1 + readShared(reader, root, inside, exact.slice(from), threads, blocks);
 		}
 	});
 
@@ -141,6 +162,7 @@ function readMemoryDirectory(root: string, options: ReadOptions): MemoryTree {
 		// lsmem's very test (F_OK on memory0/valid_zones), made once for the whole tree.
 		hasZones: options.zones !== false && existsSync(`${root}/memory0/valid_zones`),
 		signature: signatureOf(listed),
+		threads: readBy,
 	};
 }
 
@@ -384,6 +406,81 @@ function inDirectory(directory: string, read: (inside: boolean) => void): void {
 	}
 }
 
+/** One listed block read on this thread, the careful way, and kept unless it is gone. */
+function readListed(reader: BlockReader, root: string, inside: boolean, {name, index}: BlockName, blocks: MemoryBlock[]): void {
+	reader.current = inside ? name : `${root}/${name}`;
+	const block = readBlock(reader, `${root}/${name}`, index);
+	if (block) {
+		blocks.push(block);
+	}
+}
+
+/**
+ * `listed` read by `threads` threads (read-threads.ts): each block whose files came back clean
+ * is made from their texts here; any other is read again on this thread by readListed, whose
+ * checks and problem lines are then the same as with one thread. Returns how many workers
+ * delivered their share.
+ */
+function readShared(
+	reader: BlockReader,
+	root: string,
+	inside: boolean,
+	listed: readonly BlockName[],
+	threads: number,
+	blocks: MemoryBlock[],
+): number {
+	const files = reader.options.zones === false ? ['state', 'removable'] : ['state', 'removable', 'valid_zones'];
+	const job = {
+		prefix: inside ? '' : `${root}/`,
+		names: listed.map(block => block.name),
+		files,
+		nodes: reader.nodes.lookup !== false,
+		flags: readFlags,
+	};
+	const shares = readInThreads(job, threads, pageBuffer);
+	let share = shares[0];
+	let texts = share?.texts.map(text => sharedText(text)) ?? [];
+	let next = 1;
+	let base = 0;
+	for (const [at, listedBlock] of listed.entries()) {
+		if (share && (at - base) * files.length >= share.ids.length) {
+			base += share.ids.length / files.length;
+			share = shares[next++];
+			texts = share?.texts.map(text => sharedText(text)) ?? [];
+		}
+
+		const block = at - base;
+		const text = (file: number) => texts[share?.ids[block * files.length + file] ?? -1];
+		const state = text(0)?.state;
+		const removable = text(1)?.removable;
+		const zones = files.length === 3 ? text(2)?.zones : noZones;
+		if (state === undefined || removable === undefined || zones === undefined) {
+			readListed(reader, root, inside, listedBlock, blocks);
+			continue;
+		}
+
+		const found = share?.nodes[block] ?? noNode;
+		const node = job.nodes ? settleNode(reader, `${root}/${listedBlock.name}`, found === noNode ? null : found) : null;
+		blocks.push({index: listedBlock.index, state, removable, node, zones});
+	}
+
+	return shares.filter(read => read.byWorker).length;
+}
+
+/** What a file's text, as a worker read it, gives without a closer look; undefined: look closer. */
+type SharedText = {state?: KnownState; removable?: boolean; zones?: string[]};
+
+const sharedStates: Record<string, KnownState> = {'online\n': 'online', 'offline\n': 'offline', 'going-offline\n': 'going-offline'};
+
+/** One text of a share (latin1: a character per byte) as a state, a removable or a zone list, whichever it can be. */
+function sharedText(text: string): SharedText {
+	return {
+		state: Object.hasOwn(sharedStates, text) ? sharedStates[text] : undefined,
+		removable: text === '1\n' ? true : text === '0\n' ? false : undefined,
+		zones: parseZones(Buffer.from(text, 'latin1').toString('utf8')),
+	};
+}
+
 /** Thrown (and caught in readBlock) when a block directory disappears under the reader. */
 class BlockGone extends Error {}
 
@@ -514,7 +611,12 @@ function findNode(reader: BlockReader, directory: string): number | null {
 		return nodes.last;
 	}
 
-	const node = firstNodeEntry(listBlock(reader, directory));
+	return settleNode(reader, directory, firstNodeEntry(listBlock(reader, directory)));
+}
+
+/** A block's node as found (null: no nodeN entry), told to the lookup: the first block decides whether there are nodes. */
+function settleNode(reader: BlockReader, directory: string, node: number | null): number | null {
+	const nodes = reader.nodes;
 	if (nodes.lookup === undefined) {
 		nodes.lookup = node !== null;
 		nodes.firstBlock = directory;
