@@ -6,7 +6,7 @@ import type {Command, SysfsTarget} from '../cli/command.js';
 import {exit} from '../exit.js';
 import {safeText} from '../model/sanitize.js';
 import {offlineNotes, readHotplugPolicy} from '../sysfs/policy.js';
-import {type MemoryTree, type ReadOptions, readAutoOnline, readMemoryTree} from '../sysfs/read.js';
+import {type MemoryTree, type ReadOptions, readAutoOnline, readMemoryBlocks, readMemoryTree} from '../sysfs/read.js';
 import {formatStatusRows, memoryTotals, statusRows, sysfsReport} from '../sysfs/status.js';
 
 /** Where a sysfs command writes: stdout, stderr. */
@@ -18,17 +18,22 @@ export async function runSysfsReport(
 	io: ReportIo,
 ): Promise<number> {
 	// --status needs only state and removable (the lsmem grouping); --json shows node and zones too.
-	const json = command.kind === 'json';
-	const tree = readTree(target, io, {zones: json, nodes: json});
-	if (!tree) {
-		return exit.failed;
+	if (command.kind === 'status') {
+		// The blocks walked twice, never held: a million of them in a few megabytes.
+		const blocks = reported(io, () => readMemoryBlocks(target.sysroot, {zones: false, nodes: false}));
+		if (!blocks) {
+			return exit.failed;
+		}
+
+		io.out(formatStatusRows(statusRows(blocks, {all: target.all})));
+		// Where the policy matters, once on stderr: stdout stays the /proc/ham/status lines.
+		note(io, offlineNotes(readAutoOnline(blocks.root), memoryTotals(blocks).offline));
+		return exit.ok;
 	}
 
-	if (!json) {
-		io.out(formatStatusRows(statusRows(tree, {all: target.all})));
-		// Where the policy matters, once on stderr: stdout stays the /proc/ham/status lines.
-		note(io, offlineNotes(readAutoOnline(tree.root), memoryTotals(tree).offline));
-		return exit.ok;
+	const tree = readTree(target, io, {zones: true, nodes: true});
+	if (!tree) {
+		return exit.failed;
 	}
 
 	const {readOrigins} = await import('../sysfs/origin.js');
@@ -45,9 +50,14 @@ export async function runSysfsReport(
 
 /** Reads the tree, reporting each problem on stderr; undefined (reported) when it is unusable. */
 export function readTree(target: SysfsTarget, io: ReportIo, options: ReadOptions): MemoryTree | undefined {
-	let tree: MemoryTree;
+	return reported(io, () => readMemoryTree(target.sysroot, options));
+}
+
+/** A read whose problems go to stderr, one line each; undefined (said) when the tree is unusable. */
+function reported<T extends {problems: string[]}>(io: ReportIo, read: () => T): T | undefined {
+	let tree: T;
 	try {
-		tree = readMemoryTree(target.sysroot, options);
+		tree = read();
 	} catch (error) {
 		io.err(`ham-tui: ${safeText(error instanceof Error ? error.message : String(error))}\n`);
 		return undefined;

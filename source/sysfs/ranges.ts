@@ -3,7 +3,7 @@
 // block is numbered right after it and agrees with the range's FIRST block on every split column
 // (is_mergeable). The range then shows its first block's attributes (add_scols_line), so an
 // unsplit column shows that block's value, not a summary.
-import type {MemoryBlock, MemoryTree} from './read.js';
+import type {BlockSet, MemoryBlock, MemoryTree} from './read.js';
 
 export type SplitColumn = 'state' | 'removable' | 'node' | 'zones';
 
@@ -45,7 +45,7 @@ export type GroupOptions = {
 	all?: boolean;
 };
 
-export function groupRanges(tree: MemoryTree, options: GroupOptions = {}): MemoryRange[] {
+export function groupRanges(tree: BlockSet, options: GroupOptions = {}): MemoryRange[] {
 	const split = new Set(options.split ?? defaultSplit);
 	const rules: MergeRules = {
 		state: split.has('state'),

@@ -1,24 +1,26 @@
-// The memory blocks' files read by more than one thread. On a large machine reading them is all
-// system calls (three per file: open, read, close; the kernel's sysfs answers each on the calling
-// CPU), so with two cores two threads read 100,000 blocks in about half the time. The main thread
-// reads a share itself while worker threads read the rest; each returns, per block and file, the
-// index of the file's exact bytes in a small table of the texts it met (a whole tree holds a
-// handful: "online\n", "offline\n", "1\n", a few zone lists), and per block its node.
+// The memory blocks' files read, by more than one thread on a large tree. On a large machine
+// reading them is all system calls (three per file: open, read, close; the kernel's sysfs answers
+// each on the calling CPU), so with two cores two threads read 100,000 blocks in about 0.6 of the
+// time. The blocks are cut into chunks that each thread takes in turn from a shared counter: the
+// main thread starts at once while the workers start up (~30 ms), and a thread slowed by a busy
+// core simply takes fewer chunks. Each thread writes, per block and file, the index of the file's
+// exact bytes in a small table of the texts it met (a whole tree holds a handful: "online\n",
+// "offline\n", "1\n", a few zone lists), and per block its node, into shared arrays.
 //
 // The workers only read. Anything they did not read cleanly (an error, an empty or a full page,
 // a listing that failed) comes back as "read it yourself", and the caller (read.ts) reads that
 // block again the one careful way, with its checks and its problem lines: the rules for odd and
-// hostile trees live in one place. A worker that cannot start, fails, or is not done in time
-// leaves its share to the main thread too.
+// hostile trees live in one place. A worker that cannot start does no chunk; one that fails or is
+// not done in time leaves its chunks to be read again the careful way.
 import fs from 'node:fs';
 import {availableParallelism} from 'node:os';
 import {isMainThread, MessageChannel, type MessagePort, receiveMessageOnPort, Worker} from 'node:worker_threads';
 
-/** What one thread reads: blocks `names` (as "memory7"), each file of `files`, and the node. */
+/** What the threads read: the blocks numbered `indexes` (as "memory7"), each file of `files`, and the node. */
 export type ReadJob = {
 	/** Put before each block's name: "" when the process sits in the memory directory, else "<root>/". */
 	prefix: string;
-	names: readonly string[];
+	indexes: Float64Array;
 	files: readonly string[];
 	/** Look up each block's nodeN entry (lsmem's have_nodes held for the tree). */
 	nodes: boolean;
@@ -31,112 +33,149 @@ export const readItYourself = -1;
 /** A node entry looked for and none found (a node of -1 to lsmem). */
 export const noNode = -1;
 
-export type ReadShare = {
-	/** Per block, per file (block × files.length + file): the index of its text in `texts`, or readItYourself. */
+/** Blocks per chunk: small enough to share out evenly, large enough that taking one costs nothing. */
+export const defaultChunkBlocks = 256;
+
+/** How a tree is shared out; all but `threads` are for tests, to make every worker and chunk boundary count. */
+export type Threading = {
+	threads?: number;
+	/** false: the main thread reads no chunk, the workers read them all. */
+	mainReads?: boolean;
+	chunkBlocks?: number;
+};
+
+export type ThreadedRead = {
+	/** Per block, per file (block × files.length + file): the index of its text in its thread's table, or readItYourself. */
 	ids: Int32Array;
-	/** The files' exact bytes, as latin1 strings (one character per byte). */
-	texts: string[];
 	/** Per block: the node, noNode, or readItYourself (its directory could not be listed). */
 	nodes: Int32Array;
-	/** Read by a worker thread (else by the main thread, its own share or one a worker did not deliver). */
-	byWorker?: boolean;
+	chunkBlocks: number;
+	/** Per chunk of chunkBlocks: the thread that read it (1 the main thread, 2... the workers), 0 for none. */
+	readBy: Int32Array;
+	/** Per thread (readBy's numbers): the files' exact bytes as latin1 strings; undefined when its table never came. */
+	texts: Array<string[] | undefined>;
+	/** How many threads read a chunk or more. */
+	threads: number;
+};
+
+/** The arrays the threads share: the counter of chunks taken, and where each writes. */
+type Shared = {
+	/** [0]: the next chunk to take; [1 + thread]: set once that thread has sent its table. */
+	control: Int32Array;
+	ids: Int32Array;
+	nodes: Int32Array;
+	readBy: Int32Array;
+	indexes: Float64Array;
 };
 
 /**
- * The whole program of a reader thread. It runs from its source text (`eval`), so it uses no
- * names from outside: its modules come as arguments, and it holds no inner functions (a bundler's
- * helpers would be names from outside). The main thread calls it directly for its own share.
+ * The whole program of a reader thread: takes chunks until none is left, and returns the table of
+ * texts its ids point into. It runs from its source text (`eval`), so it uses no names from
+ * outside: its modules come as arguments, and it holds no inner functions (a bundler's helpers
+ * would be names from outside). The main thread calls it directly as thread 1.
  */
-function readShare(fs: typeof import('node:fs'), job: ReadJob, page: Buffer): {ids: Int32Array; texts: string[]; nodes: Int32Array} {
+function readChunks(
+	fs: typeof import('node:fs'),
+	job: Omit<ReadJob, 'indexes'>,
+	shared: Shared,
+	thread: number,
+	chunkBlocks: number,
+): string[] {
+	const page = Buffer.allocUnsafe(4096);
 	const fileCount = job.files.length;
-	const ids = new Int32Array(job.names.length * fileCount);
-	const nodes = new Int32Array(job.nodes ? job.names.length : 0);
+	const total = shared.indexes.length;
 	const seen = new Map<string, number>();
 	const texts: string[] = [];
 	let last = -1;
-	for (let block = 0; block < job.names.length; block++) {
-		const directory = job.prefix + job.names[block];
-		for (let file = 0; file < fileCount; file++) {
-			let id = -1;
-			let fd = -1;
-			try {
-				fd = fs.openSync(`${directory}/${job.files[file]}`, job.flags);
-				const length = fs.readSync(fd, page, 0, page.length, null);
-				// Empty or a full page: perhaps no attribute at all (a FIFO, a device, a big file).
-				if (length > 0 && length < page.length) {
-					const text = page.toString('latin1', 0, length);
-					id = seen.get(text) ?? -1;
-					if (id === -1) {
-						id = texts.length;
-						seen.set(text, id);
-						texts.push(text);
+	for (let chunk = Atomics.add(shared.control, 0, 1); chunk * chunkBlocks < total; chunk = Atomics.add(shared.control, 0, 1)) {
+		const end = Math.min(total, (chunk + 1) * chunkBlocks);
+		for (let block = chunk * chunkBlocks; block < end; block++) {
+			const directory = `${job.prefix}memory${shared.indexes[block]}`;
+			for (let file = 0; file < fileCount; file++) {
+				let id = -1;
+				let fd = -1;
+				try {
+					fd = fs.openSync(`${directory}/${job.files[file]}`, job.flags);
+					const length = fs.readSync(fd, page, 0, page.length, null);
+					// Empty or a full page: perhaps no attribute at all (a FIFO, a device, a big file).
+					if (length > 0 && length < page.length) {
+						const text = page.toString('latin1', 0, length);
+						id = seen.get(text) ?? -1;
+						if (id === -1) {
+							id = texts.length;
+							seen.set(text, id);
+							texts.push(text);
+						}
+					}
+				} catch {
+					id = -1;
+				} finally {
+					if (fd !== -1) {
+						fs.closeSync(fd);
 					}
 				}
-			} catch {
-				id = -1;
-			} finally {
-				if (fd !== -1) {
-					fs.closeSync(fd);
-				}
+
+				shared.ids[block * fileCount + file] = id;
 			}
 
-			ids[block * fileCount + file] = id;
-		}
-
-		if (job.nodes) {
-			// Blocks come in long runs on one node: one lstat settles most (read.ts's findNode).
-			let node = -1;
-			if (last !== -1 && fs.lstatSync(`${directory}/node${last}`, {throwIfNoEntry: false}) !== undefined) {
-				node = last;
-			} else {
+			if (job.nodes) {
+				// Blocks come in long runs on one node: one lstat settles most (read.ts's findNode).
+				let node = -1;
 				try {
-					for (const entry of fs.readdirSync(directory)) {
-						if (entry.length > 4 && entry.startsWith('node') && /^\d+$/.test(entry.slice(4))) {
-							node = Number(entry.slice(4));
-							break;
+					if (last !== -1 && fs.lstatSync(`${directory}/node${last}`, {throwIfNoEntry: false}) !== undefined) {
+						node = last;
+					} else {
+						for (const entry of fs.readdirSync(directory)) {
+							if (entry.length > 4 && entry.startsWith('node') && /^\d+$/.test(entry.slice(4))) {
+								node = Number(entry.slice(4));
+								break;
+							}
 						}
 					}
 				} catch {
 					node = -2;
 				}
-			}
 
-			if (node >= 0) {
-				last = node;
-			}
+				if (node >= 0) {
+					last = node;
+				}
 
-			nodes[block] = node === -2 ? -1 : node;
-			if (node === -2) {
-				ids[block * fileCount] = -1;
+				shared.nodes[block] = node === -2 ? -1 : node;
+				if (node === -2) {
+					shared.ids[block * fileCount] = -1;
+				}
 			}
 		}
+
+		Atomics.store(shared.readBy, chunk, thread);
+		Atomics.notify(shared.readBy, chunk);
 	}
 
-	return {ids, texts, nodes};
+	return texts;
 }
 
-/** A worker's start: the job and where to answer come in workerData; it says it is done on `done`. */
+/** A worker's start: the job, the shared arrays and where to send its table come in workerData. */
 const workerSource = `
 const fs = require('node:fs');
 const {workerData} = require('node:worker_threads');
-const {job, port, done} = workerData;
-const readShare = ${readShare.toString()};
-let share;
+const {job, shared, thread, chunkBlocks, port} = workerData;
+const readChunks = ${readChunks.toString()};
+let texts;
 try {
-	share = readShare(fs, job, Buffer.allocUnsafe(4096));
+	texts = readChunks(fs, job, shared, thread, chunkBlocks);
 } catch {
-	share = undefined;
+	texts = undefined;
 }
 try {
-	port.postMessage(share, share ? [share.ids.buffer, share.nodes.buffer] : []);
+	port.postMessage(texts);
 } finally {
 	port.close();
-	Atomics.add(done, 0, 1);
-	Atomics.notify(done, 0);
+	Atomics.store(shared.control, 1 + thread, 1);
+	Atomics.notify(shared.control, 1 + thread);
 }
 `;
 
-/** Below this many blocks one thread is as fast: starting a worker costs about 20 ms. */
+/** Below this many blocks one thread is as fast: starting a worker costs about 30 ms of a core. */
 export const threadsFrom = 8192;
 
 /**
@@ -147,66 +186,91 @@ export const threadsFrom = 8192;
 export function readThreads(blocks: number, env: NodeJS.ProcessEnv = process.env): number {
 	const asked = Number.parseInt(env.HAM_TUI_READ_THREADS ?? '', 10);
 	if (asked >= 1) {
-		return Math.min(asked, 16, Math.max(1, blocks));
+		return Math.min(asked, 16);
 	}
 
 	return isMainThread && blocks >= threadsFrom ? Math.min(availableParallelism(), 4) : 1;
 }
 
-type Pending = {worker: Worker | undefined; port: MessagePort | undefined; from: number; count: number};
-
 /**
- * Reads `job` with `threads` threads, the main one included. Each share is a ReadShare, in
- * block order; a share no worker delivered is read here, on this thread.
+ * Reads `job` with up to `threads` threads, this one included. A worker still starting when the
+ * chunks are all taken does none and is let go; one that took chunks is waited for, within a
+ * bound (a busy machine can be slow, a dead worker never answers): past it, its chunks count as
+ * not read. `mainReads: false` (tests): the workers read every chunk.
  */
-export function readInThreads(job: ReadJob, threads: number, page: Buffer): ReadShare[] {
-	const per = Math.ceil(job.names.length / threads);
-	const done = new Int32Array(new SharedArrayBuffer(4));
-	const pending: Pending[] = [];
-	for (let from = per; from < job.names.length; from += per) {
-		const count = Math.min(per, job.names.length - from);
-		const share: Pending = {worker: undefined, port: undefined, from, count};
+export function readInThreads(job: ReadJob, threading: Threading = {}): ThreadedRead {
+	const count = job.indexes.length;
+	const threads = threading.threads ?? readThreads(count);
+	const chunkBlocks = Math.max(1, threading.chunkBlocks ?? defaultChunkBlocks);
+	const chunks = Math.ceil(count / chunkBlocks);
+	const mainReads = threading.mainReads !== false || threads < 2;
+	const workers = mainReads ? Math.max(0, Math.min(threads, chunks) - 1) : threads - 1;
+	const sharedArray = <T>(make: new (buffer: SharedArrayBuffer) => T, bytes: number) => new make(new SharedArrayBuffer(bytes));
+	const shared: Shared = {
+		control: sharedArray(Int32Array, 4 * (2 + workers + 1)),
+		ids: sharedArray(Int32Array, 4 * count * job.files.length),
+		nodes: sharedArray(Int32Array, 4 * (job.nodes ? count : 0)),
+		readBy: sharedArray(Int32Array, 4 * chunks),
+		indexes: sharedArray(Float64Array, 8 * count),
+	};
+	shared.indexes.set(job.indexes);
+	const {indexes: _indexes, ...plan} = job;
+	const ports: Array<MessagePort | undefined> = [];
+	for (let worker = 0; worker < workers; worker++) {
+		const thread = 2 + worker;
 		try {
 			const {port1, port2} = new MessageChannel();
-			const names = job.names.slice(from, from + count);
-			share.worker = new Worker(workerSource, {
+			new Worker(workerSource, {
 				eval: true,
-				workerData: {job: {...job, names}, port: port2, done},
+				workerData: {job: plan, shared, thread, chunkBlocks, port: port2},
 				transferList: [port2],
-				// A worker needs little: its share of names and a page.
-				resourceLimits: {maxOldGenerationSizeMb: 256},
-			});
-			share.worker.unref();
-			share.port = port1;
+				// A worker holds little: a page and its table of texts.
+				resourceLimits: {maxOldGenerationSizeMb: 64},
+			}).unref();
+			ports[thread] = port1;
 		} catch {
-			share.worker = undefined;
+			// It never starts: the others take its chunks.
 		}
-
-		pending.push(share);
 	}
 
-	const shares: ReadShare[] = [readShare(fs, {...job, names: job.names.slice(0, per)}, page)];
-	// The workers' shares, as each is there; a worker's time is bounded (a busy machine can be
-	// slow, a dead worker never answers): past it, its share is read here.
+	const texts: Array<string[] | undefined> = [];
+	if (mainReads) {
+		texts[1] = readChunks(fs, plan, shared, 1, chunkBlocks);
+	}
+
 	const started = Date.now();
-	const limitMs = 30_000 + per;
-	const running = pending.filter(share => share.worker).length;
-	while (Atomics.load(done, 0) < running && Date.now() - started < limitMs) {
-		Atomics.wait(done, 0, Atomics.load(done, 0), 100);
+	const limitMs = 30_000 + count;
+	const waiting = () => Date.now() - started < limitMs;
+	// Every chunk taken is read soon: wait for the last ones, then for the tables of those who read.
+	for (let chunk = 0; chunk < chunks; chunk++) {
+		while (Atomics.load(shared.readBy, chunk) === 0 && waiting()) {
+			Atomics.wait(shared.readBy, chunk, 0, 50);
+		}
 	}
 
-	for (const share of pending) {
-		const message = share.port ? receiveMessageOnPort(share.port) : undefined;
-		const answer = message?.message as ReadShare | undefined;
-		share.port?.close();
-		if (answer === undefined) {
-			void share.worker?.terminate();
-		} else {
-			answer.byWorker = true;
+	const readers = new Set(shared.readBy);
+	for (const [thread, port] of ports.entries()) {
+		if (!port) {
+			continue;
 		}
 
-		shares.push(answer ?? readShare(fs, {...job, names: job.names.slice(share.from, share.from + share.count)}, page));
+		if (readers.has(thread)) {
+			while (Atomics.load(shared.control, 1 + thread) === 0 && waiting()) {
+				Atomics.wait(shared.control, 1 + thread, 0, 50);
+			}
+
+			texts[thread] = receiveMessageOnPort(port)?.message as string[] | undefined;
+		}
+
+		port.close();
 	}
 
-	return shares;
+	return {
+		ids: shared.ids,
+		nodes: shared.nodes,
+		chunkBlocks,
+		readBy: shared.readBy,
+		texts,
+		threads: [...readers].filter(thread => thread > 0).length,
+	};
 }

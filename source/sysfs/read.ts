@@ -10,7 +10,7 @@ import {closeSync, constants, existsSync, fstatSync, lstatSync, opendirSync, ope
 import path from 'node:path';
 import {errnoName} from '../errno.js';
 import {safeText} from '../model/sanitize.js';
-import {noNode, readInThreads, readThreads} from './read-threads.js';
+import {noNode, readInThreads, type Threading} from './read-threads.js';
 
 /** The kernel's words for a block's state; anything else read from `state` is kept as read. */
 export type KnownState = 'online' | 'offline' | 'going-offline';
@@ -71,10 +71,10 @@ export type ReadOptions = {
 	 */
 	nodes?: boolean;
 	/**
-	 * How many threads read the blocks' files (read-threads.ts); default readThreads: one per
-	 * core, up to four, from 8,192 blocks on. The tree read is the same whatever the number.
+	 * How the blocks' files are shared out among threads (read-threads.ts); default: one per core,
+	 * up to four, from 8,192 blocks on. The tree read is the same whatever the threading.
 	 */
-	threads?: number;
+	threading?: Threading;
 };
 
 /** Where sysfs keeps memory blocks, under a system root (`/` for this machine). */
@@ -88,7 +88,30 @@ export function memoryDirectory(sysroot: string): string {
  * `block_size_bytes` is missing, unreadable, not a positive hex number or past 2^53 - 1.
  */
 export function readMemoryTree(sysroot: string, options: ReadOptions = {}): MemoryTree {
-	return readMemoryDirectory(memoryDirectory(sysroot), options);
+	return treeOf(readBlockList(memoryDirectory(sysroot), options));
+}
+
+/**
+ * The blocks of a tree, each made as it is walked: readMemoryTree without keeping a MemoryBlock
+ * per block, for what walks them once or twice (--status: about 16 bytes per block held).
+ */
+export type BlockList = Omit<MemoryTree, 'blocks'> & {
+	/** How many blocks were read (a block gone meanwhile is left out). */
+	count: number;
+	/** Each block in index order, a new object each time (a block read the careful way is kept whole). */
+	blocks: Iterable<MemoryBlock>;
+};
+
+/** What grouping and totals need of a tree: a MemoryTree or a BlockList. */
+export type BlockSet = Pick<MemoryTree, 'blockSizeBytes' | 'hasNodes' | 'hasZones'> & {blocks: Iterable<MemoryBlock>};
+
+/** readMemoryTree, the blocks in columns (see BlockList). Throws as readMemoryTree does. */
+export function readMemoryBlocks(sysroot: string, options: ReadOptions = {}): BlockList {
+	return readBlockList(memoryDirectory(sysroot), options);
+}
+
+function treeOf({count: _count, blocks, ...tree}: BlockList): MemoryTree {
+	return {...tree, blocks: [...blocks]};
 }
 
 /**
@@ -98,15 +121,20 @@ export function readMemoryTree(sysroot: string, options: ReadOptions = {}): Memo
  */
 export function readAgainIfChanged(tree: MemoryTree, options: ReadOptions = {}): MemoryTree | undefined {
 	try {
-		return listingSignature(tree.root) === tree.signature ? undefined : readMemoryDirectory(tree.root, options);
+		return listingSignature(tree.root) === tree.signature ? undefined : treeOf(readBlockList(tree.root, options));
 	} catch {
 		return undefined;
 	}
 }
 
-/** readMemoryTree for the memory directory itself. */
-function readMemoryDirectory(root: string, options: ReadOptions): MemoryTree {
-	const listed = blockDirectories(listMemoryDirectory(root));
+/**
+ * The memory directory's blocks. Each block's files are read by readChunks (read-threads.ts; by
+ * several threads on a large tree) into a column of text ids; a block whose files did not read
+ * cleanly, the first block (it decides whether nodes are looked up: lsmem's have_nodes) and, when
+ * phys_device is asked, every block, are read the careful way (readBlock) and kept whole.
+ */
+function readBlockList(root: string, options: ReadOptions): BlockList {
+	const listing = listBlocks(root);
 	const blockSizeBytes = readBlockSize(root);
 	const reader: BlockReader = {
 		options,
@@ -116,54 +144,142 @@ function readMemoryDirectory(root: string, options: ReadOptions): MemoryTree {
 		current: '',
 	};
 	const lastBlock = lastExactBlock(blockSizeBytes);
-	const blocks: MemoryBlock[] = [];
-	let readBy = 1;
+	let exact = listing.indexes.length;
+	while (exact > 0 && (listing.indexes[exact - 1] ?? 0) > lastBlock) {
+		exact--;
+	}
+
+	for (let position = exact; position < listing.indexes.length; position++) {
+		// Shown or written, a rounded number would name another block (or another address).
+		reader.problems.push(`${root}/${nameAt(listing, position)}: addresses past 2^53 - 1 cannot be shown exactly; block left out`);
+	}
+
+	const indexes = listing.indexes.subarray(0, exact);
+	const files = options.zones === false ? ['state', 'removable'] : ['state', 'removable', 'valid_zones'];
+	const columns: Columns = {files, ids: new Int32Array(exact * files.length), texts: [], nodes: undefined, careful: new Map()};
+	let threads = 1;
 	inDirectory(root, inside => {
 		// Inside the memory directory, files open as "memory7/state": the kernel walks two path
 		// components instead of eight or more (lsmem gets the same from openat on a directory fd).
 		reader.cut = inside ? root.length + 1 : 0;
-		const exact: BlockName[] = [];
-		for (const listedBlock of listed) {
-			if (listedBlock.index > lastBlock) {
-				// Shown or written, a rounded number would name another block (or another address).
-				reader.problems.push(`${root}/${listedBlock.name}: addresses past 2^53 - 1 cannot be shown exactly; block left out`);
-			} else {
-				exact.push(listedBlock);
-			}
-		}
+		const careful = (position: number) => {
+			const name = nameAt(listing, position);
+			reader.current = inside ? name : `${root}/${name}`;
+			columns.careful.set(position, readBlock(reader, `${root}/${name}`, indexes[position] ?? 0));
+		};
 
-		const threads = options.physical ? 1 : (options.threads ?? readThreads(exact.length));
-		// The first block decides whether nodes are looked up at all (lsmem's have_nodes): read here first.
 		let from = 0;
-		for (const first of exact) {
-			if (from > 0 && threads > 1 && reader.nodes.lookup !== undefined) {
-				break;
-			}
-
-			readListed(reader, root, inside, first, blocks);
-			from++;
+		while (from < exact && (from === 0 || options.physical || reader.nodes.lookup === undefined)) {
+			careful(from++);
 		}
 
-		if (from < exact.length && threads > 1) {
-			readBy = 1 + readShared(reader, root, inside, exact.slice(from), threads, blocks);
+		if (from === exact) {
+			return;
+		}
+
+		const job = {
+			prefix: inside ? '' : `${root}/`,
+			indexes: indexes.subarray(from),
+			files,
+			nodes: reader.nodes.lookup !== false,
+			flags: readFlags,
+		};
+		const read = readInThreads(job, options.threading);
+		// 0 only when no thread read a chunk: workers alone (tests) that failed.
+		threads = read.threads;
+		columns.nodes = job.nodes ? new Int32Array(exact) : undefined;
+		// Each thread's table of texts into the tree's one table.
+		const table = new Map<string, number>();
+		const remaps = read.texts.map(texts => texts?.map(text => textId(columns, table, text)));
+		for (let position = from; position < exact; position++) {
+			const block = position - from;
+			const remap = remaps[read.readBy[Math.floor(block / read.chunkBlocks)] ?? 0];
+			let clean = remap !== undefined && !listing.oddNames.has(indexes[position] ?? 0);
+			for (let file = 0; file < files.length; file++) {
+				const id = remap?.[read.ids[block * files.length + file] ?? -1] ?? -1;
+				const text = columns.texts[id];
+				clean &&= text !== undefined && (file === 0 ? text.state : file === 1 ? text.removable : text.zones) !== undefined;
+				columns.ids[position * files.length + file] = id;
+			}
+
+			if (!clean) {
+				careful(position);
+			} else if (columns.nodes) {
+				const found = read.nodes[block] ?? noNode;
+				const node = settleNode(reader, `${root}/${nameAt(listing, position)}`, found === noNode ? null : found);
+				columns.nodes[position] = node ?? noNode;
+			}
 		}
 	});
 
-	if (blocks.length === 0) {
+	let gone = 0;
+	for (const block of columns.careful.values()) {
+		gone += block ? 0 : 1;
+	}
+
+	if (exact - gone === 0) {
 		reader.problems.push(`${root}: no memoryN block directories`);
 	}
 
 	return {
 		root,
 		blockSizeBytes,
-		blocks,
+		count: exact - gone,
+		blocks: {[Symbol.iterator]: () => walkBlocks(indexes, columns)},
 		problems: reader.problems,
 		hasNodes: reader.nodes.lookup === true,
 		// lsmem's very test (F_OK on memory0/valid_zones), made once for the whole tree.
 		hasZones: options.zones !== false && existsSync(`${root}/memory0/valid_zones`),
-		signature: signatureOf(listed),
-		threads: readBy,
+		signature: listing.signature,
+		threads,
 	};
+}
+
+/** The blocks' files in columns: per block and file a text id (-1 for a block read the careful way). */
+type Columns = {
+	files: readonly string[];
+	ids: Int32Array;
+	texts: SharedText[];
+	/** Per block, its node or noNode; undefined when nodes are not looked up. */
+	nodes: Int32Array | undefined;
+	/** Blocks read the careful way, by position: the block, or undefined when it was gone. */
+	careful: Map<number, MemoryBlock | undefined>;
+};
+
+/** The id of `text` in the tree's table, added when new: the threads' tables become one. */
+function textId(columns: Columns, table: Map<string, number>, text: string): number {
+	let id = table.get(text);
+	if (id === undefined) {
+		id = columns.texts.length;
+		table.set(text, id);
+		columns.texts.push(sharedText(text));
+	}
+
+	return id;
+}
+
+function* walkBlocks(indexes: Float64Array, columns: Columns): Generator<MemoryBlock> {
+	const {files, ids, texts, nodes, careful} = columns;
+	for (let position = 0; position < indexes.length; position++) {
+		if (careful.has(position)) {
+			const block = careful.get(position);
+			if (block) {
+				yield block;
+			}
+
+			continue;
+		}
+
+		const at = position * files.length;
+		const node = nodes?.[position] ?? noNode;
+		yield {
+			index: indexes[position] ?? 0,
+			state: texts[ids[at] ?? -1]?.state ?? 'unknown',
+			removable: texts[ids[at + 1] ?? -1]?.removable ?? null,
+			node: node === noNode ? null : node,
+			zones: files.length === 3 ? (texts[ids[at + 2] ?? -1]?.zones ?? noZones) : noZones,
+		};
+	}
 }
 
 /**
@@ -208,10 +324,7 @@ export function readZones(root: string, index: number): string[] | undefined {
  */
 export function listingSignature(root: string): string {
 	const signature = new ListingSignature();
-	for (const name of listMemoryDirectory(root)) {
-		signature.add(name);
-	}
-
+	forEachEntry(root, name => signature.add(name));
 	return signature.text();
 }
 
@@ -245,15 +358,6 @@ export class ListingSignature {
 	text(): string {
 		return `${this.count}:${this.sum >>> 0}:${this.hash >>> 0}`;
 	}
-}
-
-function signatureOf(listed: readonly BlockName[]): string {
-	const signature = new ListingSignature();
-	for (const {index} of listed) {
-		signature.addIndex(index);
-	}
-
-	return signature.text();
 }
 
 /** lsmem's memory_block_filter: "memory" then digits only. */
@@ -290,16 +394,15 @@ export function readKernelFile(file: string): string {
 }
 
 /**
- * The entries of the memory directory. opendir, not readdir: readdir (libuv's scandir) sorts
- * every name with strcmp first, which the blocks, sorted by number, do not need.
+ * Each entry of the memory directory. opendir, not readdir: readdir (libuv's scandir) sorts
+ * every name with strcmp first and keeps them all, which the blocks, sorted by number, need not.
  */
-function listMemoryDirectory(root: string): string[] {
-	const names: string[] = [];
+function forEachEntry(root: string, each: (name: string) => void): void {
 	try {
 		const directory = opendirSync(root, {bufferSize: 1024});
 		try {
 			for (let entry = directory.readSync(); entry !== null; entry = directory.readSync()) {
-				names.push(entry.name);
+				each(entry.name);
 			}
 		} finally {
 			directory.closeSync();
@@ -307,8 +410,76 @@ function listMemoryDirectory(root: string): string[] {
 	} catch (error) {
 		throw new Error(`cannot list memory blocks in ${root}: ${errorCode(error)}`, {cause: error});
 	}
+}
 
-	return names;
+/** The memory directory's blocks by number: 8 bytes each, no name kept but the odd ones. */
+type Listing = {
+	/** N of each `memoryN` entry (lsmem's memory_block_filter: "memory" then digits only), sorted. */
+	indexes: Float64Array;
+	/** By N, names that are not "memory" and N as the kernel writes it ("memory007", 20 digits). */
+	oddNames: Map<number, string[]>;
+	signature: string;
+};
+
+function listBlocks(root: string): Listing {
+	let indexes = new Float64Array(1024);
+	let count = 0;
+	const oddNames = new Map<number, string[]>();
+	const signature = new ListingSignature();
+	forEachEntry(root, name => {
+		if (!isBlockName(name)) {
+			return;
+		}
+
+		const index = Number(name.slice(6));
+		if (count === indexes.length) {
+			const grown = new Float64Array(count * 2);
+			grown.set(indexes);
+			indexes = grown;
+		}
+
+		indexes[count++] = index;
+		signature.addIndex(index);
+		// The kernel's names: no leading zero, and few enough digits to be exact as a double.
+		if (name.length > 6 + 15 || (name.length > 7 && name.charCodeAt(6) === 0x30)) {
+			const names = oddNames.get(index);
+			if (names) {
+				names.push(name);
+			} else {
+				oddNames.set(index, [name]);
+			}
+		}
+	});
+	for (const names of oddNames.values()) {
+		names.sort();
+	}
+
+	// readdir gives no useful order (memory10 before memory2); blocks are wanted in address order.
+	return {indexes: indexes.slice(0, count).sort(), oddNames, signature: signature.text()};
+}
+
+/** The name of the block at `position` of the listing: the kernel's, or for an odd number the odd names in turn. */
+function nameAt(listing: Listing, position: number): string {
+	const index = listing.indexes[position] ?? 0;
+	const odd = listing.oddNames.get(index);
+	if (!odd) {
+		return `memory${index}`;
+	}
+
+	// Equal numbers sit together: the kernel's own name first (if it is there too), then the odd ones.
+	let first = position;
+	while (first > 0 && listing.indexes[first - 1] === index) {
+		first--;
+	}
+
+	let end = position;
+	while (listing.indexes[end + 1] === index) {
+		end++;
+	}
+
+	const kernelNamed = end - first + 1 - odd.length;
+	const nth = position - first;
+	return nth < kernelNamed ? `memory${index}` : (odd[nth - kernelNamed] ?? `memory${index}`);
 }
 
 function readBlockSize(root: string): number {
@@ -337,21 +508,6 @@ function readBlockSize(root: string): number {
 /** The highest block number whose last byte is still a safe integer: (N + 1) × size - 1 < 2^53. */
 function lastExactBlock(blockSizeBytes: number): number {
 	return Number(2n ** 53n / BigInt(blockSizeBytes)) - 1;
-}
-
-type BlockName = {name: string; index: number};
-
-/** The `memoryN` entries (lsmem's memory_block_filter: "memory" then digits only), sorted by N. */
-function blockDirectories(names: string[]): BlockName[] {
-	const found: BlockName[] = [];
-	for (const name of names) {
-		if (isBlockName(name)) {
-			found.push({name, index: Number(name.slice(6))});
-		}
-	}
-
-	// readdir sorts by name (memory10 before memory2); blocks are wanted in address order.
-	return found.sort((a, b) => a.index - b.index);
 }
 
 function allDigits(text: string, from: number): boolean {
@@ -404,67 +560,6 @@ function inDirectory(directory: string, read: (inside: boolean) => void): void {
 			}
 		}
 	}
-}
-
-/** One listed block read on this thread, the careful way, and kept unless it is gone. */
-function readListed(reader: BlockReader, root: string, inside: boolean, {name, index}: BlockName, blocks: MemoryBlock[]): void {
-	reader.current = inside ? name : `${root}/${name}`;
-	const block = readBlock(reader, `${root}/${name}`, index);
-	if (block) {
-		blocks.push(block);
-	}
-}
-
-/**
- * `listed` read by `threads` threads (read-threads.ts): each block whose files came back clean
- * is made from their texts here; any other is read again on this thread by readListed, whose
- * checks and problem lines are then the same as with one thread. Returns how many workers
- * delivered their share.
- */
-function readShared(
-	reader: BlockReader,
-	root: string,
-	inside: boolean,
-	listed: readonly BlockName[],
-	threads: number,
-	blocks: MemoryBlock[],
-): number {
-	const files = reader.options.zones === false ? ['state', 'removable'] : ['state', 'removable', 'valid_zones'];
-	const job = {
-		prefix: inside ? '' : `${root}/`,
-		names: listed.map(block => block.name),
-		files,
-		nodes: reader.nodes.lookup !== false,
-		flags: readFlags,
-	};
-	const shares = readInThreads(job, threads, pageBuffer);
-	let share = shares[0];
-	let texts = share?.texts.map(text => sharedText(text)) ?? [];
-	let next = 1;
-	let base = 0;
-	for (const [at, listedBlock] of listed.entries()) {
-		if (share && (at - base) * files.length >= share.ids.length) {
-			base += share.ids.length / files.length;
-			share = shares[next++];
-			texts = share?.texts.map(text => sharedText(text)) ?? [];
-		}
-
-		const block = at - base;
-		const text = (file: number) => texts[share?.ids[block * files.length + file] ?? -1];
-		const state = text(0)?.state;
-		const removable = text(1)?.removable;
-		const zones = files.length === 3 ? text(2)?.zones : noZones;
-		if (state === undefined || removable === undefined || zones === undefined) {
-			readListed(reader, root, inside, listedBlock, blocks);
-			continue;
-		}
-
-		const found = share?.nodes[block] ?? noNode;
-		const node = job.nodes ? settleNode(reader, `${root}/${listedBlock.name}`, found === noNode ? null : found) : null;
-		blocks.push({index: listedBlock.index, state, removable, node, zones});
-	}
-
-	return shares.filter(read => read.byWorker).length;
 }
 
 /** What a file's text, as a worker read it, gives without a closer look; undefined: look closer. */

@@ -5,7 +5,7 @@ import {formatAddress, formatSize} from '../model/units.js';
 import type {BlockOrigin, OriginMap} from './origin.js';
 import {describePolicy, type HotplugPolicy, memmapBytes} from './policy.js';
 import {groupRanges, lsmemZoneName, type MemoryRange, type RangeState, shownSplit, stateClass} from './ranges.js';
-import type {MemoryTree} from './read.js';
+import type {BlockSet, MemoryTree} from './read.js';
 
 /** STATUS of a block or range: ENABLED is online (in use by the kernel), as ham's ENABLED was. */
 export type BlockStatus = 'ENABLED' | 'OFFLINE' | 'OFFLINING' | 'UNKNOWN';
@@ -32,7 +32,7 @@ export const blockFlags = 'READ/WRITE';
 export type SysfsStatusRow = {id: number; start: number; size: number; flags: string; status: BlockStatus};
 
 /** Ranges as lsmem groups them (or one per block), as /proc/ham/status rows: ID = first block. */
-export function statusRows(tree: MemoryTree, options: {all?: boolean} = {}): SysfsStatusRow[] {
+export function statusRows(tree: BlockSet, options: {all?: boolean} = {}): SysfsStatusRow[] {
 	return groupRanges(tree, {all: options.all}).map(range => ({
 		id: range.firstBlock,
 		start: range.start,
@@ -60,9 +60,9 @@ export type MemoryTotals = {
 	other: {blocks: number; bytes: number};
 };
 
-export function memoryTotals(tree: MemoryTree): MemoryTotals {
+export function memoryTotals(tree: BlockSet): MemoryTotals {
 	const totals: MemoryTotals = {
-		blocks: tree.blocks.length,
+		blocks: 0,
 		online: {blocks: 0, bytes: 0},
 		offline: {blocks: 0, bytes: 0},
 		other: {blocks: 0, bytes: 0},
@@ -70,6 +70,7 @@ export function memoryTotals(tree: MemoryTree): MemoryTotals {
 	for (const block of tree.blocks) {
 		const bucket = block.state === 'online' ? totals.online : block.state === 'offline' ? totals.offline : totals.other;
 		bucket.blocks++;
+		totals.blocks++;
 	}
 
 	for (const bucket of [totals.online, totals.offline, totals.other]) {
