@@ -6,12 +6,11 @@
 //   key-to-frame (j/k in the regions pane, the time to the frame that shows the cursor moved) at
 //     10,000 and BENCH_LARGE regions.
 // BENCH_FRAME_RUNS (8), BENCH_IDLE_SECONDS (10), BENCH_IDLE_SETTLE (60), BENCH_PRESSES (60), BENCH_LARGE, BENCH_CLI (dist/cli.js).
-import {spawnSync} from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import {keys, type PtySession, startInPty} from '../test/helpers/pty.js';
 import {largeRegions, now, regionsLabel, stateWithRegions} from './fixtures.js';
 import {sleep} from './key-to-frame.js';
+import {cpuTicks, rssBytes, ticksPerSecond, until} from './pty-measure.js';
 import {median, percentile} from './stats.js';
 
 const frameRuns = Number(process.env.BENCH_FRAME_RUNS ?? 8);
@@ -21,32 +20,9 @@ const presses = Number(process.env.BENCH_PRESSES ?? 60);
 const cli = path.resolve(process.env.BENCH_CLI ?? 'dist/cli.js');
 const floor = path.resolve('bench/idle-floor.cjs');
 const env = {HAM_TUI_NOW: String(now)};
-const ticksPerSecond = Number(spawnSync('getconf', ['CLK_TCK'], {encoding: 'utf8'}).stdout.trim()) || 100;
 
 function start(args: string[]): PtySession {
 	return startInPty(process.execPath, args, {cols: 80, rows: 24, env});
-}
-
-/** Resolves when `predicate` holds of the screen outside a synchronized update (a whole frame drawn). */
-function until(session: PtySession, predicate: (screen: string) => boolean, timeoutMs: number, what: string): Promise<void> {
-	const holds = () => !session.term.modes.synchronizedOutputMode && predicate(session.screen());
-	if (holds()) {
-		return Promise.resolve();
-	}
-
-	return new Promise((resolve, reject) => {
-		const timer = setTimeout(() => {
-			parsed.dispose();
-			reject(new Error(`no ${what} after ${timeoutMs} ms; screen:\n${session.screen()}`));
-		}, timeoutMs);
-		const parsed = session.term.onWriteParsed(() => {
-			if (holds()) {
-				clearTimeout(timer);
-				parsed.dispose();
-				resolve();
-			}
-		});
-	});
 }
 
 const fullFrame = (screen: string) => screen.includes('q quit');
@@ -91,17 +67,6 @@ async function openConsole(state: string): Promise<PtySession> {
 	session.press(keys.escape);
 	await until(session, fullFrame, 30_000, 'the console after the help');
 	return session;
-}
-
-function cpuTicks(pid: number): number {
-	const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-	// utime and stime, fields 14 and 15 of stat(5), of every thread.
-	return Number(fields[11]) + Number(fields[12]);
-}
-
-function rssBytes(pid: number): number {
-	const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-	return Number(match?.[1] ?? Number.NaN) * 1024;
 }
 
 type Idle = {cpuPercent: number; rssBytes: number; bytesPerSecond: number};
