@@ -9,7 +9,7 @@ import {errnoText} from '../errno.js';
 import {fail, ok, type Result} from '../result.js';
 import {type AccessCheck, canWrite, type OnlineMode, type SysfsWriter, statePath, writeSysfs} from './online.js';
 import {type OnlinePlan, planOnline} from './plan.js';
-import {entryAt, errorCode, type MemoryTree, type ReadOptions, readAgainIfChanged, rereadBlock} from './read.js';
+import {entryAt, errorCode, type MemoryBlock, type MemoryTree, type ReadOptions, readAgainIfChanged, rereadBlock} from './read.js';
 
 export type BlockResult = {
 	block: number;
@@ -52,13 +52,16 @@ export function attemptOnline(
 	mode: OnlineMode | ReadonlyMap<number, OnlineMode>,
 	writer: SysfsWriter = writeSysfs,
 ): BlockResult[] {
-	const byIndex = new Map(tree.blocks.map(block => [block.index, block]));
+	// The tree's blocks by number, made only once a refusal needs one: a write that goes through
+	// costs no lookup (the console writes a slice at a time; a map per call would cost O(tree) each).
+	let byIndex: Map<number, MemoryBlock> | undefined;
 	return blocks.map(index => {
 		try {
 			writer(statePath(tree, index), typeof mode === 'string' ? mode : (mode.get(index) ?? 'online'));
 			return {block: index, ok: true};
 		} catch (error) {
 			const code = errorCode(error);
+			byIndex ??= new Map(tree.blocks.map(block => [block.index, block]));
 			const block = byIndex.get(index);
 			if (code === 'EINVAL' && block && rereadBlock(tree, block, [], {zones: false})?.state === 'online') {
 				return {block: index, ok: true, already: true};
@@ -110,24 +113,108 @@ export type IntegrateAttempt = {
 /**
  * One integrate: the tree read again if blocks came or went (new offline blocks are tried,
  * vanished ones reported gone, not still offline), the permission checked, then `mode` written
- * to each offline block not skipped. Both the one-shot and the console attempt through it.
+ * to each offline block not skipped. Both the one-shot and the console attempt through it: the
+ * one-shot in one go (integrateOnce), the console a slice at a time (startIntegrate, then
+ * integrateSome until it is done or stopped, then finishIntegrate).
  */
 export function integrateOnce(tree: MemoryTree, options: IntegrateOptions): IntegrateAttempt {
+	const run = startIntegrate(tree, options);
+	integrateSome(run, () => false);
+	return finishIntegrate(run);
+}
+
+/** An integrate under way: what it writes, in order, and what it has written so far. */
+export type IntegrateRun = {
+	tree: MemoryTree;
+	reread: boolean;
+	plan: OnlinePlan;
+	problem?: string;
+	/** The blocks found gone when the tree was read again. */
+	gone: BlockResult[];
+	/** The blocks to write, in order, with the mode each gets. */
+	targets: number[];
+	modes: ReadonlyMap<number, OnlineMode>;
+	/** Each block written so far (targets[0 .. written.length - 1]), in order. */
+	written: BlockResult[];
+	writer: SysfsWriter | undefined;
+	/** Where each block is in tree.blocks, for marking the onlined ones online as they go. */
+	positions: Map<number, number>;
+};
+
+/** An integrate's checks, nothing written yet: the tree read again when blocks came or went, the plan, the permission. */
+export function startIntegrate(tree: MemoryTree, options: IntegrateOptions): IntegrateRun {
 	const fresh = readAgainIfChanged(tree, options.read);
 	const current = fresh ?? tree;
 	const gone = fresh ? vanished(tree, fresh) : [];
 	const plan = planOnline(current, options);
 	const targets = plan.choices.map(choice => choice.block);
 	const permission = targets.length === 0 ? true : canWrite(current, options.access, targets);
+	const run: IntegrateRun = {
+		tree: current,
+		reread: fresh !== undefined,
+		plan,
+		gone,
+		targets: permission === true ? targets : [],
+		modes: new Map(plan.choices.map(choice => [choice.block, choice.mode])),
+		written: [],
+		writer: options.writer,
+		positions: new Map(),
+	};
 	if (permission !== true) {
-		return {tree: current, reread: fresh !== undefined, results: gone, problem: permission, plan};
+		run.problem = permission;
 	}
 
-	const modes = new Map(plan.choices.map(choice => [choice.block, choice.mode]));
-	const written = attemptOnline(current, targets, modes, options.writer);
-	settle(current, written);
+	if (run.targets.length > 0) {
+		run.positions = new Map(current.blocks.map((block, position) => [block.index, position]));
+	}
+
+	return run;
+}
+
+/**
+ * Writes the run's next blocks, one at a time, until all are written or `enough()` says so
+ * (asked before each block: a time slice, a stop). The blocks onlined say online in the tree at
+ * once. Returns the results of this slice.
+ */
+export function integrateSome(run: IntegrateRun, enough: () => boolean): BlockResult[] {
+	const results: BlockResult[] = [];
+	while (run.written.length < run.targets.length && !enough()) {
+		const index = run.targets[run.written.length] as number;
+		const [result] = attemptOnline(run.tree, [index], run.modes, run.writer);
+		if (result) {
+			results.push(result);
+			run.written.push(result);
+			const block = result.ok ? run.tree.blocks[run.positions.get(index) ?? -1] : undefined;
+			if (block) {
+				block.state = 'online';
+			}
+		}
+	}
+
+	return results;
+}
+
+/** True when every block of the run is written. */
+export function integrateDone(run: IntegrateRun): boolean {
+	return run.written.length >= run.targets.length;
+}
+
+/** The attempt as it stands (all written, or stopped part way): the blocks found gone left out of the tree. */
+export function finishIntegrate(run: IntegrateRun): IntegrateAttempt {
+	const {tree, written, gone} = run;
+	const found = written.filter(result => result.gone);
+	if (found.length > 0) {
+		const missing = new Set(found.map(result => result.block));
+		tree.blocks = tree.blocks.filter(block => !missing.has(block.index));
+	}
+
 	const results = gone.length === 0 ? written : [...written, ...gone].sort((a, b) => a.block - b.block);
-	return {tree: current, reread: fresh !== undefined, results, plan};
+	const attempt: IntegrateAttempt = {tree, reread: run.reread, results, plan: run.plan};
+	if (run.problem !== undefined) {
+		attempt.problem = run.problem;
+	}
+
+	return attempt;
 }
 
 /** The block numbers of the tree's offline blocks, in order: what an integrate writes to. */
@@ -141,20 +228,6 @@ function vanished(before: MemoryTree, after: MemoryTree): BlockResult[] {
 	return offlineBlocks(before)
 		.filter(index => !present.has(index))
 		.map(index => goneResult(index));
-}
-
-/** The tree as the writes left it: onlined blocks online (what the kernel reads back), gone ones out. */
-function settle(tree: MemoryTree, results: readonly BlockResult[]): void {
-	const answers = new Map(results.map(result => [result.block, result]));
-	for (const block of tree.blocks) {
-		if (answers.get(block.index)?.ok) {
-			block.state = 'online';
-		}
-	}
-
-	if (results.some(result => result.gone)) {
-		tree.blocks = tree.blocks.filter(block => !answers.get(block.index)?.gone);
-	}
 }
 
 export type ResultGroup = {
