@@ -34,9 +34,18 @@ async function main(line: Argv): Promise<number> {
 	const statePath = sysfs ? '' : (parsed.value.statePath ?? (await import('./source/store/store.js')).defaultStatePath());
 	const io = {
 		out: (text: string) => process.stdout.write(text),
-		err: (text: string) => process.stderr.write(text),
+		err: (text: string) => {
+			// Anything said while a progress line shows goes on a line of its own (the next redraw puts the progress back).
+			if (progressShown) {
+				progressLine(null);
+			}
+
+			return process.stderr.write(text);
+		},
 		now: clock.now,
 		fixedClock: clock.fixed,
+		// On a terminal only: a progress line redrawn in place (carriage return, erase the line); a pipe sees none of it.
+		...(process.stderr.isTTY ? {progress: progressLine} : {}),
 	};
 	if (command.kind === 'console') {
 		const {runConsole} = await import('./source/console/run.js');
@@ -61,6 +70,14 @@ async function main(line: Argv): Promise<number> {
 
 	const {runOneShot} = await import('./source/commands/run.js');
 	return runOneShot(command, statePath, io);
+}
+
+let progressShown = false;
+/** A one-shot's progress line on a terminal's stderr, cut to its width; null erases it. */
+function progressLine(line: string | null): void {
+	const width = Math.max(1, (process.stderr.columns || 80) - 1);
+	process.stderr.write(`\r\u001B[2K${line === null ? '' : line.slice(0, width)}`);
+	progressShown = line !== null;
 }
 
 /** meow renders the help as before (package.json's description, the text indented) and knows the version; it parses nothing here. */

@@ -63,3 +63,19 @@ export function groupLine(blockSize: number, group: ResultGroup, gone = 'no long
 export function noRetryLine(left: number): string {
 	return `integrate: stopping, no retry can help the ${left} block(s) left offline\n`;
 }
+
+/**
+ * How far an integrate under way is: "1,200 of 25,000 blocks onlined, 3,100 blocks/s, about 8 s
+ * left" (the rate and the time left once a tenth of a second has passed). For the one-shot's
+ * progress line on a terminal and the console's line while i or r writes.
+ */
+export function progressText(done: number, total: number, seconds: number): string {
+	const count = `${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} block${total === 1 ? '' : 's'} written`;
+	if (seconds < 0.1 || done === 0) {
+		return count;
+	}
+
+	const rate = done / seconds;
+	const left = Math.ceil((total - done) / rate);
+	return `${count}, ${Math.round(rate).toLocaleString('en-US')} blocks/s, about ${left < 60 ? `${left} s` : `${Math.floor(left / 60)} min ${left % 60} s`} left`;
+}

@@ -9,13 +9,25 @@ import {exit} from '../exit.js';
 import {safeText} from '../model/sanitize.js';
 import {formatSize} from '../model/units.js';
 import {type AuditOptions, auditedAsyncWriter, auditedWriter, auditLogPath} from '../sysfs/audit.js';
-import {type BlockResult, blockList, describeError, groupResults, integrateOnce, offlineBlocks, writerFor} from '../sysfs/integrate.js';
+import {
+	type BlockResult,
+	blockList,
+	describeError,
+	finishIntegrate,
+	groupResults,
+	type IntegrateOptions,
+	integrateOnce,
+	integrateSome,
+	offlineBlocks,
+	startIntegrate,
+	writerFor,
+} from '../sysfs/integrate.js';
 import {type AccessCheck, canWrite, type SysfsWriter, statePath, writeSysfs} from '../sysfs/online.js';
 import {type OnlinePlan, planOnline} from '../sysfs/plan.js';
 import {integrateNote} from '../sysfs/policy.js';
 import {errorCode, type MemoryTree, memoryDirectory, type ReadOptions, readAutoOnline} from '../sysfs/read.js';
 import {describeSelection, selectBlocks, wantedBlocks} from '../sysfs/select.js';
-import {blockOutcome, groupLine, leftAloneLine, noRetryLine, nothingToDo, summaryLine} from './integrate-lines.js';
+import {blockOutcome, groupLine, leftAloneLine, noRetryLine, nothingToDo, progressText, summaryLine} from './integrate-lines.js';
 import {note, readTree, report, runSysfsReport} from './sysfs-report.js';
 
 export type SysfsIo = {
@@ -24,6 +36,11 @@ export type SysfsIo = {
 	now: () => number;
 	/** HAM_TUI_NOW is set: the retry loop does not sleep between attempts. */
 	fixedClock: boolean;
+	/**
+	 * Only when stderr is a terminal: shows a progress line in place (null: takes it away). The
+	 * integrate calls it at most 10 times a second and takes the line away before it says more.
+	 */
+	progress?: (line: string | null) => void;
 };
 
 /** Stand-ins for the kernel, for tests: the write and the permission check. */
@@ -218,7 +235,10 @@ async function retryLoop(
 	const skip = new Set<number>();
 	const reported = new Set(first.problems);
 	for (let attempt = 1; ; attempt++) {
-		const once = integrateOnce(tree, {...chosen, ...kernel, read: integrateRead, skip});
+		const options = {...chosen, ...kernel, read: integrateRead, skip};
+		const once = io.progress
+			? integrateShowing(tree, options, io.progress, `attempt ${attempt}/${command.attempts}`)
+			: integrateOnce(tree, options);
 		tree = once.tree;
 		// Refused before any write (needs root): that one line is the answer, the notes would bury it.
 		if (attempt === 1 && once.problem === undefined) {
@@ -304,6 +324,33 @@ async function retryLoop(
 
 		return summary(io, tree.blockSizeBytes, [...answers.values()]);
 	}
+}
+
+/** Progress lines at most this often: a terminal redraws no faster than the eye reads. */
+const progressMs = 100;
+
+/** integrateOnce with a progress line in place (a terminal's stderr): redrawn at most every progressMs, taken away at the end. */
+function integrateShowing(tree: MemoryTree, options: IntegrateOptions, show: (line: string | null) => void, label: string) {
+	const run = startIntegrate(tree, options);
+	const started = performance.now();
+	let drawn = started;
+	let shown = false;
+	let count = 0;
+	integrateSome(run, () => {
+		// The clock read once every 64 blocks: a block's write is a few microseconds.
+		if ((++count & 63) === 0 && performance.now() - drawn >= progressMs) {
+			drawn = performance.now();
+			shown = true;
+			show(`integrate: ${label}: ${progressText(run.written.length, run.targets.length, (drawn - started) / 1000)}`);
+		}
+
+		return false;
+	});
+	if (shown) {
+		show(null);
+	}
+
+	return finishIntegrate(run);
 }
 
 /** --dry-run: each write as a shell line with the zone it goes to and why, and whether it would be allowed; nothing written. */
