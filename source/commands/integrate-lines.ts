@@ -65,17 +65,17 @@ export function noRetryLine(left: number): string {
 }
 
 /**
- * How far an integrate under way is: "1,200 of 25,000 blocks onlined, 3,100 blocks/s, about 8 s
- * left" (the rate and the time left once a tenth of a second has passed). For the one-shot's
+ * How far an integrate under way is: "1,200 of 25,000 blocks, 3,100/s, 8 s left" (the rate and the time left once a tenth of a second has passed). For the one-shot's
  * progress line on a terminal and the console's line while i or r writes.
  */
 export function progressText(done: number, total: number, seconds: number): string {
-	const count = `${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} block${total === 1 ? '' : 's'} written`;
+	// Short enough for 80 columns after "integrate: attempt 1/1: ", the widest total and time included.
+	const count = `${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} block${total === 1 ? '' : 's'}`;
 	if (seconds < 0.1 || done === 0) {
 		return count;
 	}
 
 	const rate = done / seconds;
 	const left = Math.ceil((total - done) / rate);
-	return `${count}, ${Math.round(rate).toLocaleString('en-US')} blocks/s, about ${left < 60 ? `${left} s` : `${Math.floor(left / 60)} min ${left % 60} s`} left`;
+	return `${count}, ${Math.round(rate).toLocaleString('en-US')}/s, ${left < 60 ? `${left} s` : `${Math.floor(left / 60)} min ${left % 60} s`} left`;
 }
