@@ -75,6 +75,14 @@ describe('the console on sysfs', () => {
 		assert.match(screen, /ratio 301%/);
 	});
 
+	test('a size exact only in MiB (a range of 2,500 blocks: 320000M) widens SIZE, never runs into FLAGS', async () => {
+		const ui = open({blocks: [...run(0, 8), ...run(8, 2500, {state: 'offline', zones: 'Normal Movable'})]});
+		const screen = await ui.waitFor('Ranges 2');
+		assert.match(screen, /ID START +SIZE +FLAGS/);
+		assert.match(screen, / 8 0x40000000\s+320000M READ\/WRITE OFFLINE/);
+		assert.match(screen, / 0 0x00000000\s+1G +READ\/WRITE ENABLED/);
+	});
+
 	test('each range says where its memory came from: boot memory, an ACPI DIMM', async () => {
 		const sysroot = path.join(scratch.sysroot, `tree${count++}`);
 		makeMemoryTree(sysroot, {blocks: [...run(0, 8), ...run(8, 8, {state: 'offline', zones: 'Normal Movable'})]});

@@ -1,6 +1,7 @@
 import {Text} from 'ink';
 import {useMemo} from 'react';
 import type {RegionRow} from '../../machine/snapshot.js';
+import {formatSize} from '../../model/units.js';
 import {actionKeys} from '../modes/browse.js';
 import {fit, regionColumns, regionHeader, regionLine} from '../rows.js';
 import {Pane} from './pane.js';
@@ -34,13 +35,17 @@ export function RegionsPane({regions, total, filter, driverHint, unseen, source,
 	// Column widths from the whole list, once per list, not per frame.
 	const widest = useMemo(
 		() =>
-			regions.reduce((max, region) => ({id: Math.max(max.id, region.id), start: Math.max(max.start, region.start.length)}), {
-				id: 0,
-				start: 0,
-			}),
+			regions.reduce(
+				(max, region) => ({
+					id: Math.max(max.id, region.id),
+					start: Math.max(max.start, region.start.length),
+					size: Math.max(max.size, formatSize(region.size).length),
+				}),
+				{id: 0, start: 0, size: 0},
+			),
 		[regions],
 	);
-	const columns = regionColumns(inner - 2, widest.id, widest.start);
+	const columns = regionColumns(inner - 2, widest.id, widest.start, widest.size);
 	const selected = regions[cursor];
 	// When the list is longer than the pane, the title says which rows show and how many are below.
 	const shown =
