@@ -26,29 +26,31 @@ export function fit(text: string, width: number): string {
 	return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text.padEnd(width);
 }
 
-export type RegionColumns = {id: number; bytes: boolean; why: number; start?: number; size?: number};
+export type RegionColumns = {id: number; bytes: boolean; why: number; start?: number; size?: number; bytesWidth?: number};
 
 /**
  * Column widths for a regions table of this inner width; the bytes column goes when narrow.
  * START takes 13 columns, more for addresses past 16 TiB (a real machine's, `maxStart` characters);
- * SIZE 6, more for sizes that are exact only in a smaller unit (a real range of 2,500 blocks is 320000M).
+ * SIZE 6, more for sizes that are exact only in a smaller unit (a real range of 2,500 blocks is
+ * 320000M); BYTES 12, more from 100 GB on (`maxBytes` digits).
  */
-export function regionColumns(width: number, maxId: number, maxStart = 12, maxSize = 5): RegionColumns {
+export function regionColumns(width: number, maxId: number, maxStart = 12, maxSize = 5, maxBytes = 11): RegionColumns {
 	const id = Math.max(2, String(maxId).length);
 	const start = Math.max(13, maxStart + 1);
 	const size = Math.max(6, maxSize + 1);
-	const bytes = width >= 96;
-	const fixed = id + 1 + start + size + (bytes ? 12 : 0) + 11 + 8;
-	return {id, bytes, why: Math.max(0, width - fixed), start, size};
+	const bytesWidth = Math.max(12, maxBytes + 1);
+	const bytes = width >= 84 + bytesWidth;
+	const fixed = id + 1 + start + size + (bytes ? bytesWidth : 0) + 11 + 8;
+	return {id, bytes, why: Math.max(0, width - fixed), start, size, bytesWidth};
 }
 
 export function regionHeader(columns: RegionColumns): string {
-	return `${'ID'.padStart(columns.id)} ${'START'.padEnd(columns.start ?? 13)}${'SIZE'.padEnd(columns.size ?? 6)}${columns.bytes ? 'BYTES'.padEnd(12) : ''}${'FLAGS'.padEnd(11)}${'STATUS'.padEnd(8)}${fit('WHY', columns.why)}`;
+	return `${'ID'.padStart(columns.id)} ${'START'.padEnd(columns.start ?? 13)}${'SIZE'.padEnd(columns.size ?? 6)}${columns.bytes ? 'BYTES'.padEnd(columns.bytesWidth ?? 12) : ''}${'FLAGS'.padEnd(11)}${'STATUS'.padEnd(8)}${fit('WHY', columns.why)}`;
 }
 
 export function regionLine(region: RegionRow, columns: RegionColumns): string {
 	const why = region.code ? `${region.code}, ${region.retry ? 'retry can help' : 'no retry helps'}` : (region.detail ?? '');
-	return `${String(region.id).padStart(columns.id)} ${region.start.padEnd(columns.start ?? 13)}${formatSize(region.size).padEnd(columns.size ?? 6)}${columns.bytes ? String(region.size).padEnd(12) : ''}${region.flags.padEnd(11)}${region.status.padEnd(8)}${fit(why, columns.why)}`;
+	return `${String(region.id).padStart(columns.id)} ${region.start.padEnd(columns.start ?? 13)}${formatSize(region.size).padEnd(columns.size ?? 6)}${columns.bytes ? String(region.size).padEnd(columns.bytesWidth ?? 12) : ''}${region.flags.padEnd(11)}${region.status.padEnd(8)}${fit(why, columns.why)}`;
 }
 
 /**

@@ -40,12 +40,13 @@ export function RegionsPane({regions, total, filter, driverHint, unseen, source,
 					id: Math.max(max.id, region.id),
 					start: Math.max(max.start, region.start.length),
 					size: Math.max(max.size, formatSize(region.size).length),
+					bytes: Math.max(max.bytes, String(region.size).length),
 				}),
-				{id: 0, start: 0, size: 0},
+				{id: 0, start: 0, size: 0, bytes: 0},
 			),
 		[regions],
 	);
-	const columns = regionColumns(inner - 2, widest.id, widest.start, widest.size);
+	const columns = regionColumns(inner - 2, widest.id, widest.start, widest.size, widest.bytes);
 	const selected = regions[cursor];
 	// When the list is longer than the pane, the title says which rows show and how many are below.
 	const shown =
