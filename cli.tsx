@@ -9,6 +9,8 @@ import {usageLines} from './source/cli/usage.js';
 import {exit} from './source/exit.js';
 import {fail} from './source/result.js';
 
+// Before main runs (the top-level await below): a `let` further down would not exist yet when it writes.
+let progressShown = false;
 process.exitCode = await main(parseArgv(process.argv.slice(2)));
 
 async function main(line: Argv): Promise<number> {
@@ -72,7 +74,6 @@ async function main(line: Argv): Promise<number> {
 	return runOneShot(command, statePath, io);
 }
 
-let progressShown = false;
 /** A one-shot's progress line on a terminal's stderr, cut to its width; null erases it. */
 function progressLine(line: string | null): void {
 	const width = Math.max(1, (process.stderr.columns || 80) - 1);
