@@ -565,12 +565,11 @@ function inDirectory(directory: string, read: (inside: boolean) => void): void {
 /** What a file's text, as a worker read it, gives without a closer look; undefined: look closer. */
 type SharedText = {state?: KnownState; removable?: boolean; zones?: string[]};
 
-const sharedStates: Record<string, KnownState> = {'online\n': 'online', 'offline\n': 'offline', 'going-offline\n': 'going-offline'};
-
-/** One text of a share (latin1: a character per byte) as a state, a removable or a zone list, whichever it can be. */
+/** One text a reader thread met (latin1: a character per byte) as a state, a removable or a zone list, whichever it can be. */
 function sharedText(text: string): SharedText {
 	return {
-		state: Object.hasOwn(sharedStates, text) ? sharedStates[text] : undefined,
+		// The kernel's words (knownStates) with its newline; anything else gets the careful read and its problem line.
+		state: text.endsWith('\n') && knownStates.has(text.slice(0, -1)) ? (text.slice(0, -1) as KnownState) : undefined,
 		removable: text === '1\n' ? true : text === '0\n' ? false : undefined,
 		zones: parseZones(Buffer.from(text, 'latin1').toString('utf8')),
 	};
