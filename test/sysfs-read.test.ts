@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
 import {chmodSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync} from 'node:fs';
+import {availableParallelism} from 'node:os';
 import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {attemptOnline} from '../source/sysfs/integrate.js';
@@ -15,6 +16,7 @@ import {
 	readZones,
 	rereadBlock,
 } from '../source/sysfs/read.js';
+import {readThreads, threadsFrom} from '../source/sysfs/read-threads.js';
 import {makeMemoryTree, randomTreeSpec, run, type TreeSpec, tempSysroot} from './helpers/sysfs-tree.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -436,5 +438,17 @@ describe('onlining', () => {
 		const {sysroot: root, memory: dir} = fakeTree({blocks: run(0, 1, {state: 'offline'})});
 		chmodSync(path.join(dir, 'memory0/state'), 0o444);
 		assert.equal(canWrite(readMemoryTree(root)), `onlining memory needs root: cannot write ${dir}/memory0/state (EACCES)`);
+	});
+});
+
+describe('HAM_TUI_READ_THREADS', () => {
+	test('a number from 1 fixes the threads (at most 16); anything else leaves the default', () => {
+		assert.equal(readThreads(100, {HAM_TUI_READ_THREADS: '3'}), 3);
+		assert.equal(readThreads(100, {HAM_TUI_READ_THREADS: '1e9'}), 1);
+		assert.equal(readThreads(100, {HAM_TUI_READ_THREADS: '999'}), 16);
+		for (const odd of ['', '0', '-2', 'x', '__proto__', 'NaN']) {
+			assert.equal(readThreads(100, {HAM_TUI_READ_THREADS: odd}), 1, odd);
+			assert.equal(readThreads(threadsFrom, {HAM_TUI_READ_THREADS: odd}), Math.min(availableParallelism(), 4), odd);
+		}
 	});
 });
