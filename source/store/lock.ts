@@ -294,7 +294,9 @@ export class LockWait {
 
 			const owner = parseOwner(target);
 			if (owner && this.alive(owner)) {
-				return this.waitFor(String(top), describe(owner, me));
+				// Timed per generation and owner: a stale taker may re-create a generation just let
+				// go, and the clock is for one holder, the one the message names.
+				return this.waitFor(`${top} ${target}`, describe(owner, me));
 			}
 		}
 

@@ -29,7 +29,7 @@
 // changes within a bound, and a newcomer then takes the lock in one step.
 //
 // Any failure names its seed and replays from it:
-//   HAM_TUI_LOCK_SEED=S npx tsx --test test/lock-simulation.test.ts   one schedule, with its whole trace
+//   HAM_TUI_LOCK_SEED=S npx tsx --test test/unit/lock-simulation.test.ts   one schedule, with its whole trace
 //   HAM_TUI_LOCK_RUNS=N                                                more (or fewer) than the 3,000 of CI
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -201,7 +201,7 @@ function runSchedule(seed: number, {distort, trace: fullTrace = false}: {distort
 	const fail = (message: string): never => {
 		throw new Violation(
 			`${message}\n  schedule seed ${seed}: ${JSON.stringify(config)}\n` +
-				`  replay: HAM_TUI_LOCK_SEED=${seed} npx tsx --test test/lock-simulation.test.ts\n  last turns:\n${trace.slice(-50).join('\n')}`,
+				`  replay: HAM_TUI_LOCK_SEED=${seed} npx tsx --test test/unit/lock-simulation.test.ts\n  last turns:\n${trace.slice(-50).join('\n')}`,
 		);
 	};
 
@@ -864,6 +864,19 @@ const zombiesLive: Distort = record =>
 		? {...record, value: {...(record.value as object), state: 'S'}}
 		: record;
 
+/**
+ * Schedules that once failed, replayed on every run. 1485990630: a stale taker re-created the
+ * generation just let go; the waiter's clock ran on from the holder before, and it gave up naming a
+ * process that had held the lock for 1 ms.
+ */
+const onceFailed = [1485990630];
+
+test('the lock under simulation: schedules that once failed pass', () => {
+	for (const seed of onceFailed) {
+		runSchedule(seed);
+	}
+});
+
 test('the lock under simulation: mutual exclusion, no change lost or doubled, a dead holder stepped past, through crashes at every system call', t => {
 	const started = performance.now();
 	const totals = newTotals();
@@ -885,8 +898,9 @@ test('the lock under simulation: mutual exclusion, no change lost or doubled, a 
 			`${totals.crashedReleasing} while letting go, ${totals.crashedMidCall} inside a step/release); ${totals.timeouts} justified timeouts, ${totals.abandons} abandoned waits; ` +
 			`${totals.junk} odd entries, ${totals.oldFiles} old lock files; all invariants held (${seconds} s)`,
 	);
+	// Many schedules must have reached the rare cases; one replayed schedule need not.
 	assert.ok(
-		totals.crashedHolding > 0 && totals.unreported > 0 && totals.crashedMidCall > 0,
+		onlySeed !== undefined || (totals.crashedHolding > 0 && totals.unreported > 0 && totals.crashedMidCall > 0),
 		'the schedules crashed holders, writers before their report, and processes inside a step',
 	);
 });
