@@ -6,6 +6,7 @@ import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {attemptOnline} from '../source/sysfs/integrate.js';
 import {canWrite, writeSysfs} from '../source/sysfs/online.js';
+import {readOrigins} from '../source/sysfs/origin.js';
 import {groupRanges} from '../source/sysfs/ranges.js';
 import {
 	ListingSignature,
@@ -15,6 +16,7 @@ import {
 	readMemoryTree,
 	readZones,
 	rereadBlock,
+	startMemoryRead,
 } from '../source/sysfs/read.js';
 import {readThreads, threadsFrom} from '../source/sysfs/read-threads.js';
 import {makeMemoryTree, randomTreeSpec, run, type TreeSpec, tempSysroot} from './helpers/sysfs-tree.js';
@@ -275,6 +277,10 @@ describe('read by several threads (read-threads.ts): the same tree as one thread
 		renameSync(at(4.5), renamed);
 		cpSync(renamed, path.join(memory, `memory${'0'.repeat(26)}42`), {recursive: true});
 		cpSync(renamed, path.join(memory, 'memory99999999999999999999'), {recursive: true});
+		// firmware_node: an ACPI memory device's link, one to elsewhere, a file that is no link.
+		symlinkSync('../../../LNXSYSTM:00/LNXSYBUS:00/PNP0C80:00', path.join(at(0.5), 'firmware_node'));
+		symlinkSync('../../../LNXSYSTM:00/\u001b[2JPNP0A06:00', path.join(at(2.5), 'firmware_node'));
+		writeFileSync(path.join(at(3.5), 'firmware_node'), 'PNP0C80:01\n');
 		for (const share of firstHasNode ? [5, 6] : [0]) {
 			for (const node of ['node0', 'node1']) {
 				rmSync(path.join(at(share), node), {force: true});
@@ -306,6 +312,42 @@ describe('read by several threads (read-threads.ts): the same tree as one thread
 						// With mainReads false only workers read chunks: a tree read at all was read by them.
 						assert.ok((tree.threads ?? 0) >= 1 && (tree.threads ?? 0) <= threading.threads, `${tree.threads} threads`);
 						assert.deepEqual(tree, {...one, threads: tree.threads}, `${JSON.stringify(threading)}, ${JSON.stringify(options)}`);
+						// Read in the background, a slice at a time on this thread (the console's first read).
+						const pending = startMemoryRead(sysroot, {...options, threading});
+						while (!pending.done()) {
+							pending.advance(Date.now() + 1);
+						}
+
+						// Every listed block counted read, the one that vanished (memory at share 7) too.
+						assert.equal(pending.read(), pending.total);
+						assert.equal(pending.total, one.blocks.length + 1);
+
+						const background = pending.finish();
+						assert.deepEqual(background, {...one, threads: background.threads}, `background ${JSON.stringify(threading)}`);
+						// firmware_node read by the threads: the same origins and problems as read later one block at a time.
+						const linked = readMemoryTree(sysroot, {...options, threading, firmwareNodes: true});
+						assert.deepEqual(
+							{...linked, blocks: linked.blocks.map(({firmwareNode: _link, ...block}) => block), threads: 0},
+							{...one, threads: 0},
+						);
+						assert.ok(linked.blocks.some(block => block.firmwareNode?.endsWith('PNP0C80:00')));
+						const later: string[] = [];
+						const now: string[] = [];
+						const originsLater = readOrigins(sysroot, one, later);
+						const originsNow = readOrigins(sysroot, linked, now);
+						assert.deepEqual(
+							linked.blocks.map(block => originsNow.why(block.index)),
+							one.blocks.map(block => originsLater.why(block.index)),
+						);
+						assert.deepEqual(now, later);
+						assert.ok(
+							later.some(problem => problem.endsWith('/firmware_node: not a symbolic link')),
+							later.join('\n'),
+						);
+						assert.ok(
+							one.blocks.some(block => originsLater.why(block.index).includes('PNP0C80:00')) &&
+								one.blocks.some(block => originsLater.why(block.index).includes('\uFFFD[2JPNP0A06')),
+						);
 					}
 				}
 			});

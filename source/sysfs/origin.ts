@@ -123,9 +123,15 @@ export function readOrigins(sysroot: string, tree: MemoryTree, problems: string[
 		if (decided === undefined) {
 			const start = index * blockSize;
 			const end = start + blockSize - 1;
-			decided = classifyBlock(facts, start, end, () =>
-				readLinks && byIndex.has(index) ? readFirmwareNode(tree.root, index, problems) : null,
-			);
+			decided = classifyBlock(facts, start, end, () => {
+				const block = readLinks ? byIndex.get(index) : undefined;
+				// Read with the tree by its threads when asked (read.ts's firmwareNodes), else here.
+				return block === undefined
+					? null
+					: block.firmwareNode !== undefined
+						? block.firmwareNode
+						: readFirmwareNode(tree.root, index, problems);
+			});
 			cache.set(index, decided);
 		}
 

@@ -24,6 +24,8 @@ export type ReadJob = {
 	files: readonly string[];
 	/** Look up each block's nodeN entry (lsmem's have_nodes held for the tree). */
 	nodes: boolean;
+	/** Links read per block (readlink: the link itself), after the files: their targets go in the same table. */
+	links: readonly string[];
 	/** open(2) flags, as read.ts opens every file (no links followed, nothing blocks). */
 	flags: number;
 };
@@ -32,6 +34,8 @@ export type ReadJob = {
 export const readItYourself = -1;
 /** A node entry looked for and none found (a node of -1 to lsmem). */
 export const noNode = -1;
+/** A link looked for and none there (ENOENT): a block without a firmware_node. */
+export const noLink = -2;
 
 /** Blocks per chunk: small enough to share out evenly, large enough that taking one costs nothing. */
 export const defaultChunkBlocks = 256;
@@ -45,7 +49,10 @@ export type Threading = {
 };
 
 export type ThreadedRead = {
-	/** Per block, per file (block × files.length + file): the index of its text in its thread's table, or readItYourself. */
+	/**
+	 * Per block, per file then link (block × (files + links) + n): the index of its text in its
+	 * thread's table, readItYourself, or noLink for a link that is not there.
+	 */
 	ids: Int32Array;
 	/** Per block: the node, noNode, or readItYourself (its directory could not be listed). */
 	nodes: Int32Array;
@@ -68,11 +75,15 @@ type Shared = {
 	indexes: Float64Array;
 };
 
+/** A thread's table of the texts it met: an id is a text's place in `texts`. */
+type TextTable = {seen: Map<string, number>; texts: string[]; last: number};
+
 /**
- * The whole program of a reader thread: takes chunks until none is left, and returns the table of
- * texts its ids point into. It runs from its source text (`eval`), so it uses no names from
- * outside: its modules come as arguments, and it holds no inner functions (a bundler's helpers
- * would be names from outside). The main thread calls it directly as thread 1.
+ * The whole program of a reader thread: takes chunks until none is left or the clock passes
+ * `until` (Date.now(), checked between chunks), its texts in `table`. It runs from its source
+ * text (`eval`), so it uses no names from outside: its modules come as arguments, and it holds no
+ * inner functions (a bundler's helpers would be names from outside). The main thread calls it
+ * directly as thread 1, at once or a slice at a time.
  */
 function readChunks(
 	fs: typeof import('node:fs'),
@@ -80,26 +91,40 @@ function readChunks(
 	shared: Shared,
 	thread: number,
 	chunkBlocks: number,
-): string[] {
+	table: TextTable,
+	until: number,
+): void {
 	const page = Buffer.allocUnsafe(4096);
 	const fileCount = job.files.length;
+	const width = fileCount + job.links.length;
 	const total = shared.indexes.length;
-	const seen = new Map<string, number>();
-	const texts: string[] = [];
-	let last = -1;
-	for (let chunk = Atomics.add(shared.control, 0, 1); chunk * chunkBlocks < total; chunk = Atomics.add(shared.control, 0, 1)) {
+	const {seen, texts} = table;
+	while (Date.now() <= until) {
+		const chunk = Atomics.add(shared.control, 0, 1);
+		if (chunk * chunkBlocks >= total) {
+			return;
+		}
+
 		const end = Math.min(total, (chunk + 1) * chunkBlocks);
 		for (let block = chunk * chunkBlocks; block < end; block++) {
 			const directory = `${job.prefix}memory${shared.indexes[block]}`;
-			for (let file = 0; file < fileCount; file++) {
+			for (let file = 0; file < width; file++) {
 				let id = -1;
 				let fd = -1;
+				let text: string | undefined;
 				try {
-					fd = fs.openSync(`${directory}/${job.files[file]}`, job.flags);
-					const length = fs.readSync(fd, page, 0, page.length, null);
-					// Empty or a full page: perhaps no attribute at all (a FIFO, a device, a big file).
-					if (length > 0 && length < page.length) {
-						const text = page.toString('latin1', 0, length);
+					if (file < fileCount) {
+						fd = fs.openSync(`${directory}/${job.files[file]}`, job.flags);
+						const length = fs.readSync(fd, page, 0, page.length, null);
+						// Empty or a full page: perhaps no attribute at all (a FIFO, a device, a big file).
+						if (length > 0 && length < page.length) {
+							text = page.toString('latin1', 0, length);
+						}
+					} else {
+						text = fs.readlinkSync(`${directory}/${job.links[file - fileCount]}`, 'latin1');
+					}
+
+					if (text !== undefined) {
 						id = seen.get(text) ?? -1;
 						if (id === -1) {
 							id = texts.length;
@@ -107,23 +132,24 @@ function readChunks(
 							texts.push(text);
 						}
 					}
-				} catch {
-					id = -1;
+				} catch (error) {
+					// A link not there is an answer; anything else is read the careful way.
+					id = file >= fileCount && (error as {code?: string}).code === 'ENOENT' ? -2 : -1;
 				} finally {
 					if (fd !== -1) {
 						fs.closeSync(fd);
 					}
 				}
 
-				shared.ids[block * fileCount + file] = id;
+				shared.ids[block * width + file] = id;
 			}
 
 			if (job.nodes) {
 				// Blocks come in long runs on one node: one lstat settles most (read.ts's findNode).
 				let node = -1;
 				try {
-					if (last !== -1 && fs.lstatSync(`${directory}/node${last}`, {throwIfNoEntry: false}) !== undefined) {
-						node = last;
+					if (table.last !== -1 && fs.lstatSync(`${directory}/node${table.last}`, {throwIfNoEntry: false}) !== undefined) {
+						node = table.last;
 					} else {
 						for (const entry of fs.readdirSync(directory)) {
 							if (entry.length > 4 && entry.startsWith('node') && /^\d+$/.test(entry.slice(4))) {
@@ -137,12 +163,12 @@ function readChunks(
 				}
 
 				if (node >= 0) {
-					last = node;
+					table.last = node;
 				}
 
 				shared.nodes[block] = node === -2 ? -1 : node;
 				if (node === -2) {
-					shared.ids[block * fileCount] = -1;
+					shared.ids[block * width] = -1;
 				}
 			}
 		}
@@ -150,8 +176,6 @@ function readChunks(
 		Atomics.store(shared.readBy, chunk, thread);
 		Atomics.notify(shared.readBy, chunk);
 	}
-
-	return texts;
 }
 
 /** A worker's start: the job, the shared arrays and where to send its table come in workerData. */
@@ -162,7 +186,9 @@ const {job, shared, thread, chunkBlocks, port} = workerData;
 const readChunks = ${readChunks.toString()};
 let texts;
 try {
-	texts = readChunks(fs, job, shared, thread, chunkBlocks);
+	const table = {seen: new Map(), texts: [], last: -1};
+	readChunks(fs, job, shared, thread, chunkBlocks, table, Number.POSITIVE_INFINITY);
+	texts = table.texts;
 } catch {
 	texts = undefined;
 }
@@ -199,16 +225,47 @@ export function readThreads(blocks: number, env: NodeJS.ProcessEnv = process.env
  * not read. `mainReads: false` (tests): the workers read every chunk.
  */
 export function readInThreads(job: ReadJob, threading: Threading = {}): ThreadedRead {
+	const run = startThreadedRead(job, threading);
+	run.advance(Number.POSITIVE_INFINITY);
+	return run.finish();
+}
+
+/**
+ * A read under way: the workers read on their own, `advance` lets this thread read chunks until a
+ * time, `finish` waits for the rest (within the bound). The console reads a large tree this way
+ * and draws meanwhile.
+ */
+export type ThreadedReadRun = {
+	/** This thread reads chunks until Date.now() passes `until` or none is left (nothing, with mainReads false). */
+	advance(until: number): void;
+	/** Blocks whose chunk is read. */
+	read(): number;
+	/** Every chunk read and every reader's table come (or the bound passed): finish() waits no more. */
+	done(): boolean;
+	finish(): ThreadedRead;
+};
+
+/**
+ * Starts reading `job`. `background`: a worker for every thread asked (this one has a console to
+ * draw), and this thread reads only what advance() gives it time for.
+ */
+export function startThreadedRead(job: ReadJob, threading: Threading = {}, background = false): ThreadedReadRun {
 	const count = job.indexes.length;
 	const threads = threading.threads ?? readThreads(count);
 	const chunkBlocks = Math.max(1, threading.chunkBlocks ?? defaultChunkBlocks);
 	const chunks = Math.ceil(count / chunkBlocks);
 	const mainReads = threading.mainReads !== false || threads < 2;
-	const workers = mainReads ? Math.max(0, Math.min(threads, chunks) - 1) : threads - 1;
+	// In the background at least one worker: this thread reads only in the slices it is given.
+	const workers = background
+		? Math.max(1, Math.min(threads, chunks))
+		: mainReads
+			? Math.max(0, Math.min(threads, chunks) - 1)
+			: threads - 1;
 	const sharedArray = <T>(make: new (buffer: SharedArrayBuffer) => T, bytes: number) => new make(new SharedArrayBuffer(bytes));
+	const width = job.files.length + job.links.length;
 	const shared: Shared = {
 		control: sharedArray(Int32Array, 4 * (2 + workers + 1)),
-		ids: sharedArray(Int32Array, 4 * count * job.files.length),
+		ids: sharedArray(Int32Array, 4 * count * width),
 		nodes: sharedArray(Int32Array, 4 * (job.nodes ? count : 0)),
 		readBy: sharedArray(Int32Array, 4 * chunks),
 		indexes: sharedArray(Float64Array, 8 * count),
@@ -234,43 +291,78 @@ export function readInThreads(job: ReadJob, threading: Threading = {}): Threaded
 	}
 
 	const texts: Array<string[] | undefined> = [];
-	if (mainReads) {
-		texts[1] = readChunks(fs, plan, shared, 1, chunkBlocks);
-	}
-
+	const own: TextTable = {seen: new Map(), texts: [], last: -1};
 	const started = Date.now();
 	const limitMs = 30_000 + count;
 	const waiting = () => Date.now() - started < limitMs;
-	// Every chunk taken is read soon: wait for the last ones, then for the tables of those who read.
-	for (let chunk = 0; chunk < chunks; chunk++) {
-		while (Atomics.load(shared.readBy, chunk) === 0 && waiting()) {
-			Atomics.wait(shared.readBy, chunk, 0, 50);
-		}
-	}
-
-	const readers = new Set(shared.readBy);
-	for (const [thread, port] of ports.entries()) {
-		if (!port) {
-			continue;
-		}
-
-		if (readers.has(thread)) {
-			while (Atomics.load(shared.control, 1 + thread) === 0 && waiting()) {
-				Atomics.wait(shared.control, 1 + thread, 0, 50);
+	let chunksRead = 0;
+	const unread = (chunk: number) => Atomics.load(shared.readBy, chunk) === 0;
+	return {
+		advance(until) {
+			if (mainReads) {
+				readChunks(fs, plan, shared, 1, chunkBlocks, own, until);
+			}
+		},
+		read() {
+			while (chunksRead < chunks && !unread(chunksRead)) {
+				chunksRead++;
 			}
 
-			texts[thread] = receiveMessageOnPort(port)?.message as string[] | undefined;
-		}
+			let more = 0;
+			for (let chunk = chunksRead; chunk < chunks; chunk++) {
+				more += unread(chunk) ? 0 : 1;
+			}
 
-		port.close();
-	}
+			return Math.min(count, (chunksRead + more) * chunkBlocks);
+		},
+		done() {
+			if (!waiting()) {
+				return true;
+			}
 
-	return {
-		ids: shared.ids,
-		nodes: shared.nodes,
-		chunkBlocks,
-		readBy: shared.readBy,
-		texts,
-		threads: [...readers].filter(thread => thread > 0).length,
+			for (let chunk = 0; chunk < chunks; chunk++) {
+				if (unread(chunk)) {
+					return false;
+				}
+			}
+
+			const readers = new Set(shared.readBy);
+			return ports.every((port, thread) => !port || !readers.has(thread) || Atomics.load(shared.control, 1 + thread) !== 0);
+		},
+		finish() {
+			texts[1] = own.texts;
+			// Every chunk taken is read soon: wait for the last ones, then for the tables of those who read.
+			for (let chunk = 0; chunk < chunks; chunk++) {
+				while (unread(chunk) && waiting()) {
+					Atomics.wait(shared.readBy, chunk, 0, 50);
+				}
+			}
+
+			const readers = new Set(shared.readBy);
+			for (const [thread, port] of ports.entries()) {
+				if (!port) {
+					continue;
+				}
+
+				if (readers.has(thread)) {
+					while (Atomics.load(shared.control, 1 + thread) === 0 && waiting()) {
+						Atomics.wait(shared.control, 1 + thread, 0, 50);
+					}
+
+					texts[thread] = receiveMessageOnPort(port)?.message as string[] | undefined;
+				}
+
+				port.close();
+			}
+
+			return {
+				ids: shared.ids,
+				nodes: shared.nodes,
+				chunkBlocks,
+				readBy: shared.readBy,
+				texts,
+				threads: [...readers].filter(thread => thread > 0).length,
+			};
+		},
 	};
 }

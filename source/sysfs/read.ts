@@ -10,7 +10,7 @@ import {closeSync, constants, existsSync, fstatSync, lstatSync, opendirSync, ope
 import path from 'node:path';
 import {errnoName} from '../errno.js';
 import {safeText} from '../model/sanitize.js';
-import {noNode, readInThreads, type Threading} from './read-threads.js';
+import {noLink, noNode, startThreadedRead, type ThreadedReadRun, type Threading, threadsFrom} from './read-threads.js';
 
 /** The kernel's words for a block's state; anything else read from `state` is kept as read. */
 export type KnownState = 'online' | 'offline' | 'going-offline';
@@ -29,6 +29,11 @@ export type MemoryBlock = {
 	node: number | null;
 	/** `valid_zones` split on spaces, as the kernel names them (e.g. Normal, Movable, none). */
 	zones: string[];
+	/**
+	 * Only read when asked (`{firmwareNodes: true}`): the target of the block's firmware_node link
+	 * (control characters replaced), null for none; absent when not read (origin.ts reads it then).
+	 */
+	firmwareNode?: string | null;
 	/** Only read when asked (`{physical: true}`): the `phys_device` number. */
 	phys_device?: number;
 	/** Only read when asked (`{physical: true}`): `phys_index`, 8 hex digits in sysfs. */
@@ -62,6 +67,11 @@ export type MemoryTree = {
 export type ReadOptions = {
 	/** Read `valid_zones` (default true). Skip it when only STATE/REMOVABLE matter: one read less per block. */
 	zones?: boolean;
+	/**
+	 * Read each block's firmware_node link by the reader threads (default false): where a block
+	 * came from (origin.ts) without a readlink per block later, on one thread.
+	 */
+	firmwareNodes?: boolean;
 	/** Read `phys_device` and `phys_index` too (default false): two more reads per block. */
 	physical?: boolean;
 	/**
@@ -134,6 +144,37 @@ export function readAgainIfChanged(tree: MemoryTree, options: ReadOptions = {}):
  * phys_device is asked, every block, are read the careful way (readBlock) and kept whole.
  */
 function readBlockList(root: string, options: ReadOptions): BlockList {
+	return startBlockList(root, options, false).finish();
+}
+
+/** A read of a tree under way (startMemoryRead): the console draws while the threads read. */
+export type PendingRead<T> = {
+	/** The memory directory, and its block size (read first). */
+	root: string;
+	blockSizeBytes: number;
+	/** Blocks listed. */
+	total: number;
+	/** Blocks read so far. */
+	read(): number;
+	/** Reads on this thread until Date.now() passes `until` (the workers read on meanwhile). */
+	advance(until: number): void;
+	/** finish() will not wait. */
+	done(): boolean;
+	/** The tree: waits for the rest, reads the odd blocks the careful way. */
+	finish(): T;
+};
+
+/**
+ * readMemoryTree a little at a time: the listing and the block size now (it throws as
+ * readMemoryTree does), the blocks by worker threads and by advance(). Whole paths are opened: the
+ * working directory is the process's, and this read leaves it alone while other code runs.
+ */
+export function startMemoryRead(sysroot: string, options: ReadOptions = {}): PendingRead<MemoryTree> {
+	const pending = startBlockList(memoryDirectory(sysroot), options, true);
+	return {...pending, finish: () => treeOf(pending.finish())};
+}
+
+function startBlockList(root: string, options: ReadOptions, background: boolean): PendingRead<BlockList> {
 	const listing = listBlocks(root);
 	const blockSizeBytes = readBlockSize(root);
 	const reader: BlockReader = {
@@ -156,38 +197,57 @@ function readBlockList(root: string, options: ReadOptions): BlockList {
 
 	const indexes = listing.indexes.subarray(0, exact);
 	const files = options.zones === false ? ['state', 'removable'] : ['state', 'removable', 'valid_zones'];
-	const columns: Columns = {files, ids: new Int32Array(exact * files.length), texts: [], nodes: undefined, careful: new Map()};
+	const links = options.firmwareNodes === true ? ['firmware_node'] : [];
+	const columns: Columns = {
+		files,
+		links,
+		ids: new Int32Array(exact * (files.length + links.length)),
+		texts: [],
+		nodes: undefined,
+		careful: new Map(),
+	};
 	let threads = 1;
-	inDirectory(root, inside => {
+	let inside = false;
+	let from = 0;
+	let run: ThreadedReadRun | undefined;
+	const careful = (position: number) => {
+		const name = nameAt(listing, position);
+		reader.current = inside ? name : `${root}/${name}`;
+		columns.careful.set(position, readBlock(reader, `${root}/${name}`, indexes[position] ?? 0));
+	};
+
+	const begin = () => {
 		// Inside the memory directory, files open as "memory7/state": the kernel walks two path
 		// components instead of eight or more (lsmem gets the same from openat on a directory fd).
 		reader.cut = inside ? root.length + 1 : 0;
-		const careful = (position: number) => {
-			const name = nameAt(listing, position);
-			reader.current = inside ? name : `${root}/${name}`;
-			columns.careful.set(position, readBlock(reader, `${root}/${name}`, indexes[position] ?? 0));
-		};
-
-		let from = 0;
 		while (from < exact && (from === 0 || options.physical || reader.nodes.lookup === undefined)) {
 			careful(from++);
 		}
 
-		if (from === exact) {
+		if (from < exact) {
+			const job = {
+				prefix: inside ? '' : `${root}/`,
+				indexes: indexes.subarray(from),
+				files,
+				links,
+				nodes: reader.nodes.lookup !== false,
+				flags: readFlags,
+			};
+			run = startThreadedRead(job, options.threading, background);
+		}
+	};
+
+	const assemble = () => {
+		if (!run) {
 			return;
 		}
 
-		const job = {
-			prefix: inside ? '' : `${root}/`,
-			indexes: indexes.subarray(from),
-			files,
-			nodes: reader.nodes.lookup !== false,
-			flags: readFlags,
-		};
-		const read = readInThreads(job, options.threading);
+		const read = run.finish();
+		run = undefined;
 		// 0 only when no thread read a chunk: workers alone (tests) that failed.
 		threads = read.threads;
-		columns.nodes = job.nodes ? new Int32Array(exact) : undefined;
+		const width = files.length + links.length;
+		columns.nodes = reader.nodes.lookup !== false ? new Int32Array(exact) : undefined;
 		// Each thread's table of texts into the tree's one table.
 		const table = new Map<string, number>();
 		const remaps = read.texts.map(texts => texts?.map(text => textId(columns, table, text)));
@@ -195,11 +255,15 @@ function readBlockList(root: string, options: ReadOptions): BlockList {
 			const block = position - from;
 			const remap = remaps[read.readBy[Math.floor(block / read.chunkBlocks)] ?? 0];
 			let clean = remap !== undefined && !listing.oddNames.has(indexes[position] ?? 0);
-			for (let file = 0; file < files.length; file++) {
-				const id = remap?.[read.ids[block * files.length + file] ?? -1] ?? -1;
+			for (let file = 0; file < width; file++) {
+				const found = read.ids[block * width + file] ?? -1;
+				const id = found === noLink ? noLink : (remap?.[found] ?? -1);
 				const text = columns.texts[id];
-				clean &&= text !== undefined && (file === 0 ? text.state : file === 1 ? text.removable : text.zones) !== undefined;
-				columns.ids[position * files.length + file] = id;
+				clean &&=
+					file >= files.length
+						? id === noLink || text !== undefined
+						: text !== undefined && (file === 0 ? text.state : file === 1 ? text.removable : text.zones) !== undefined;
+				columns.ids[position * width + file] = id;
 			}
 
 			if (!clean) {
@@ -210,34 +274,65 @@ function readBlockList(root: string, options: ReadOptions): BlockList {
 				columns.nodes[position] = node ?? noNode;
 			}
 		}
-	});
+	};
 
-	let gone = 0;
-	for (const block of columns.careful.values()) {
-		gone += block ? 0 : 1;
-	}
+	const result = (): BlockList => {
+		let gone = 0;
+		for (const block of columns.careful.values()) {
+			gone += block ? 0 : 1;
+		}
 
-	if (exact - gone === 0) {
-		reader.problems.push(`${root}: no memoryN block directories`);
+		if (exact - gone === 0) {
+			reader.problems.push(`${root}: no memoryN block directories`);
+		}
+
+		return {
+			root,
+			blockSizeBytes,
+			count: exact - gone,
+			blocks: {[Symbol.iterator]: () => walkBlocks(indexes, columns)},
+			problems: reader.problems,
+			hasNodes: reader.nodes.lookup === true,
+			// lsmem's very test (F_OK on memory0/valid_zones), made once for the whole tree.
+			hasZones: options.zones !== false && existsSync(`${root}/memory0/valid_zones`),
+			signature: listing.signature,
+			threads,
+		};
+	};
+
+	// A small tree is read at once: a worker costs more to start than it saves (read-threads.ts);
+	// threads asked for (tests) read in the background whatever the size.
+	if (!background || (exact < threadsFrom && options.threading?.threads === undefined)) {
+		inDirectory(root, within => {
+			inside = within;
+			begin();
+			run?.advance(Number.POSITIVE_INFINITY);
+			assemble();
+		});
+		inside = false;
+	} else {
+		begin();
 	}
 
 	return {
 		root,
 		blockSizeBytes,
-		count: exact - gone,
-		blocks: {[Symbol.iterator]: () => walkBlocks(indexes, columns)},
-		problems: reader.problems,
-		hasNodes: reader.nodes.lookup === true,
-		// lsmem's very test (F_OK on memory0/valid_zones), made once for the whole tree.
-		hasZones: options.zones !== false && existsSync(`${root}/memory0/valid_zones`),
-		signature: listing.signature,
-		threads,
+		total: exact,
+		read: () => (run ? from + run.read() : exact),
+		advance: until => run?.advance(until),
+		done: () => run?.done() ?? true,
+		finish() {
+			assemble();
+			return result();
+		},
 	};
 }
 
 /** The blocks' files in columns: per block and file a text id (-1 for a block read the careful way). */
 type Columns = {
 	files: readonly string[];
+	/** Links read after the files (firmware_node): an id, or noLink for none. */
+	links: readonly string[];
 	ids: Int32Array;
 	texts: SharedText[];
 	/** Per block, its node or noNode; undefined when nodes are not looked up. */
@@ -270,15 +365,21 @@ function* walkBlocks(indexes: Float64Array, columns: Columns): Generator<MemoryB
 			continue;
 		}
 
-		const at = position * files.length;
+		const at = position * (files.length + columns.links.length);
 		const node = nodes?.[position] ?? noNode;
-		yield {
+		const block: MemoryBlock = {
 			index: indexes[position] ?? 0,
 			state: texts[ids[at] ?? -1]?.state ?? 'unknown',
 			removable: texts[ids[at + 1] ?? -1]?.removable ?? null,
 			node: node === noNode ? null : node,
 			zones: files.length === 3 ? (texts[ids[at + 2] ?? -1]?.zones ?? noZones) : noZones,
 		};
+		if (columns.links.length > 0) {
+			const link = ids[at + files.length] ?? noLink;
+			block.firmwareNode = link === noLink ? null : (texts[link]?.link ?? null);
+		}
+
+		yield block;
 	}
 }
 
@@ -563,7 +664,7 @@ function inDirectory(directory: string, read: (inside: boolean) => void): void {
 }
 
 /** What a file's text, as a worker read it, gives without a closer look; undefined: look closer. */
-type SharedText = {state?: KnownState; removable?: boolean; zones?: string[]};
+type SharedText = {state?: KnownState; removable?: boolean; zones?: string[]; link: string};
 
 /** One text a reader thread met (latin1: a character per byte) as a state, a removable or a zone list, whichever it can be. */
 function sharedText(text: string): SharedText {
@@ -572,6 +673,8 @@ function sharedText(text: string): SharedText {
 		state: text.endsWith('\n') && knownStates.has(text.slice(0, -1)) ? (text.slice(0, -1) as KnownState) : undefined,
 		removable: text === '1\n' ? true : text === '0\n' ? false : undefined,
 		zones: parseZones(Buffer.from(text, 'latin1').toString('utf8')),
+		// As a link's target (readFirmwareNode's words): the bytes as UTF-8, control characters replaced.
+		link: safeText(Buffer.from(text, 'latin1').toString('utf8')),
 	};
 }
 
