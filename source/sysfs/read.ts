@@ -208,6 +208,9 @@ function startBlockList(root: string, options: ReadOptions, background: boolean)
 	};
 	let threads = 1;
 	let inside = false;
+	// A small tree is read at once: a worker costs more to start than it saves (read-threads.ts);
+	// threads asked for (tests) read in the background whatever the size.
+	const inBackground = background && (exact >= threadsFrom || options.threading?.threads !== undefined);
 	let from = 0;
 	let run: ThreadedReadRun | undefined;
 	const careful = (position: number) => {
@@ -233,7 +236,7 @@ function startBlockList(root: string, options: ReadOptions, background: boolean)
 				nodes: reader.nodes.lookup !== false,
 				flags: readFlags,
 			};
-			run = startThreadedRead(job, options.threading, background);
+			run = startThreadedRead(job, options.threading, inBackground);
 		}
 	};
 
@@ -300,9 +303,7 @@ function startBlockList(root: string, options: ReadOptions, background: boolean)
 		};
 	};
 
-	// A small tree is read at once: a worker costs more to start than it saves (read-threads.ts);
-	// threads asked for (tests) read in the background whatever the size.
-	if (!background || (exact < threadsFrom && options.threading?.threads === undefined)) {
+	if (!inBackground) {
 		inDirectory(root, within => {
 			inside = within;
 			begin();
