@@ -75,6 +75,36 @@ describe('the console on sysfs', () => {
 		assert.match(screen, /ratio 301%/);
 	});
 
+	test('a large tree: the console draws while the threads read it; i, r and o wait for every block, and say so', async () => {
+		const sysroot = path.join(scratch.sysroot, `tree${count++}`);
+		const memory = makeMemoryTree(sysroot, hotAdded);
+		const clock = testClock(1_000_000);
+		// Workers alone, a block a chunk: the read is under way when the first frame is drawn.
+		const source = sysfsSource(sysroot, {now: clock.now, threading: {threads: 2, chunkBlocks: 1, mainReads: false}});
+		const ui = renderConsole(source, clock);
+		current = ui;
+		await ui.press();
+		let screen = ui.frame();
+		assert.match(screen, /read {4}reading \d+ of 20 blocks …/);
+		assert.match(screen, /reading 20 block\(s\) by worker threads/);
+		for (const key of ['i', 'r', 'o']) {
+			await ui.press(key);
+			screen = ui.frame();
+			assert.match(screen, /The blocks are still being read \(reading \d+ of 20 blocks\)/, key);
+			assert.match(screen, /i, r and o work once every block is read: the log says when/, key);
+			await ui.press(keys.escape);
+		}
+
+		assert.equal(state(memory, 8), 'offline');
+		screen = await ui.waitFor('Ranges 3');
+		assert.doesNotMatch(screen, /reading \d+ of/);
+		assert.match(screen, /read 20 block\(s\) of 128M in 3 range\(s\), \d+ ms( by \d threads)?:/);
+		assert.match(screen, /i, r {4}online 8 Movable \(zone rule\)/);
+		await ui.press('i');
+		await ui.waitFor('8 of 8 offline block(s) onlined');
+		assert.equal(state(memory, 8), 'online_movable');
+	});
+
 	test('a size exact only in MiB (a range of 2,500 blocks: 320000M) widens SIZE, never runs into FLAGS', async () => {
 		const ui = open({blocks: [...run(0, 8), ...run(8, 2500, {state: 'offline', zones: 'Normal Movable'})]});
 		const screen = await ui.waitFor('Ranges 2');
@@ -230,6 +260,24 @@ describe('the console on sysfs', () => {
 		await ui.advance(1);
 		assert.equal(ui.frame().split('keeping the last tree read').length, 2, 'said once, not at every poll');
 		assert.match(broken, /Ranges 4/);
+	});
+
+	test('a hot-added block on a large tree is seen at the next poll, not when the rolling re-read comes round', async () => {
+		const sysroot = path.join(scratch.sysroot, `tree${count++}`);
+		const memory = makeMemoryTree(sysroot, {blocks: run(0, 3000)});
+		const clock = testClock(1_000_000);
+		// 16 blocks a poll: a sweep of 3,000 blocks takes 188 polls.
+		const ui = renderConsole(sysfsSource(sysroot, {now: clock.now, refreshBudgetMs: 0}), clock);
+		current = ui;
+		await ui.advance(0.5);
+		const block = path.join(memory, 'memory3000');
+		mkdirSync(path.join(block, 'node0'), {recursive: true});
+		writeFileSync(path.join(block, 'state'), 'offline\n');
+		writeFileSync(path.join(block, 'removable'), '1\n');
+		writeFileSync(path.join(block, 'valid_zones'), 'Normal Movable\n');
+		await ui.advance(0.5);
+		assert.match(ui.frame(), /blocks came or went: re-read 3001 block\(s\) of 128M in 2 range\(s\), \d+ ms:/);
+		assert.match(ui.frame(), /3000 0x5dc0000000 128M +READ\/WRITE OFFLINE block 3000, node 0, Normal\/Movable/);
 	});
 
 	test('j/k, Tab and / work as on the simulated machine', async () => {

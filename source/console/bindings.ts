@@ -34,7 +34,7 @@ export type Step = {ui: UiState; requests: Request[]};
 
 /** What the bindings' conditions look at. */
 export type View = {
-	snapshot: Pick<Snapshot, 'kind'> & {sysfs?: Pick<SysfsView, 'offlining'>; vm?: Pick<VmView, 'agent' | 'virtioMem' | 'guest'>};
+	snapshot: Pick<Snapshot, 'kind'> & {sysfs?: Pick<SysfsView, 'offlining' | 'reading'>; vm?: Pick<VmView, 'agent' | 'virtioMem' | 'guest'>};
 	ui: UiState;
 };
 

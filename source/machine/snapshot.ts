@@ -112,6 +112,8 @@ export type SysfsView = {
 	nodes: Array<{node: number | null; online: number; offline: number; other: number}>;
 	/** How a full read went, and how long a rolling re-read of every block takes. */
 	readMs: number;
+	/** The first read while it runs (blocks read of those listed); null once the tree is read. */
+	reading?: {read: number; total: number} | null;
 	sweepSeconds: number | null;
 	/**
 	 * What `i` would write now (sysfs/plan.ts): the zones the offline blocks go to, how many of
@@ -123,6 +125,11 @@ export type SysfsView = {
 	/** The offline `o` started and that is still writing (one block at a time, highest first); null or absent when none runs. */
 	offlining?: {first: number; last: number; done: number; total: number; stopping: boolean} | null;
 };
+
+/** "reading 45,056 of 100,000 blocks": SysfsView.reading in words, for the memory pane and the keys' reasons. */
+export function readingWords(read: number, total: number): string {
+	return `reading ${read.toLocaleString('en')} of ${total.toLocaleString('en')} blocks`;
+}
 
 export type OutcomeRow = {
 	id: number;

@@ -7,11 +7,13 @@
 // as it comes. `a` writes auto_online_blocks as --auto-online does, then reads it back. Every write
 // goes through the audit log (sysfs/audit.ts), its problems to the log.
 //
-// Reading a large tree takes time (about a second for 100,000 blocks), so the tree is read in full
-// once, then kept fresh by a rolling re-read: each poll re-reads the next blocks for a few
+// Reading a large tree takes time (two to three seconds for 100,000 blocks on two cores), so from
+// 8,192 blocks on the first read runs in worker threads while the console draws: the memory pane
+// counts the blocks read, and i, r and o wait (their keys say why) until every block is read. The
+// tree is then kept fresh by a rolling re-read: each poll re-reads the next blocks for a few
 // milliseconds, and a readdir at the start of each sweep notices blocks that came or went. A
 // frame is never held up by more than that budget.
-import {type Dir, opendirSync} from 'node:fs';
+import {type Dir, lstatSync, opendirSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type {AutoOnlineValue, SysfsTarget} from '../cli/command.js';
@@ -42,15 +44,17 @@ import {
 	type MemoryBlock,
 	type MemoryTree,
 	memoryDirectory,
+	type PendingRead,
 	readAutoOnline,
 	readKernelFile,
-	readMemoryTree,
 	rereadBlock,
+	startMemoryRead,
 } from '../sysfs/read.js';
+import type {Threading} from '../sysfs/read-threads.js';
 import {blockFlags, blockStatus, memoryTotals} from '../sysfs/status.js';
 import {timedWriter} from '../sysfs/timed-write.js';
 import {kernelsChoice} from '../sysfs/zone.js';
-import type {ActResult, OutcomeRow, RegionRow, SysfsSnapshot, SysfsView} from './snapshot.js';
+import {type ActResult, type OutcomeRow, type RegionRow, readingWords, type SysfsSnapshot, type SysfsView} from './snapshot.js';
 import type {ConsoleAction, MachineSource} from './source.js';
 
 export type SysfsSourceOptions = {
@@ -67,6 +71,8 @@ export type SysfsSourceOptions = {
 	auditLog?: string;
 	/** The permission check made before writing; tests give one that says no. */
 	access?: AccessCheck;
+	/** How the first read shares the blocks out (read-threads.ts); tests ask for threads on a small tree: it is then read in the background too. */
+	threading?: Threading;
 	/** Milliseconds of re-reading per poll (default 8). */
 	refreshBudgetMs?: number;
 	/** The wall clock in seconds, for the log's times (default Date.now). */
@@ -84,13 +90,15 @@ export const offlineOptions: OfflineOptions = {timeoutSeconds: 60, force: false}
 /**
  * The console reads every block's valid_zones (one read more per block than --status): its ranges
  * never span two zones (shownSplit), and `i` chooses each block's zone by them (sysfs/zone.ts).
- * The rolling re-read reads them again only for a block whose state changed.
+ * The rolling re-read reads them again only for a block whose state changed. firmware_node is
+ * read with them, by the reader threads: the zone rule counts boot memory, and where each block
+ * came from is one readlink per block (sysfs/origin.ts), 1.2 s of one thread at 100,000 blocks.
  */
-const consoleRead = {zones: true} as const;
+const consoleRead = {zones: true, firmwareNodes: true} as const;
 
 export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): MachineSource {
 	const mode = options.onlineType ?? 'auto';
-	const budget = options.refreshBudgetMs ?? 8;
+	const busyBudget = options.refreshBudgetMs ?? 8;
 	const wallClock = options.now ?? (() => Date.now() / 1000);
 	const openedAt = wallClock();
 	const thisMachine = isThisMachine(sysroot);
@@ -136,10 +144,27 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	});
 	/** The errno of each block whose last write failed, and whether a retry can help. */
 	const refused = new Map<number, {code: string; retry: boolean}>();
-	// The first read is the one the caller waits for (it throws when the tree is unusable).
-	const firstRead = performance.now();
-	let tree: MemoryTree = readMemoryTree(sysroot, consoleRead);
-	let readMs = performance.now() - firstRead;
+	const readOptions = options.threading ? {...consoleRead, threading: options.threading} : consoleRead;
+	/**
+	 * A read of every block under way (the first, or one after blocks came or went), why, and
+	 * since when: its listing and block size are read at its start (which throws when the tree is
+	 * unusable), the blocks at once on a small tree, by worker threads on a large one while the
+	 * console draws the tree read before (none, at first).
+	 */
+	const startRead = (why: string) => {
+		const started = performance.now();
+		const links = linksOf(memoryDirectory(sysroot));
+		return {pending: startMemoryRead(sysroot, readOptions), why, started, links};
+	};
+
+	let reading: ReturnType<typeof startRead> | undefined = startRead('');
+	let tree: MemoryTree = emptyTree(reading.pending);
+	let readMs = 0;
+	let blocksRead = 0;
+	/** The memory directory's link count at the last read's start: a block directory more or less changes it. */
+	let listedLinks: number | undefined;
+	/** When a block was last seen to change (performance.now()): the rolling re-read runs faster for a while after. */
+	let changedAt = Number.NEGATIVE_INFINITY;
 	let autoOnline: string | null = null;
 	let writable: true | string = true;
 	let version = 0;
@@ -150,6 +175,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	let sweepEnded: number | undefined;
 	let sweepSeconds: number | null = null;
 	let listingProblem = '';
+	let budget = idleBudgetMs;
 	let readProblem = '';
 	let listing: {directory: Dir; signature: ListingSignature} | undefined;
 	/** The audit log's path, the first line of the log. */
@@ -160,19 +186,13 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	let policySaid = '';
 
 	/**
-	 * Reads the whole tree again (why = '': the tree just read; `read`: a tree read again
-	 * elsewhere, by an integrate), and logs what it found.
+	 * Takes a tree read in full (why = '': the first read; `timed`: readMs says how long it took,
+	 * else it was read elsewhere, by an integrate), and logs what it found.
 	 */
-	const fullRead = (why: string, read?: MemoryTree) => {
-		if (read) {
-			tree = read;
-			readProblem = '';
-		} else if (why !== '') {
-			const started = performance.now();
-			tree = readMemoryTree(sysroot, consoleRead);
-			readMs = performance.now() - started;
-			readProblem = '';
-		}
+	const fullRead = (why: string, read: MemoryTree, timed: boolean) => {
+		tree = read;
+		readProblem = '';
+		changedAt = performance.now();
 
 		// Logged with the tree's problems; the rolling re-read only notices the value change.
 		autoOnline = readAutoOnline(tree.root, tree.problems);
@@ -187,7 +207,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		origins = readOrigins(sysrootOf(tree), tree, []);
 		sayPolicy(currentPlan());
 		say(
-			`${why || 'read'} ${tree.blocks.length} block(s) of ${formatSize(tree.blockSizeBytes)} in ${ranges} range(s)${read ? '' : `, ${Math.round(readMs)} ms${(tree.threads ?? 1) > 1 ? ` by ${tree.threads} threads` : ''}`}` +
+			`${why || 'read'} ${tree.blocks.length} block(s) of ${formatSize(tree.blockSizeBytes)} in ${ranges} range(s)${timed ? `, ${Math.round(readMs)} ms${(tree.threads ?? 1) > 1 ? ` by ${tree.threads} threads` : ''}` : ''}` +
 				(tree.problems.length > 0 ? `, ${tree.problems.length} problem(s)` : '') +
 				`: ${tree.root}`,
 		);
@@ -246,9 +266,19 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	/**
 	 * The rolling re-read, at most `budget` ms per call: first the listing (did blocks come or
 	 * go? then read everything again), then each block's state and removable, from the cursor.
+	 * Before all, one lstat of the memory directory: its link count (sysfs counts a directory's
+	 * subdirectories in it, as ext4 does) tells at once that blocks came or went, whatever the
+	 * sweep's length on a large machine.
 	 */
 	const refresh = () => {
 		const started = performance.now();
+		budget = started - changedAt < busyForMs ? busyBudget : idleBudgetMs;
+		const links = linksOf(tree.root);
+		if (links !== listedLinks && listedLinks !== undefined && links !== undefined) {
+			reread('blocks came or went: re-read');
+			return;
+		}
+
 		if (cursor === 0) {
 			const same = listingMatches(started);
 			if (same === undefined) {
@@ -256,7 +286,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 			}
 
 			if (!same) {
-				fullRead('blocks came or went: re-read');
+				reread('blocks came or went: re-read');
 				return;
 			}
 
@@ -276,13 +306,14 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 			}
 
 			if (!fresh) {
-				fullRead(`memory${block.index} vanished: re-read`);
+				reread(`memory${block.index} vanished: re-read`);
 				return;
 			}
 
 			if (fresh.state !== block.state || fresh.removable !== block.removable) {
 				blocks[cursor] = fresh;
 				version++;
+				changedAt = performance.now();
 				if (fresh.state === 'online') {
 					refused.delete(block.index);
 				}
@@ -466,7 +497,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 
 		const once = integrateOnce(tree, {mode, writer, access: options.access, read: consoleRead});
 		if (once.reread) {
-			fullRead('blocks came or went: re-read', once.tree);
+			fullRead('blocks came or went: re-read', once.tree, false);
 		}
 
 		const positions = new Map(tree.blocks.map((block, index) => [block.index, index]));
@@ -510,10 +541,57 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		return {ok: true, message: `${mode === 'auto' ? 'online' : mode}: ${countWords(once.results)}`, outcomes: outcomeRows(groups)};
 	};
 
-	fullRead('');
-	if (writable !== true) {
-		say(`onlining cannot be tried: ${writable}`);
+	/** The read under way, a slice of it on this thread per poll; its tree once every block is read. */
+	const readOn = () => {
+		if (!reading) {
+			return;
+		}
+
+		const {pending, why, started, links} = reading;
+		if (!pending.done()) {
+			pending.advance(Date.now() + readSliceMs);
+		}
+
+		if (!pending.done()) {
+			const read = pending.read();
+			if (read !== blocksRead) {
+				blocksRead = read;
+				version++;
+			}
+
+			return;
+		}
+
+		reading = undefined;
+		listedLinks = links;
+		const read = pending.finish();
+		readMs = performance.now() - started;
+		fullRead(why, read, true);
+		if (why === '' && writable !== true) {
+			say(`onlining cannot be tried: ${writable}`);
+		}
+	};
+
+	/** Every block read again: at once on a small tree, else in the background as the first read (the tree read before stays on screen). */
+	function reread(why: string): void {
+		reading = startRead(why);
+		if (reading.pending.done()) {
+			readOn();
+		} else {
+			say(`${why}: reading ${reading.pending.total} block(s) by worker threads`);
+			version++;
+		}
 	}
+
+	if (reading.pending.done()) {
+		readOn();
+	} else {
+		say(`reading ${reading.pending.total} block(s) by worker threads: ${reading.pending.root}`);
+	}
+
+	/** Why i, r and o wait while a full read runs: they act on every block. */
+	const stillReading = (): string | undefined =>
+		reading && `${readingWords(reading.pending.read(), reading.pending.total)}: i, r and o act once every block is read`;
 
 	/** The hot-plug policy and the plan's notes in the log: at the start, and again when they change. */
 	/** What i would write now: made once per change of the tree (its version), for the pane and the log alike. */
@@ -556,7 +634,11 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	return {
 		poll(t) {
 			try {
-				refresh();
+				if (reading) {
+					readOn();
+				} else {
+					refresh();
+				}
 			} catch (error) {
 				// A tree that turned unusable under us (no block size any more): say so once, keep the last one.
 				const message = `keeping the last tree read: ${(error as Error).message}`;
@@ -585,6 +667,11 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	};
 
 	function actOn(action: ConsoleAction): ActResult {
+		const reading = action.type === 'auto-online' || action.type === 'offline-stop' ? undefined : stillReading();
+		if (reading !== undefined) {
+			return {ok: false, message: reading, outcomes: []};
+		}
+
 		switch (action.type) {
 			case 'integrate': {
 				return integrate();
@@ -633,6 +720,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 			problems: tree.problems.length,
 			nodes: nodeTotals(tree.blocks),
 			readMs,
+			reading: reading ? {read: reading.pending.read(), total: reading.pending.total} : null,
 			sweepSeconds,
 			plan: plan.choices.length + plan.leftAlone.length === 0 ? null : {zones: zoneCounts(plan), leftAlone: plan.leftAlone.length},
 			ratio: plan.policy?.autoMovableRatio ?? defaultAutoMovableRatio,
@@ -651,6 +739,43 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 			sysfs,
 		};
 	}
+}
+
+/** Milliseconds of a full read on the console's thread per poll (the workers read on meanwhile): a key waits at most this. */
+const readSliceMs = 40;
+
+/**
+ * The rolling re-read's budget. sysfs tells no one when a block's state changes (poll(2) on
+ * `state` never wakes: the kernel does not sysfs_notify it), so the blocks are read again in
+ * turn. A block costs about 20 µs to read again (two files); idle, 2 ms a 500 ms poll (0.4% of a
+ * core) goes through 1,000 blocks in 10 s, 100,000 in about 17 minutes. For a minute after a
+ * change was seen (a hot-add and udev onlining its blocks come as bursts) the budget is the busy
+ * one, 8 ms a poll: four times as fast. Blocks coming or going are seen at once, by the memory
+ * directory's link count (refresh).
+ */
+const idleBudgetMs = 2;
+const busyForMs = 60_000;
+
+/** A directory's link count (its subdirectories + 2 on sysfs and ext4), or undefined when it cannot be looked at. */
+function linksOf(directory: string): number | undefined {
+	try {
+		return lstatSync(directory).nlink;
+	} catch {
+		return undefined;
+	}
+}
+
+/** The tree while the first read runs: no block yet. */
+function emptyTree(pending: PendingRead<MemoryTree>): MemoryTree {
+	return {
+		root: pending.root,
+		blockSizeBytes: pending.blockSizeBytes,
+		blocks: [],
+		problems: [],
+		hasNodes: false,
+		hasZones: false,
+		signature: '',
+	};
 }
 
 /**

@@ -1,5 +1,5 @@
 import {Text} from 'ink';
-import type {RegionRow, SysfsView} from '../../machine/snapshot.js';
+import {type RegionRow, readingWords, type SysfsView} from '../../machine/snapshot.js';
 import {actionKeys} from '../modes/browse.js';
 import {bar, formatBytes, meterWidth} from '../rows.js';
 import {Pane} from './pane.js';
@@ -28,10 +28,16 @@ export function MemoryPane({view, selected, width, height}: Props) {
 		<Text key="write" wrap="truncate" color={view.writable === true ? undefined : 'red'}>
 			{`${`${actionKeys.integrate}, ${actionKeys.retry}`.padEnd(8)}${view.writable === true ? planText(view) : view.writable}`}
 		</Text>,
-		<Text key="read" wrap="truncate" color={view.problems > 0 ? 'yellow' : 'gray'}>
-			{`read    ${Math.round(view.readMs)} ms${view.problems > 0 ? `, ${view.problems} problem${view.problems === 1 ? '' : 's'} (log)` : ''}` +
-				(view.sweepSeconds === null ? '' : `; re-read every ${view.sweepSeconds.toFixed(view.sweepSeconds < 10 ? 1 : 0)} s`)}
-		</Text>,
+		view.reading ? (
+			<Text key="read" wrap="truncate" color="yellow">
+				{`read    ${readingWords(view.reading.read, view.reading.total)} …`}
+			</Text>
+		) : (
+			<Text key="read" wrap="truncate" color={view.problems > 0 ? 'yellow' : 'gray'}>
+				{`read    ${Math.round(view.readMs)} ms${view.problems > 0 ? `, ${view.problems} problem${view.problems === 1 ? '' : 's'} (log)` : ''}` +
+					(view.sweepSeconds === null ? '' : `; re-read every ${view.sweepSeconds.toFixed(view.sweepSeconds < 10 ? 1 : 0)} s`)}
+			</Text>
+		),
 		<Text key="selected" wrap="truncate" color="gray">
 			{selected?.detail ? `range   ${selected.detail}` : `sysfs   ${view.root}`}
 		</Text>,

@@ -1,5 +1,5 @@
 // The main view's keys: the panes, the actions on the machine, the forms they open.
-import type {SimulatedSnapshot, VmSnapshot} from '../../machine/snapshot.js';
+import {readingWords, type SimulatedSnapshot, type VmSnapshot} from '../../machine/snapshot.js';
 import {blockSpan} from '../../sysfs/integrate.js';
 import {type Binding, type Env, type ModeSpec, type Step, step, type View} from '../bindings.js';
 import {listLength, move, selectedSlot} from '../lists.js';
@@ -23,6 +23,17 @@ const noAgent = ({snapshot}: View) =>
 				'Start the console with --qmp SOCKET --qga SOCKET (qemu-ga in the guest), or online them inside the guest.',
 			]
 		: null;
+
+/** i, r and o on a real machine while its first read runs: they act on every block, and not all are read. */
+const stillReading = ({snapshot}: View) => {
+	const reading = snapshot.kind === 'sysfs' ? snapshot.sysfs?.reading : undefined;
+	return reading
+		? [
+				`The blocks are still being read (${readingWords(reading.read, reading.total)}).`,
+				`${actionKeys.integrate}, ${actionKeys.retry} and ${actionKeys.offline} work once every block is read: the log says when.`,
+			]
+		: null;
+};
 
 const loopRunning = (ui: UiState) => ui.loop !== null && ui.loop.ended === null;
 
@@ -105,7 +116,7 @@ export const browse: ModeSpec<Browse> = {
 			keys: [actionKeys.integrate],
 			description: 'integrate once',
 			bar: ({snapshot}) => (snapshot.kind === 'simulated' ? 'integrate' : 'online'),
-			disabled: noAgent,
+			disabled: view => noAgent(view) ?? stillReading(view),
 			run: ({ui}) => step(ui, [{action: {type: 'integrate'}, purpose: 'integrate'}]),
 		},
 		{
@@ -114,6 +125,7 @@ export const browse: ModeSpec<Browse> = {
 			bar: 'retry',
 			disabled: view =>
 				noAgent(view) ??
+				stillReading(view) ??
 				(loopRunning(view.ui) ? [`A retry loop is running: Esc stops it, then ${actionKeys.retry} starts another.`] : null),
 			run: ({ui}) =>
 				step({...ui, mode: {kind: 'retry-setup', field: 0, attempts: ui.loop?.attempts ?? 10, interval: ui.loop?.interval ?? 5}}),
@@ -122,18 +134,18 @@ export const browse: ModeSpec<Browse> = {
 			keys: [actionKeys.offline],
 			description: "offline the selected range's blocks (asks)",
 			bar: 'offline',
-			disabled: ({snapshot}) =>
-				snapshot.kind === 'simulated'
+			disabled: view =>
+				view.snapshot.kind === 'simulated'
 					? [
 							'The simulated machine has no hot-remove: ham 1.0 never offlined memory.',
 							`On a real machine (--sysfs), ${actionKeys.offline} offlines the selected range's blocks.`,
 						]
-					: snapshot.kind === 'vm'
+					: view.snapshot.kind === 'vm'
 						? [
 								"Offlining is the guest's: the agent cannot check what is safe to offline (holes, the memory left free).",
 								'Inside the guest: ham-tui --offline --blocks N-M, then u here ejects the DIMM.',
 							]
-						: null,
+						: stillReading(view),
 			run: ({ui, env}) => offlineSelected(ui, env),
 		},
 		{
