@@ -165,6 +165,53 @@ describe('the console on sysfs', () => {
 		assert.match(after, /11 0x58000000\s+128M\s+READ\/WRITE OFFLINE EBUSY, retry can help/);
 	});
 
+	/** A kernel that takes `ms` a write: an i of many blocks then spans many slices of the console's writes. */
+	const slowKernel =
+		(ms: number): SysfsWriter =>
+		(file, value) => {
+			const until = performance.now() + ms;
+			while (performance.now() < until) {
+				// A write the kernel takes its time over.
+			}
+
+			writeSysfs(file, 'x');
+			kernelWrite(file, value);
+		};
+	const onlineCount = (memory: string, from: number, count: number) =>
+		run(from, count).filter(({index}) => state(memory, index) === 'online').length;
+
+	test('i over many blocks writes between frames: the progress on screen, the console answers meanwhile, all online at the end', async () => {
+		const ui = open({blocks: [...run(0, 8), ...run(8, 300, {state: 'offline', zones: 'Normal Movable'})]}, {writer: slowKernel(1)});
+		await ui.waitFor('Ranges 2');
+		await ui.press('i');
+		let screen = await ui.waitFor(/Onlining \d+ of 300 blocks/);
+		assert.match(screen, /Blocks come online one at a time; Esc gives up, q quits/);
+		assert.match(screen, /online 300 block\(s\), a slice at a time \(Esc stops after the block being written\)/);
+		const first = Number(/Onlining (\d+) of 300/.exec(screen)?.[1]);
+		assert.ok(first < 300, screen);
+		screen = await ui.waitFor('Integrate', 10_000);
+		assert.match(screen, /online: 300 of 300 offline block\(s\) onlined/);
+		assert.equal(onlineCount(ui.memory, 8, 300), 300);
+	});
+
+	test('Esc stops a long i after the block being written: the blocks written stay online, the log says how many', async () => {
+		const ui = open({blocks: [...run(0, 8), ...run(8, 2000, {state: 'offline', zones: 'Normal Movable'})]}, {writer: slowKernel(2)});
+		await ui.waitFor('Ranges 2');
+		await ui.press('i');
+		await ui.waitFor(/Onlining [1-9][\d,]* of 2,000 blocks/);
+		await ui.press(keys.escape);
+		let screen = await ui.waitFor('Cancelled');
+		assert.match(screen, /Gave up waiting for the writes: stopped after the block being written; the blocks[\s│]+written stay online,/);
+		screen = await ui.waitFor(/online stopped by Esc after [\d,]+ of 2000 block\(s\): the rest stay offline/);
+		const written = Number(/stopped by Esc after (\d+) of 2000/.exec(screen)?.[1]);
+		assert.ok(written > 0 && written < 2000, screen);
+		// Give any slice in flight its time: none comes after the stop.
+		await new Promise(resolve => setTimeout(resolve, 200));
+		assert.equal(onlineCount(ui.memory, 8, 2000), written);
+		await ui.press(keys.escape);
+		assert.match(ui.frame(), new RegExp(`offline [\\d.]+ [GM]iB in ${2000 - written} blocks`));
+	});
+
 	test('r: the retry loop onlines a block the kernel refused twice, on the third attempt', async () => {
 		const ui = open(hotAdded, {writer: busyKernel({9: {code: 'EBUSY', times: 2}, 10: {code: 'ENOMEM', times: 1}})});
 		await ui.waitFor('Ranges 3');

@@ -54,7 +54,7 @@ export function App({source, clock}: Props) {
 	// Keys (or the tick) whose change waits (the state file's lock, a VM's answer): run again from
 	// the same console state on every poll until it is had; Esc gives it up.
 	const pending = useRef<{keys: string[]; from: UiState} | null>(null);
-	const [waiting, setWaiting] = useState<{line: string; gaveUp: string; waitFor: string; since: number} | null>(null);
+	const [waiting, setWaiting] = useState<{line: string; gaveUp: string; waitFor: string; meanwhile: string; since: number} | null>(null);
 	const show = (next: UiState) => {
 		if (next !== current.current) {
 			current.current = next;
@@ -71,9 +71,9 @@ export function App({source, clock}: Props) {
 		// Keys are drawn at once; the tick's snapshot as redraw.ts says.
 		offer(result.snapshot, keys.length > 0);
 		if (result.busy) {
-			const {line, gaveUp, waitFor} = result.busy.waits;
+			const {line, gaveUp, waitFor, meanwhile} = result.busy.waits;
 			pending.current = {keys: result.busy.keys, from: result.ui};
-			setWaiting(previous => (previous?.line === line ? previous : {line, gaveUp, waitFor, since: previous?.since ?? t}));
+			setWaiting(previous => (previous?.line === line ? previous : {line, gaveUp, waitFor, meanwhile, since: previous?.since ?? t}));
 		} else if (pending.current) {
 			pending.current = null;
 			setWaiting(null);

@@ -48,7 +48,7 @@ export function noticeLines(notice: Notice): BannerLine[] {
 export function bannerLines(
 	ui: UiState,
 	snapshot: Snapshot,
-	waiting: {line: string; since: number; now: number} | null,
+	waiting: {line: string; meanwhile?: string; since: number; now: number} | null,
 	problem: string | null,
 ): Banner {
 	const notice: Notice | null = waiting
@@ -56,7 +56,7 @@ export function bannerLines(
 				title: 'Waiting',
 				lines: [
 					`${waiting.line} (${Math.max(0, Math.round(waiting.now - waiting.since))} s).`,
-					`Nothing changes until it does; ${barText(barItems(waitingKeys, {snapshot, ui}))}.`,
+					`${waiting.meanwhile ?? 'Nothing changes until it does'}; ${barText(barItems(waitingKeys, {snapshot, ui}))}.`,
 				],
 				error: false,
 				escape: 'gives up',

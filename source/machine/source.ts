@@ -63,6 +63,8 @@ export class ActionWaits extends Error {
 		readonly waitFor: string,
 		readonly line: string,
 		readonly gaveUp: string,
+		/** What goes on meanwhile, for the line under `line` (a change that runs in steps says so). */
+		readonly meanwhile = 'Nothing changes until it does',
 	) {
 		super(line);
 	}

@@ -17,6 +17,7 @@ import {type Dir, lstatSync, opendirSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type {AutoOnlineValue, SysfsTarget} from '../cli/command.js';
+import {progressText} from '../commands/integrate-lines.js';
 import {checkOffline, type OfflineOptions, type OfflineWriter, runOffline} from '../commands/offline.js';
 import type {SysfsIo} from '../commands/sysfs.js';
 import {safeText} from '../model/sanitize.js';
@@ -27,10 +28,14 @@ import {
 	blockList,
 	blockSpan,
 	describeError,
+	finishIntegrate,
 	groupResults,
-	integrateOnce,
+	type IntegrateRun,
+	integrateDone,
+	integrateSome,
 	isThisMachine,
 	type ResultGroup,
+	startIntegrate,
 	writerFor,
 } from '../sysfs/integrate.js';
 import {type AccessCheck, canWrite, type OnlineMode, type SysfsWriter, writeSysfs} from '../sysfs/online.js';
@@ -55,7 +60,7 @@ import {blockFlags, blockStatus, memoryTotals} from '../sysfs/status.js';
 import {timedWriter} from '../sysfs/timed-write.js';
 import {kernelsChoice} from '../sysfs/zone.js';
 import {type ActResult, type OutcomeRow, type RegionRow, readingWords, type SysfsSnapshot, type SysfsView} from './snapshot.js';
-import type {ConsoleAction, MachineSource} from './source.js';
+import {ActionWaits, type ConsoleAction, type MachineSource} from './source.js';
 
 export type SysfsSourceOptions = {
 	/** What `i` and `r` write to an offline block's state (default online). */
@@ -176,6 +181,8 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	let sweepSeconds: number | null = null;
 	let listingProblem = '';
 	let budget = idleBudgetMs;
+	/** The writes of an i (or an attempt of r) that go on between frames. */
+	let integrating: Writing | undefined;
 	let readProblem = '';
 	let listing: {directory: Dir; signature: ListingSignature} | undefined;
 	/** The audit log's path, the first line of the log. */
@@ -489,17 +496,79 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		return {ok: after === value, message: safeText(message), outcomes: []};
 	};
 
+	/**
+	 * i, or an attempt of r's loop. The writes start at once; what takes longer than a slice goes
+	 * on between frames, a slice at a time, while act() throws ActionWaits with the progress (the
+	 * console asks again each poll and shows it), and Esc (cancel) stops it after the block being
+	 * written: the blocks written stay online, the log says which.
+	 */
 	const integrate = (): ActResult => {
+		if (integrating) {
+			if (integrating.result) {
+				const {result} = integrating;
+				integrating = undefined;
+				return result;
+			}
+
+			throw writesWait(integrating);
+		}
+
 		const running = offlineRunning();
 		if (running !== undefined) {
 			return {ok: false, message: running, outcomes: []};
 		}
 
-		const once = integrateOnce(tree, {mode, writer, access: options.access, read: consoleRead});
-		if (once.reread) {
-			fullRead('blocks came or went: re-read', once.tree, false);
+		const run = startIntegrate(tree, {mode, writer, access: options.access, read: consoleRead});
+		if (run.reread) {
+			fullRead('blocks came or went: re-read', run.tree, false);
 		}
 
+		const started = performance.now();
+		integrateSome(run, () => performance.now() - started > writeSliceMs);
+		if (integrateDone(run)) {
+			return integrated(run, false);
+		}
+
+		const writing: Writing = {run, started, stopping: false, abandoned: false};
+		integrating = writing;
+		const slice = () => {
+			const from = performance.now();
+			integrateSome(run, () => writing.stopping || performance.now() - from > writeSliceMs);
+			version++;
+			if (!writing.stopping && !integrateDone(run)) {
+				setTimeout(slice, 0).unref();
+				return;
+			}
+
+			writing.result = integrated(run, writing.stopping);
+			if (writing.abandoned && integrating === writing) {
+				integrating = undefined; // Given up: nobody asks for the result, the log has it.
+			}
+		};
+
+		say(`${onlineWord()} ${run.targets.length} block(s), a slice at a time (Esc stops after the block being written)`);
+		setTimeout(slice, 0).unref();
+		version++;
+		throw writesWait(writing);
+	};
+
+	const onlineWord = () => (mode === 'auto' ? 'online' : mode);
+
+	/** The progress of the writes, as the console shows it while it waits. */
+	const writesWait = (writing: Writing): ActionWaits => {
+		const {run} = writing;
+		const seconds = (performance.now() - writing.started) / 1000;
+		return new ActionWaits(
+			'the writes',
+			`Onlining ${progressText(run.written.length, run.targets.length, seconds)}`,
+			'stopped after the block being written; the blocks written stay online, the log says which',
+			'Blocks come online one at a time',
+		);
+	};
+
+	/** An integrate's end (all written, or stopped part way): each block written read again, the log, the result. */
+	const integrated = (run: IntegrateRun, stopped: boolean): ActResult => {
+		const once = finishIntegrate(run);
 		const positions = new Map(tree.blocks.map((block, index) => [block.index, index]));
 		for (const result of once.results) {
 			// What the kernel says now, not what was asked: re-read each block written to.
@@ -518,9 +587,10 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		}
 
 		version++;
+		changedAt = performance.now();
 		const groups = groupResults(once.results);
 		for (const group of groups) {
-			say(`${mode === 'auto' ? 'online' : mode} ${blockSpan(group.first, group.last)}: ${groupWords(group)}`);
+			say(`${onlineWord()} ${blockSpan(group.first, group.last)}: ${groupWords(group)}`);
 		}
 
 		if (once.problem !== undefined) {
@@ -538,7 +608,12 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 			return {ok: true, message, outcomes: []};
 		}
 
-		return {ok: true, message: `${mode === 'auto' ? 'online' : mode}: ${countWords(once.results)}`, outcomes: outcomeRows(groups)};
+		const stop = stopped ? `stopped by Esc after ${run.written.length} of ${run.targets.length} block(s); ` : '';
+		if (stopped) {
+			say(`${onlineWord()} stopped by Esc after ${run.written.length} of ${run.targets.length} block(s): the rest stay offline`);
+		}
+
+		return {ok: !stopped, message: `${onlineWord()}: ${stop}${countWords(once.results)}`, outcomes: outcomeRows(groups)};
 	};
 
 	/** The read under way, a slice of it on this thread per poll; its tree once every block is read. */
@@ -636,7 +711,8 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 			try {
 				if (reading) {
 					readOn();
-				} else {
+				} else if (!integrating) {
+					// While i writes, the blocks it writes are read back as it ends: no sweep meanwhile.
 					refresh();
 				}
 			} catch (error) {
@@ -658,7 +734,15 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 			return snapshotAt(t);
 		},
 		latest: () => latest ?? snapshotAt(openedAt),
-		cancel() {}, // Its writes take no lock: nothing ever waits.
+		cancel() {
+			// Only i's writes wait (they take no lock): Esc stops them after the block being written.
+			if (integrating && !integrating.result) {
+				integrating.stopping = true;
+				integrating.abandoned = true;
+			} else {
+				integrating = undefined;
+			}
+		},
 		act(action: ConsoleAction, t: number) {
 			const result = actOn(action);
 			snapshotAt(t);
@@ -670,6 +754,10 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		const reading = action.type === 'auto-online' || action.type === 'offline-stop' ? undefined : stillReading();
 		if (reading !== undefined) {
 			return {ok: false, message: reading, outcomes: []};
+		}
+
+		if (integrating && !integrating.result && action.type !== 'integrate') {
+			return {ok: false, message: `an online of ${integrating.run.targets.length} block(s) is being written: Esc stops it`, outcomes: []};
 		}
 
 		switch (action.type) {
@@ -740,6 +828,15 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		};
 	}
 }
+
+/** An integrate writing between frames: stopping once Esc gave it up, its result once done. */
+type Writing = {run: IntegrateRun; started: number; stopping: boolean; abandoned: boolean; result?: ActResult};
+
+/**
+ * Milliseconds of writes in a row before the console gets its turn (keys, a frame): an i of a few
+ * hundred blocks is done within the first slice, as before; 25,000 take about a hundred slices.
+ */
+const writeSliceMs = 50;
 
 /** Milliseconds of a full read on the console's thread per poll (the workers read on meanwhile): a key waits at most this. */
 const readSliceMs = 40;
