@@ -87,6 +87,12 @@ describe('the console on sysfs', () => {
 		let screen = ui.frame();
 		assert.match(screen, /read {4}reading \d+ of 20 blocks …/);
 		assert.match(screen, /reading 20 block\(s\) by worker threads/);
+		// What is known meanwhile, and no claim about what is not read yet ("0 B", "no offline block").
+		assert.match(screen, /blocks {2}20 listed, 128 MiB each · auto_online offline/);
+		assert.match(screen, /online {2}counted once every block is read/);
+		assert.match(screen, /i, r {4}wait until every block is read/);
+		assert.match(screen, /Reading \d+ of 20 blocks …: the ranges show once every block is read\./);
+		assert.doesNotMatch(screen, /No memory block|0 B of 0 B|no offline block/);
 		for (const key of ['i', 'r', 'o']) {
 			await ui.press(key);
 			screen = ui.frame();

@@ -1,6 +1,6 @@
 import {Box, useApp, useInput} from 'ink';
 import {memo, useMemo, useRef, useState} from 'react';
-import type {RegionRow, VmView} from '../machine/snapshot.js';
+import {type RegionRow, readingWords, type SysfsView, type VmView} from '../machine/snapshot.js';
 import type {MachineSource} from '../machine/source.js';
 import {bannerLines} from './banner.js';
 import {barItems, barText, bindingFor} from './bindings.js';
@@ -212,7 +212,7 @@ export function App({source, clock}: Props) {
 							total={snapshot.regions.length}
 							filter={ui.filter}
 							driverHint={snapshot.kind !== 'simulated' || snapshot.driver.loaded ? null : driverHint(snapshot)}
-							unseen={snapshot.kind === 'vm' ? guestHint(snapshot.vm) : null}
+							unseen={snapshot.kind === 'vm' ? guestHint(snapshot.vm) : snapshot.kind === 'sysfs' ? readingHint(snapshot.sysfs) : null}
 							source={snapshot.kind === 'sysfs' ? snapshot.sysfs.root : snapshot.kind === 'vm' ? 'guest agent' : undefined}
 							cursor={ui.cursor.regions}
 							offset={ui.offset.regions}
@@ -236,4 +236,15 @@ function guestHint(view: VmView): string | null {
 	}
 
 	return view.agent === true ? null : `The guest agent is not answering (${view.agent}): trying again every few seconds.`;
+}
+
+/** The ranges pane while a real machine's blocks are first read: what is going on, not "no block". */
+function readingHint(view: SysfsView): string | null {
+	return view.reading
+		? `${capitalize(readingWords(view.reading.read, view.reading.total))} …: the ranges show once every block is read.`
+		: null;
+}
+
+function capitalize(text: string): string {
+	return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 }

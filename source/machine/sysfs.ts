@@ -661,6 +661,8 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	if (reading.pending.done()) {
 		readOn();
 	} else {
+		// Shown while the blocks are read: the one setting that needs no block.
+		autoOnline = readAutoOnline(reading.pending.root);
 		say(`reading ${reading.pending.total} block(s) by worker threads: ${reading.pending.root}`);
 	}
 
