@@ -296,6 +296,18 @@ describe('the console on sysfs', () => {
 		assert.match(await ui.waitFor('changed outside ham-tui'), /block 3: online -> offline/);
 	});
 
+	test('many blocks changed outside ham-tui the same way are one log line, not one each', async () => {
+		const ui = open(hotAdded);
+		await ui.waitFor('Ranges 3');
+		for (const {index} of run(8, 8)) {
+			writeFileSync(path.join(ui.memory, `memory${index}/state`), 'online\n');
+		}
+
+		const screen = await ui.waitFor('changed outside ham-tui');
+		assert.match(screen, /blocks 8-15: offline -> online \(changed outside ham-tui\)/);
+		assert.equal(screen.split('changed outside ham-tui').length, 2, screen);
+	});
+
 	test('a hot-added block appears: the tree is read again; an unusable tree keeps the last one shown', async () => {
 		const ui = open(hotAdded);
 		await ui.waitFor('Ranges 3');

@@ -278,6 +278,36 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	 * sweep's length on a large machine.
 	 */
 	const refresh = () => {
+		try {
+			sweep();
+		} finally {
+			flushOutside();
+		}
+	};
+
+	/**
+	 * Changes made outside ham-tui, a line per run of blocks that went the same way (a udev rule
+	 * onlining 3,000 blocks is one line, not 3,000 that push everything else out of the log).
+	 */
+	let outside: {first: number; last: number; from: string; to: string} | undefined;
+	const changedOutside = (index: number, from: string, to: string) => {
+		if (outside && outside.last === index - 1 && outside.from === from && outside.to === to) {
+			outside.last = index;
+			return;
+		}
+
+		flushOutside();
+		outside = {first: index, last: index, from, to};
+	};
+
+	const flushOutside = () => {
+		if (outside) {
+			say(`${blockSpan(outside.first, outside.last)}: ${outside.from} -> ${outside.to} (changed outside ham-tui)`);
+			outside = undefined;
+		}
+	};
+
+	const sweep = () => {
 		const started = performance.now();
 		budget = started - changedAt < busyForMs ? busyBudget : idleBudgetMs;
 		const links = linksOf(tree.root);
@@ -327,7 +357,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 
 				// A block the running offline writes to changes as it is written: its outcome line says so.
 				if (fresh.state !== block.state && !(offlining && block.index >= offlining.first && block.index <= offlining.last)) {
-					say(`block ${block.index}: ${block.state} -> ${fresh.state} (changed outside ham-tui)`);
+					changedOutside(block.index, block.state, fresh.state);
 				}
 			}
 
