@@ -562,15 +562,23 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		const writing: Writing = {run, started, stopping: false, abandoned: false};
 		integrating = writing;
 		const slice = () => {
-			const from = performance.now();
-			integrateSome(run, () => writing.stopping || performance.now() - from > writeSliceMs);
-			version++;
-			if (!writing.stopping && !integrateDone(run)) {
-				setTimeout(slice, 0).unref();
-				return;
+			try {
+				const from = performance.now();
+				integrateSome(run, () => writing.stopping || performance.now() - from > writeSliceMs);
+				version++;
+				if (!writing.stopping && !integrateDone(run)) {
+					setTimeout(slice, 0).unref();
+					return;
+				}
+
+				writing.result = integrated(run, writing.stopping);
+			} catch (error) {
+				// Between frames nothing would catch it: a failure is the action's answer, never a crash.
+				const message = `online failed after ${run.written.length} of ${run.targets.length} block(s): ${error instanceof Error ? error.message : String(error)}`;
+				tell(message);
+				writing.result = {ok: false, message: safeText(message), outcomes: []};
 			}
 
-			writing.result = integrated(run, writing.stopping);
 			if (writing.abandoned && integrating === writing) {
 				integrating = undefined; // Given up: nobody asks for the result, the log has it.
 			}
