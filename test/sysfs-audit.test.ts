@@ -11,8 +11,12 @@ import {
 	lstatSync,
 	mkdirSync,
 	openSync,
+	readdirSync,
 	readFileSync,
+	readlinkSync,
 	readSync,
+	renameSync,
+	rmSync,
 	statSync,
 	symlinkSync,
 	writeFileSync,
@@ -21,6 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
+import {runSysfsCommand} from '../source/commands/sysfs.js';
 import {
 	appendAuditEntry,
 	auditEntry,
@@ -36,6 +41,7 @@ import {
 } from '../source/sysfs/audit.js';
 import {type SysfsWriter, writeSysfs} from '../source/sysfs/online.js';
 import {OddFile} from '../source/sysfs/read.js';
+import {captureIo} from './helpers/io.js';
 import {makeMemoryTree, run, tempSysroot} from './helpers/sysfs-tree.js';
 
 const scratch = tempSysroot('ham-sysfs-audit-');
@@ -327,6 +333,166 @@ describe('a log that is not a plain file of ours is not written, and the write t
 		});
 		audited('/sys/devices/system/memory/memory1/state', 'online');
 		assert.equal(writes.length, 1);
+	});
+});
+
+/** How many of this process's fds are open on `file` (its name as /proc/self/fd shows it, " (deleted)" too). */
+function openOn(file: string): number {
+	return readdirSync('/proc/self/fd').filter(fd => {
+		try {
+			return readlinkSync(`/proc/self/fd/${fd}`).replace(/ \(deleted\)$/, '') === file;
+		} catch {
+			return false; // The fd readdir itself used, closed since.
+		}
+	}).length;
+}
+
+const block = (n: number) => `/sys/devices/system/memory/memory${n}/state`;
+const blocks = (log: string) => (lines(log) as Array<{block: number}>).map(entry => entry.block);
+
+describe("one writer's log, held open between its entries, is checked again before each", () => {
+	test('held open for its entries, let go by close(); an entry after close() opens it again', () => {
+		const log = path.join(place(), 'audit.log');
+		const audited = auditedWriter(recording().writer, {log});
+		audited(block(1), 'online');
+		audited(block(2), 'online');
+		assert.equal(openOn(log), 1, 'one fd for both entries');
+		audited.close();
+		assert.equal(openOn(log), 0);
+		audited(block(3), 'online');
+		audited.close();
+		assert.deepEqual(blocks(log), [1, 2, 3]);
+		assert.equal(openOn(log), 0);
+	});
+
+	test('an --integrate run in-process leaves no fd on the log', async () => {
+		const sysroot = place();
+		makeMemoryTree(sysroot, {blocks: run(0, 3, {state: 'offline'})});
+		const log = path.join(place(), 'audit.log');
+		const output = captureIo();
+		const code = await runSysfsCommand(
+			{kind: 'integrate', attempts: 1, interval: 1},
+			{sysroot, all: false, onlineType: 'online', dryRun: false},
+			output.io,
+			{env: {HAM_TUI_AUDIT_LOG: log}},
+		);
+		assert.equal(code, 0, output.err.join(''));
+		assert.deepEqual(blocks(log), [0, 1, 2]);
+		assert.equal(openOn(log), 0);
+	});
+
+	test('rotated between two entries (renamed away): the next entry goes to a new log at the path, 0600', () => {
+		const log = path.join(place(), 'audit.log');
+		const problems: string[] = [];
+		const audited = auditedWriter(recording().writer, {log, onProblem: line => problems.push(line)});
+		audited(block(1), 'online');
+		renameSync(log, `${log}.1`);
+		audited(block(2), 'online');
+		audited.close();
+		assert.deepEqual(problems, []);
+		assert.deepEqual(blocks(`${log}.1`), [1]);
+		assert.deepEqual(blocks(log), [2]);
+		assert.equal(statSync(log).mode & 0o777, 0o600);
+	});
+
+	test('removed between two entries: made again', () => {
+		const log = path.join(place(), 'audit.log');
+		const audited = auditedWriter(recording().writer, {log});
+		audited(block(1), 'online');
+		rmSync(log);
+		audited(block(2), 'online');
+		audited.close();
+		assert.deepEqual(blocks(log), [2]);
+	});
+
+	test('renamed away and a symbolic link put in its place between two entries: not written through, the old file not written either', () => {
+		const directory = place();
+		const target = path.join(directory, 'precious');
+		writeFileSync(target, 'keep me\n');
+		const log = path.join(directory, 'audit.log');
+		const problems: string[] = [];
+		const {writer, writes} = recording();
+		const audited = auditedWriter(writer, {log, onProblem: line => problems.push(line)});
+		audited(block(1), 'online');
+		renameSync(log, `${log}.1`);
+		symlinkSync(target, log);
+		audited(block(2), 'online');
+		audited(block(3), 'online');
+		audited.close();
+		assert.equal(writes.length, 3, 'every write to the machine was made');
+		assert.equal(readFileSync(target, 'utf8'), 'keep me\n');
+		assert.deepEqual(blocks(`${log}.1`), [1]);
+		assert.equal(problems.length, 1, problems.join('\n'));
+		assert.match(problems[0] ?? '', /audit log .*: a symbolic link, not followed; writes are not recorded/);
+	});
+
+	test('another file hard-linked in its place between two entries: refused, the other file unchanged', () => {
+		const directory = place();
+		const other = path.join(directory, 'other');
+		writeFileSync(other, 'other\n');
+		const log = path.join(directory, 'audit.log');
+		const problems: string[] = [];
+		const audited = auditedWriter(recording().writer, {log, onProblem: line => problems.push(line)});
+		audited(block(1), 'online');
+		rmSync(log);
+		linkSync(other, log);
+		audited(block(2), 'online');
+		audited.close();
+		assert.equal(readFileSync(other, 'utf8'), 'other\n');
+		assert.match(problems[0] ?? '', /has 2 names \(a hard link\); writes are not recorded/);
+	});
+
+	test('the log held given a second name between two entries: refused as a fresh open refuses it', () => {
+		const directory = place();
+		const log = path.join(directory, 'audit.log');
+		const problems: string[] = [];
+		const audited = auditedWriter(recording().writer, {log, onProblem: line => problems.push(line)});
+		audited(block(1), 'online');
+		linkSync(log, path.join(directory, 'second-name'));
+		audited(block(2), 'online');
+		audited.close();
+		assert.deepEqual(blocks(log), [1]);
+		assert.match(problems[0] ?? '', /has 2 names \(a hard link\)/);
+	});
+
+	test('its directory swapped for a link between two entries, even a link back to the very directory: refused, nothing written behind it', () => {
+		const directory = place();
+		const logs = path.join(directory, 'ham-tui');
+		mkdirSync(logs);
+		const log = path.join(logs, 'audit.log');
+		const problems: string[] = [];
+		const audited = auditedWriter(recording().writer, {log, onProblem: line => problems.push(line)});
+		audited(block(1), 'online');
+		// The path still leads to the file held, but through a link: a fresh open refuses that.
+		renameSync(logs, `${logs}.moved`);
+		symlinkSync(`${logs}.moved`, logs);
+		audited(block(2), 'online');
+		// A link to another directory of ours: refused as well, nothing made there.
+		const other = path.join(directory, 'other');
+		mkdirSync(other);
+		rmSync(logs);
+		symlinkSync(other, logs);
+		audited(block(3), 'online');
+		audited.close();
+		assert.deepEqual(blocks(path.join(`${logs}.moved`, 'audit.log')), [1]);
+		assert.throws(() => lstatSync(path.join(other, 'audit.log')), {code: 'ENOENT'});
+		assert.equal(problems.length, 1, problems.join('\n'));
+		assert.match(problems[0] ?? '', /its directory .*ham-tui is a symbolic link, not followed; writes are not recorded/);
+	});
+
+	test('back to a plain file of ours after a refusal: recorded again', () => {
+		const directory = place();
+		const log = path.join(directory, 'audit.log');
+		symlinkSync(path.join(directory, 'elsewhere'), log);
+		const problems: string[] = [];
+		const audited = auditedWriter(recording().writer, {log, onProblem: line => problems.push(line)});
+		audited(block(1), 'online');
+		rmSync(log);
+		audited(block(2), 'online');
+		audited.close();
+		assert.equal(problems.length, 1);
+		assert.deepEqual(blocks(log), [2]);
+		assert.throws(() => lstatSync(path.join(directory, 'elsewhere')), {code: 'ENOENT'});
 	});
 });
 

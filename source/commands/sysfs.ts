@@ -60,7 +60,13 @@ export async function runSysfsCommand(command: Command, target: SysfsTarget, io:
 				return exit.usage;
 			}
 
-			return integrate(command, target, io, auditedWriter(writer.value, auditOptions(io, deps)), deps.access);
+			// The audit log is held open for the run's entries only: this may run again in the same process.
+			const audited = auditedWriter(writer.value, auditOptions(io, deps));
+			try {
+				return await integrate(command, target, io, audited, deps.access);
+			} finally {
+				audited.close();
+			}
 		}
 
 		case 'offline': {
@@ -79,14 +85,17 @@ export async function runSysfsCommand(command: Command, target: SysfsTarget, io:
 				await (deps.writer ? deps.writer(file, value) : timed(file, value));
 			};
 
-			return runOffline(
-				{timeoutSeconds: command.timeout, force: command.force},
-				target,
-				io,
-				deps.access
-					? {writer: auditedAsyncWriter(write, auditOptions(io, deps)), access: deps.access}
-					: {writer: auditedAsyncWriter(write, auditOptions(io, deps))},
-			);
+			const audited = auditedAsyncWriter(write, auditOptions(io, deps));
+			try {
+				return await runOffline(
+					{timeoutSeconds: command.timeout, force: command.force},
+					target,
+					io,
+					deps.access ? {writer: audited, access: deps.access} : {writer: audited},
+				);
+			} finally {
+				audited.close();
+			}
 		}
 
 		case 'watch': {
@@ -107,7 +116,12 @@ export async function runSysfsCommand(command: Command, target: SysfsTarget, io:
 		}
 
 		case 'auto-online': {
-			return setAutoOnline(command.value, target, io, auditedWriter(deps.writer ?? writeSysfs, auditOptions(io, deps)));
+			const audited = auditedWriter(deps.writer ?? writeSysfs, auditOptions(io, deps));
+			try {
+				return setAutoOnline(command.value, target, io, audited);
+			} finally {
+				audited.close();
+			}
 		}
 
 		default: {

@@ -4,7 +4,19 @@
 // notice through a callback, never a throw, and never stops or changes the write to the machine.
 // The log is opened as carefully as sysfs is written (online.ts): no link followed, no FIFO waited
 // on, only a regular file with one name that is ours, in a directory that is ours.
-import {closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readSync, type Stats, writeSync} from 'node:fs';
+import {
+	type BigIntStats,
+	closeSync,
+	constants,
+	existsSync,
+	fstatSync,
+	lstatSync,
+	mkdirSync,
+	openSync,
+	readSync,
+	type Stats,
+	writeSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {errnoName} from '../errno.js';
@@ -14,6 +26,12 @@ import {entryAt, errorCode, kindOf} from './read.js';
 
 /** A writer that answers later: --offline's runs in a child process. */
 export type AsyncSysfsWriter = (path: string, value: string) => Promise<void>;
+
+/** An audited writer: its log stays open between its entries; close() lets it go (a later entry opens it again). */
+export type AuditedWriter = SysfsWriter & {close: () => void};
+
+/** auditedAsyncWriter's writer, closed as AuditedWriter is. */
+export type AuditedAsyncWriter = AsyncSysfsWriter & {close: () => void};
 
 /** Who made a write: the user name (null without a passwd entry), the uid and the process. */
 export type AuditWho = {user: string | null; uid: number; pid: number};
@@ -96,11 +114,13 @@ function homeDirectory(env: NodeJS.ProcessEnv): string {
 /**
  * `writer`, recorded: each call writes to the machine first, then appends one entry saying ok, or
  * the errno, and the original error is thrown again as it was. The log never changes what the
- * writer does or answers.
+ * writer does or answers. The log is held open from the first entry until close() (an integrate
+ * appends 100,000 entries: one open, not 100,000); each entry first checks that the log's path
+ * still names the file held, and opens it again with every check when it does not.
  */
-export function auditedWriter(writer: SysfsWriter, options: AuditOptions = {}): SysfsWriter {
+export function auditedWriter(writer: SysfsWriter, options: AuditOptions = {}): AuditedWriter {
 	const recorder = new Recorder(options);
-	return (file, value) => {
+	const audited: SysfsWriter = (file, value) => {
 		try {
 			writer(file, value);
 		} catch (error) {
@@ -110,12 +130,13 @@ export function auditedWriter(writer: SysfsWriter, options: AuditOptions = {}): 
 
 		recorder.record(file, value, undefined);
 	};
+	return Object.assign(audited, {close: () => recorder.close()});
 }
 
 /** auditedWriter for a writer that answers with a promise. */
-export function auditedAsyncWriter(writer: AsyncSysfsWriter, options: AuditOptions = {}): AsyncSysfsWriter {
+export function auditedAsyncWriter(writer: AsyncSysfsWriter, options: AuditOptions = {}): AuditedAsyncWriter {
 	const recorder = new Recorder(options);
-	return async (file, value) => {
+	const audited: AsyncSysfsWriter = async (file, value) => {
 		// Said before it begins: a monitor sees going-offline for as long as the kernel migrates, and
 		// --watch must know who is behind it then, not only once the write returns.
 		recorder.record(file, value, undefined, true);
@@ -128,15 +149,20 @@ export function auditedAsyncWriter(writer: AsyncSysfsWriter, options: AuditOptio
 
 		recorder.record(file, value, undefined);
 	};
+	return Object.assign(audited, {close: () => recorder.close()});
 }
 
-/** What one wrapped writer shares between its writes: the log, the clock, the reasons already told. */
+/** What one wrapped writer shares between its writes: the log (held open), the clock, the reasons already told. */
 class Recorder {
-	private readonly log: string;
+	private readonly log: AuditFile;
 	private readonly told = new Set<string>();
 
 	constructor(private readonly options: AuditOptions) {
-		this.log = options.log ?? auditLogPath(process.env);
+		this.log = new AuditFile(options.log ?? auditLogPath(process.env), ownUid());
+	}
+
+	close(): void {
+		this.log.close();
 	}
 
 	/** Never throws: not even a callback's error may turn a done write into a failed one. */
@@ -148,7 +174,7 @@ class Recorder {
 			return; // Only a clock that throws gets here: nothing to record the write with.
 		}
 
-		const problem = appendAuditEntry(this.log, entry);
+		const problem = this.log.append(entry);
 		try {
 			if (problem !== undefined && !this.told.has(problem)) {
 				this.told.add(problem);
@@ -254,16 +280,74 @@ const missing = Symbol('missing');
 
 /** Appends one entry with one write(2). Returns why it could not, as one line; undefined when it was written. Never throws. */
 export function appendAuditEntry(log: string, entry: AuditEntry): string | undefined {
+	const file = new AuditFile(log, ownUid());
 	try {
-		return append(log, entry);
-	} catch (error) {
-		return `audit log ${safeText(log)}: cannot be written (${errorCode(error)}); ${unrecorded}`;
+		return file.append(entry);
+	} finally {
+		file.close();
 	}
 }
 
-function append(log: string, entry: AuditEntry): string | undefined {
-	const line = Buffer.from(auditLine(entry));
-	const opened = openInOwnDirectory(log, appendFlags, {create: true, owners: ownUid(), consequence: unrecorded});
+/** The log as opened and checked: its fd, and which directory and file (device, inode) the checks were made on. */
+type HeldLog = {fd: number; directory: BigIntStats; file: BigIntStats};
+
+/** The log of one writer: opened with every check at its first entry, then held open until close(). */
+class AuditFile {
+	private held: HeldLog | undefined;
+
+	/** `owners` looked up once by the caller: the uid does not change under a running ham-tui. */
+	constructor(
+		private readonly log: string,
+		private readonly owners: ReadonlySet<number> | undefined,
+	) {}
+
+	/** As appendAuditEntry: why the entry could not be written, or undefined. Never throws. */
+	append(entry: AuditEntry): string | undefined {
+		try {
+			const line = Buffer.from(auditLine(entry));
+			if (this.held && !stillNamed(this.log, this.held, this.owners)) {
+				// Rotated, removed, or swapped for a link or another file: the full open decides, and says why not.
+				this.close();
+			}
+
+			if (!this.held) {
+				const opened = openLog(this.log, this.owners);
+				if (typeof opened === 'string') {
+					return opened;
+				}
+
+				this.held = opened;
+			}
+
+			const written = writeSync(this.held.fd, line);
+			if (written === line.length) {
+				return undefined;
+			}
+
+			this.close(); // Something is wrong with the file: the next entry opens it afresh.
+			return `audit log ${safeText(this.log)}: short write (${written} of ${line.length} bytes); the entry is cut`;
+		} catch (error) {
+			this.close();
+			return `audit log ${safeText(this.log)}: cannot be written (${errorCode(error)}); ${unrecorded}`;
+		}
+	}
+
+	close(): void {
+		const held = this.held;
+		this.held = undefined;
+		if (held) {
+			try {
+				closeSync(held.fd);
+			} catch {
+				// Closed already: nothing is held either way.
+			}
+		}
+	}
+}
+
+/** The log opened for appending with every check (its directory's and its own), or why not. */
+function openLog(log: string, owners: ReadonlySet<number> | undefined): HeldLog | string {
+	const opened = openInOwnDirectory(log, appendFlags, {create: true, owners, consequence: unrecorded});
 	if (opened === missing) {
 		// O_CREAT makes it: only a directory removed between two steps gets here.
 		return `audit log ${safeText(log)}: its directory vanished while opening; ${unrecorded}`;
@@ -274,20 +358,45 @@ function append(log: string, entry: AuditEntry): string | undefined {
 	}
 
 	try {
-		const problem = checkLogFile(log, fstatSync(opened), ownUid(), unrecorded);
+		const problem = checkLogFile(log, fstatSync(opened.fd), owners, unrecorded);
 		if (problem !== undefined) {
+			closeSync(opened.fd);
 			return problem;
 		}
 
-		const written = writeSync(opened, line);
-		return written === line.length
-			? undefined
-			: `audit log ${safeText(log)}: short write (${written} of ${line.length} bytes); the entry is cut`;
+		// BigInt: an inode number past 2^53 (NFS's may be any 64 bits) is compared exactly.
+		return {fd: opened.fd, directory: opened.directory, file: fstatSync(opened.fd, {bigint: true})};
 	} catch (error) {
+		closeSync(opened.fd);
 		return `audit log ${safeText(log)}: cannot be written (${errorCode(error)}); ${unrecorded}`;
-	} finally {
-		closeSync(opened);
 	}
+}
+
+/**
+ * True when what a full open would check still holds for the log held: its directory is the very
+ * directory checked then (so not a link, and still ours), and its path names the very file held,
+ * still a regular file of ours with one name. Two lstat(2) instead of two opens, two fstats and two
+ * closes per entry. False on any doubt (an lstat refused too): the full open then says why.
+ */
+function stillNamed(log: string, held: HeldLog, owners: ReadonlySet<number> | undefined): boolean {
+	try {
+		const directory = path.dirname(path.resolve(log));
+		const there = lstatSync(directory, {bigint: true, throwIfNoEntry: false});
+		if (!there || !sameInode(there, held.directory) || (owners && !owners.has(Number(there.uid)))) {
+			return false;
+		}
+
+		const file = lstatSync(path.join(directory, path.basename(log)), {bigint: true, throwIfNoEntry: false});
+		return (
+			file !== undefined && sameInode(file, held.file) && file.isFile() && file.nlink === 1n && (!owners || owners.has(Number(file.uid)))
+		);
+	} catch {
+		return false;
+	}
+}
+
+function sameInode(a: BigIntStats, b: BigIntStats): boolean {
+	return a.dev === b.dev && a.ino === b.ino;
 }
 
 /** Our uid; undefined where there is none (not on Linux), and then no owner is checked. */
@@ -300,13 +409,14 @@ function ownUid(): ReadonlySet<number> | undefined {
  * Opens the log's file inside its directory, the directory itself not followed if it is a link
  * and owned by one of `owners`: the file is then opened through /proc/self/fd/<the directory's
  * fd>, as openat(2) would, so the directory checked is the one the file is opened in. With
- * `create`, a missing directory is made 0700 (with its parents). Returns the fd, or why not.
+ * `create`, a missing directory is made 0700 (with its parents). Returns the fd and the
+ * directory's stats, or why not.
  */
 function openInOwnDirectory(
 	log: string,
 	flags: number,
 	options: {create: boolean; owners: ReadonlySet<number> | undefined; consequence: string},
-): number | typeof missing | string {
+): {fd: number; directory: BigIntStats} | typeof missing | string {
 	const directory = path.dirname(path.resolve(log));
 	const name = path.basename(log);
 	const where = `audit log ${safeText(log)}`;
@@ -329,13 +439,14 @@ function openInOwnDirectory(
 	}
 
 	try {
-		const stats = fstatSync(directoryFd);
-		if (options.owners && !options.owners.has(stats.uid)) {
+		const stats = fstatSync(directoryFd, {bigint: true});
+		if (options.owners && !options.owners.has(Number(stats.uid))) {
 			return `${where}: its directory ${safeText(directory)} belongs to uid ${stats.uid}, not to this user; ${consequence}`;
 		}
 
 		try {
-			return openSync(hasProcFd() ? `/proc/self/fd/${directoryFd}/${name}` : path.join(directory, name), flags, 0o600);
+			const fd = openSync(hasProcFd() ? `/proc/self/fd/${directoryFd}/${name}` : path.join(directory, name), flags, 0o600);
+			return {fd, directory: stats};
 		} catch (error) {
 			return errnoName(error) === 'ENOENT' && !options.create
 				? missing
@@ -509,8 +620,8 @@ function readOwners(): ReadonlySet<number> | undefined {
 
 function openForReading(log: string, tail: AuditTail): number | undefined {
 	const opened = openInOwnDirectory(log, tailFlags, {create: false, owners: readOwners(), consequence: unread});
-	if (typeof opened === 'number') {
-		return opened;
+	if (typeof opened === 'object') {
+		return opened.fd;
 	}
 
 	if (opened !== missing) {
