@@ -16,6 +16,7 @@ import {
 	readFileSync,
 	readlinkSync,
 	readSync,
+	renameSync,
 	rmSync,
 	symlinkSync,
 	truncateSync,
@@ -25,7 +26,7 @@ import net from 'node:net';
 import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {sysfsSource} from '../source/machine/sysfs.js';
-import {writeSysfs} from '../source/sysfs/online.js';
+import {recheckMs, type SysfsWriter, sysfsWriterForRun, writeSysfs} from '../source/sysfs/online.js';
 import {readAutoOnline, readMemoryTree} from '../source/sysfs/read.js';
 import {cliPath} from './helpers/cli.js';
 import {renderConsole, testClock} from './helpers/console.js';
@@ -182,14 +183,19 @@ describe("7. --integrate writes a block's own state file only, through no link",
 	}
 
 	/** Writes `online` to `file` again and again while `entry` flips; counts how each write went. */
-	async function raceWrites(file: string, entry: string, target: string): Promise<{written: number; refused: number}> {
+	async function raceWrites(
+		file: string,
+		entry: string,
+		target: string,
+		write: SysfsWriter = writeSysfs,
+	): Promise<{written: number; refused: number}> {
 		const child = await flipper(entry, target);
 		const tally = {written: 0, refused: 0};
 		const started = Date.now();
 		try {
 			while (Date.now() - started < 1500) {
 				try {
-					writeSysfs(file, 'online');
+					write(file, 'online');
 					tally.written++;
 				} catch {
 					tally.refused++;
@@ -222,6 +228,83 @@ describe("7. --integrate writes a block's own state file only, through no link",
 		const block = path.join(memory, 'memory0');
 		await raceWrites(path.join(block, 'state'), block, elsewhere);
 		assert.equal(readFileSync(target.file, 'utf8'), target.content);
+	});
+
+	// One run's writer (--integrate's) keeps its walk to the memory directory for recheckMs: the same races through it.
+	for (const [what, entry] of [
+		['memory0/state', 'memory0/state'],
+		['memory0', 'memory0'],
+		['the memory directory', ''],
+	] as const) {
+		test(`the race, one run's writer: ${what} flipping to a link to a copy of /etc/passwd never clobbers the copy`, async () => {
+			const {memory} = tree({blocks: run(0, 1, {state: 'offline'})});
+			const elsewhere = path.join(scratch.sysroot, `elsewhere-run-${count++}`);
+			mkdirSync(path.join(elsewhere, 'memory0'), {recursive: true});
+			// The link leads where `entry` would: to a file, to a block's directory, to a memory directory.
+			const target = victim(path.relative(scratch.sysroot, path.join(elsewhere, 'memory0/state')));
+			const to = entry === 'memory0/state' ? target.file : entry === 'memory0' ? path.join(elsewhere, 'memory0') : elsewhere;
+			const writer = sysfsWriterForRun();
+			try {
+				const tally = await raceWrites(path.join(memory, 'memory0/state'), path.join(memory, entry), to, writer);
+				assert.ok(tally.written + tally.refused > 100, `only ${tally.written + tally.refused} writes were tried`);
+			} finally {
+				writer.close();
+			}
+
+			assert.equal(readFileSync(target.file, 'utf8'), target.content);
+		});
+	}
+
+	test("one run's writer: the memory directory swapped for a link mid-run is never written through, and refused within recheckMs", async () => {
+		const {memory} = tree({blocks: run(0, 3, {state: 'offline'})});
+		const elsewhere = path.join(scratch.sysroot, 'elsewhere-swap');
+		const victims = [1, 2].map(block => {
+			mkdirSync(path.join(elsewhere, `memory${block}`), {recursive: true});
+			return victim(`elsewhere-swap/memory${block}/state`);
+		});
+		const writer = sysfsWriterForRun();
+		try {
+			writer(path.join(memory, 'memory0/state'), 'online');
+			renameSync(memory, `${memory}.moved`);
+			symlinkSync(elsewhere, memory);
+			// Soon after: into the directory walked to (now memory.moved), or refused if the walk is made again already.
+			try {
+				writer(path.join(memory, 'memory1/state'), 'online');
+				assert.equal(readFileSync(path.join(`${memory}.moved`, 'memory1/state'), 'utf8'), 'online');
+			} catch (error) {
+				assert.equal((error as {code?: string}).code, 'memory is a symbolic link, not followed');
+			}
+
+			await new Promise(resolve => setTimeout(resolve, recheckMs + 20));
+			assert.throws(() => writer(path.join(memory, 'memory2/state'), 'online'), {code: 'memory is a symbolic link, not followed'});
+		} finally {
+			writer.close();
+		}
+
+		for (const target of victims) {
+			assert.equal(readFileSync(target.file, 'utf8'), target.content);
+		}
+
+		assert.equal(readFileSync(path.join(`${memory}.moved`, 'memory2/state'), 'utf8'), 'offline\n');
+	});
+
+	test("one run's writer holds one fd on the memory directory, and close() lets it go", () => {
+		const {memory} = tree({blocks: run(0, 2, {state: 'offline'})});
+		const onMemory = () =>
+			readdirSync('/proc/self/fd').filter(fd => {
+				try {
+					return readlinkSync(`/proc/self/fd/${fd}`) === memory;
+				} catch {
+					return false;
+				}
+			}).length;
+		const writer = sysfsWriterForRun();
+		writer(path.join(memory, 'memory0/state'), 'online');
+		writer(path.join(memory, 'memory1/state'), 'online');
+		assert.equal(onMemory(), 1);
+		writer.close();
+		assert.equal(onMemory(), 0);
+		assert.deepEqual([state(memory, 0), state(memory, 1)], ['online', 'online']);
 	});
 
 	test("onlining writes nothing but the offline blocks' state files", () => {

@@ -22,7 +22,7 @@ import {
 	startIntegrate,
 	writerFor,
 } from '../sysfs/integrate.js';
-import {type AccessCheck, canWrite, type SysfsWriter, statePath, writeSysfs} from '../sysfs/online.js';
+import {type AccessCheck, canWrite, type SysfsWriter, statePath, sysfsWriterForRun, writeSysfs} from '../sysfs/online.js';
 import {type OnlinePlan, planOnline} from '../sysfs/plan.js';
 import {integrateNote} from '../sysfs/policy.js';
 import {errorCode, type MemoryTree, memoryDirectory, type ReadOptions, readAutoOnline} from '../sysfs/read.js';
@@ -54,18 +54,24 @@ export async function runSysfsCommand(command: Command, target: SysfsTarget, io:
 		}
 
 		case 'integrate': {
-			const writer = writerFor(target.sysroot, deps.env ?? process.env, deps.writer);
-			if (!writer.ok) {
-				io.err(usageLines(writer.error)); // A malformed HAM_TUI_TEST_WRITE_ERRORS: bad environment, as a bad HAM_TUI_NOW.
-				return exit.usage;
-			}
-
-			// The audit log is held open for the run's entries only: this may run again in the same process.
-			const audited = auditedWriter(writer.value, auditOptions(io, deps));
+			// The run's writes share one walk to the memory directory, and the audit log is held open
+			// for its entries: both let go when the run ends (this may run again in the same process).
+			const kernel = sysfsWriterForRun();
 			try {
-				return await integrate(command, target, io, audited, deps.access);
+				const writer = writerFor(target.sysroot, deps.env ?? process.env, deps.writer ?? kernel);
+				if (!writer.ok) {
+					io.err(usageLines(writer.error)); // A malformed HAM_TUI_TEST_WRITE_ERRORS: bad environment, as a bad HAM_TUI_NOW.
+					return exit.usage;
+				}
+
+				const audited = auditedWriter(writer.value, auditOptions(io, deps));
+				try {
+					return await integrate(command, target, io, audited, deps.access);
+				} finally {
+					audited.close();
+				}
 			} finally {
-				audited.close();
+				kernel.close();
 			}
 		}
 

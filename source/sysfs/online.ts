@@ -18,7 +18,26 @@ export type SysfsWriter = (path: string, value: string) => void;
  * file. A refusal throws an OddFile whose code says why ("memory8 is a symbolic link, not followed").
  */
 export function writeSysfs(file: string, value: string): void {
-	const fd = openStateForWrite(file);
+	writeChecked(openStateForWrite(file), value);
+}
+
+/**
+ * writeSysfs for one run of many writes (an integrate's 100,000): the walk from the sysroot to the
+ * memory directory is made once and its fd kept, and each write opens only `memoryN` and `state`
+ * below it, with the same O_NOFOLLOW and the same checks. The walk is made again, with every check,
+ * once the kept one is recheckMs old, so a link put on the way (sys, devices, system, memory)
+ * mid-run is refused from then on; until then writes go into the real directory walked to, never
+ * to where the link points. close() lets the fd go; a later write walks again.
+ */
+export function sysfsWriterForRun(): SysfsWriter & {close: () => void} {
+	const memory = new MemoryDirectory();
+	const writer: SysfsWriter = (file, value) => {
+		writeChecked(openChecked(file, memory), value);
+	};
+	return Object.assign(writer, {close: () => memory.close()});
+}
+
+function writeChecked(fd: number, value: string): void {
 	try {
 		// Cut only now, on the file checked (O_TRUNC would cut before any check), as the shell's
 		// `>` does: sysfs ignores it, a fake tree's regular file needs it.
@@ -36,7 +55,11 @@ export function writeSysfs(file: string, value: string): void {
  * writeSysfs does (an OddFile saying why, or the open's errno).
  */
 export function openStateForWrite(file: string): number {
-	const fd = openBeneath(file);
+	return openChecked(file, undefined);
+}
+
+function openChecked(file: string, memory: MemoryDirectory | undefined): number {
+	const fd = openBeneath(file, memory);
 	try {
 		checkWritable(fstatSync(fd), path.basename(file));
 	} catch (error) {
@@ -56,17 +79,35 @@ const directoryFlags = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_
  */
 const blockLayout = /^(?:(.*)\/)?(sys)\/(devices)\/(system)\/(memory)\/(?:(memory\d+)\/)?[^/]+$/;
 
+/** The steps from the sysroot to the memory directory, as blockLayout has them. */
+const memoryPath = ['sys', 'devices', 'system', 'memory'];
+
 /**
  * Opens `file` for writing one directory at a time from the sysroot down (from its own
  * directory for a path not laid out as sysfs), none followed if it is a link. Each step opens
  * "/proc/self/fd/<the directory's fd>/<name>", as openat(2) would: a directory swapped for a link
  * between two steps is still refused, and a check and the use of its result cannot fall apart.
+ * With `memory`, the steps down to the memory directory are its kept walk's.
  */
-function openBeneath(file: string): number {
+function openBeneath(file: string, memory: MemoryDirectory | undefined): number {
 	const layout = blockLayout.exec(file);
 	const top = layout ? (layout[1] ?? '.') : path.dirname(path.dirname(file));
 	const steps = layout ? layout.slice(2).filter(step => step !== undefined) : [path.basename(path.dirname(file))];
 	checkProcFd();
+	if (layout && memory) {
+		return openBelow(memory.below(top), steps.slice(memoryPath.length), path.basename(file));
+	}
+
+	const directory = walk(top, steps);
+	try {
+		return openBelow(directory, [], path.basename(file));
+	} finally {
+		closeSync(directory);
+	}
+}
+
+/** The directory `steps` below `top`, none of them followed; the caller closes it. */
+function walk(top: string, steps: readonly string[]): number {
 	// The sysroot itself is the operator's word, so followed; what lies below it is the tree's.
 	let directory = openSync(top === '' ? '/' : top, constants.O_RDONLY | constants.O_DIRECTORY);
 	try {
@@ -75,10 +116,66 @@ function openBeneath(file: string): number {
 			closeSync(directory);
 			directory = next;
 		}
-
-		return openAt(directory, path.basename(file), writeFlags);
-	} finally {
+	} catch (error) {
 		closeSync(directory);
+		throw error;
+	}
+
+	return directory;
+}
+
+/** `name` below `directory` and then `steps` (none followed), opened for writing; `directory` is left open. */
+function openBelow(directory: number, steps: readonly string[], name: string): number {
+	let current = directory;
+	try {
+		for (const step of steps) {
+			const next = openAt(current, step, directoryFlags);
+			if (current !== directory) {
+				closeSync(current);
+			}
+
+			current = next;
+		}
+
+		return openAt(current, name, writeFlags);
+	} finally {
+		if (current !== directory) {
+			closeSync(current);
+		}
+	}
+}
+
+/**
+ * How long a kept walk to the memory directory is used before it is made again: a link put on the
+ * way mid-run is refused this soon. Ten walks a second cost nothing next to 10,000 writes.
+ */
+export const recheckMs = 100;
+
+/** The memory directory of one run's writes, walked to at most recheckMs ago. */
+class MemoryDirectory {
+	private held: {top: string; fd: number; at: number} | undefined;
+
+	/** The memory directory's fd below the sysroot `top` (as blockLayout has it); kept, not to be closed. */
+	below(top: string): number {
+		// Resolved: a relative sysroot walked again after a chdir is another directory.
+		const key = path.resolve(top === '' ? '/' : top);
+		const now = performance.now();
+		if (this.held && this.held.top === key && now - this.held.at < recheckMs) {
+			return this.held.fd;
+		}
+
+		this.close();
+		const fd = walk(top, memoryPath);
+		this.held = {top: key, fd, at: now};
+		return fd;
+	}
+
+	close(): void {
+		const held = this.held;
+		this.held = undefined;
+		if (held) {
+			closeSync(held.fd);
+		}
 	}
 }
 
