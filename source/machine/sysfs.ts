@@ -38,7 +38,7 @@ import {
 	startIntegrate,
 	writerFor,
 } from '../sysfs/integrate.js';
-import {type AccessCheck, canWrite, type OnlineMode, type SysfsWriter, writeSysfs} from '../sysfs/online.js';
+import {type AccessCheck, canWrite, type OnlineMode, type SysfsWriter, sysfsWriterForRun, writeSysfs} from '../sysfs/online.js';
 import {type BlockOrigin, type OriginMap, readOrigins} from '../sysfs/origin.js';
 import {type OnlinePlan, planOnline, sysrootOf} from '../sysfs/plan.js';
 import {defaultAutoMovableRatio, summarizePolicy} from '../sysfs/policy.js';
@@ -126,7 +126,10 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	// Every write through the audit log; a log that cannot be written is a line in this log (never stderr: it would tear the screen).
 	const auditLog = options.auditLog ?? auditLogPath(process.env);
 	const audit: AuditOptions = {log: auditLog, now: wallClock, onProblem: line => tell(line)};
-	const writer = auditedWriter(options.writer ?? writeSysfs, audit);
+	// The kernel's side: writeSysfs, or during an i one run's writer (sysfsWriterForRun: the walk
+	// to the memory directory made once per 100 ms, not per block), behind the one audit log.
+	let runWriter: ReturnType<typeof sysfsWriterForRun> | undefined;
+	const writer = auditedWriter((file, value) => (runWriter ?? options.writer ?? writeSysfs)(file, value), audit);
 	/** The offline `o` started, while it writes. */
 	let offlining: {first: number; last: number; done: number; total: number; stopping: boolean; stop: AbortController} | undefined;
 	const kernelOffline = options.offlineWriter ?? timedOfflineWriter(sysroot);
@@ -549,6 +552,8 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		}
 
 		const run = startIntegrate(tree, {mode, writer, access: options.access, read: consoleRead});
+		// Closed by integrated(), which every run that gets this far ends in.
+		runWriter = options.writer ? undefined : sysfsWriterForRun();
 		if (run.reread) {
 			fullRead('blocks came or went: re-read', run.tree, false);
 		}
@@ -576,6 +581,8 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 				// Between frames nothing would catch it: a failure is the action's answer, never a crash.
 				const message = `online failed after ${run.written.length} of ${run.targets.length} block(s): ${error instanceof Error ? error.message : String(error)}`;
 				tell(message);
+				runWriter?.close();
+				runWriter = undefined;
 				writing.result = {ok: false, message: safeText(message), outcomes: []};
 			}
 
@@ -606,6 +613,9 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 
 	/** An integrate's end (all written, or stopped part way): each block written read again, the log, the result. */
 	const integrated = (run: IntegrateRun, stopped: boolean): ActResult => {
+		runWriter?.close();
+		runWriter = undefined;
+
 		const once = finishIntegrate(run);
 		const positions = new Map(tree.blocks.map((block, index) => [block.index, index]));
 		for (const result of once.results) {
