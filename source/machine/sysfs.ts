@@ -202,7 +202,10 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	const fullRead = (why: string, read: MemoryTree, timed: boolean) => {
 		tree = read;
 		readProblem = '';
-		changedAt = performance.now();
+		// Blocks came or went: a change (the first read is none: nothing was seen to move).
+		if (why !== '') {
+			changedAt = performance.now();
+		}
 
 		// Logged with the tree's problems; the rolling re-read only notices the value change.
 		autoOnline = readAutoOnline(tree.root, tree.problems);
@@ -901,7 +904,7 @@ const readSliceMs = 40;
  * directory's link count (refresh).
  */
 const idleBudgetMs = 2;
-const busyForMs = 60_000;
+export const busyForMs = 60_000;
 
 /** A directory's link count (its subdirectories + 2 on sysfs and ext4), or undefined when it cannot be looked at. */
 function linksOf(directory: string): number | undefined {
