@@ -101,6 +101,12 @@ describe('the console on sysfs', () => {
 			await ui.press(keys.escape);
 		}
 
+		// The help leaves the waiting keys out, and says where they went.
+		await ui.press('?');
+		screen = ui.frame();
+		assert.match(screen, /i, r and o come once every block is read \(reading \d+ of 20 blocks\)/);
+		assert.doesNotMatch(screen, /integrate once|A block the kernel refused/);
+		await ui.press(keys.escape);
 		assert.equal(state(memory, 8), 'offline');
 		screen = await ui.waitFor('Ranges 3');
 		assert.doesNotMatch(screen, /reading \d+ of/);

@@ -1,6 +1,6 @@
 import {Table} from '@alcalzone/ink-table';
 import {Box, Text} from 'ink';
-import type {Snapshot} from '../../machine/snapshot.js';
+import {readingWords, type Snapshot} from '../../machine/snapshot.js';
 import {helpRows} from '../bindings.js';
 import {actionKeys} from '../modes/browse.js';
 import {specOf} from '../modes/index.js';
@@ -32,7 +32,10 @@ export function HelpScreen({help, snapshot, ui, width, height}: Props) {
 				? `FAILED for lack of lowmem? Free lowmem with ${actionKeys.workload}, then ${actionKeys.integrate} or ${actionKeys.retry}.`
 				: snapshot.kind === 'vm'
 					? `An eject the guest refused? Offline its blocks in the guest, then ${actionKeys.unplug} again.`
-					: `A block the kernel refused? ${actionKeys.integrate} tries again, ${actionKeys.retry} retries.`;
+					: snapshot.sysfs.reading
+						? // Left out above while they wait: say where they went.
+							`${actionKeys.integrate}, ${actionKeys.retry} and ${actionKeys.offline} come once every block is read (${readingWords(snapshot.sysfs.reading.read, snapshot.sysfs.reading.total)}).`
+						: `A block the kernel refused? ${actionKeys.integrate} tries again, ${actionKeys.retry} retries.`;
 	// Title, the tables (borders, heading, a rule between rows), the hint.
 	const tables = tableWidth(left) + (right.length > 0 ? 2 + tableWidth(right) : 0) <= width && 1 + 3 + 2 * half + 1 <= height;
 	const keyWidth = Math.max(...rows.map(row => [...row.key].length));
