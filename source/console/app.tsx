@@ -240,11 +240,7 @@ function guestHint(view: VmView): string | null {
 
 /** The ranges pane while a real machine's blocks are first read: what is going on, not "no block". */
 function readingHint(view: SysfsView): string | null {
-	return view.reading
-		? `${capitalize(readingWords(view.reading.read, view.reading.total))} …: the ranges show once every block is read.`
-		: null;
-}
-
-function capitalize(text: string): string {
-	return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+	// The pane's sentence starts with the words the memory pane shows, capitalised as bindings.ts does a title.
+	const words = view.reading && readingWords(view.reading.read, view.reading.total).replace(/^./, first => first.toUpperCase());
+	return words ? `${words} …: the ranges show once every block is read.` : null;
 }

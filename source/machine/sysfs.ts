@@ -584,8 +584,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 				// Between frames nothing would catch it: a failure is the action's answer, never a crash.
 				const message = `online failed after ${run.written.length} of ${run.targets.length} block(s): ${error instanceof Error ? error.message : String(error)}`;
 				tell(message);
-				runWriter?.close();
-				runWriter = undefined;
+				endRunWriter();
 				writing.result = {ok: false, message: safeText(message), outcomes: []};
 			}
 
@@ -598,6 +597,12 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		setTimeout(slice, 0).unref();
 		version++;
 		throw writesWait(writing);
+	};
+
+	/** One run's state writer let go (its kept directory fd): at an integrate's end, however it ends. */
+	const endRunWriter = () => {
+		runWriter?.close();
+		runWriter = undefined;
 	};
 
 	const onlineWord = () => (mode === 'auto' ? 'online' : mode);
@@ -616,8 +621,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 
 	/** An integrate's end (all written, or stopped part way): each block written read again, the log, the result. */
 	const integrated = (run: IntegrateRun, stopped: boolean): ActResult => {
-		runWriter?.close();
-		runWriter = undefined;
+		endRunWriter();
 
 		const once = finishIntegrate(run);
 		const positions = new Map(tree.blocks.map((block, index) => [block.index, index]));
