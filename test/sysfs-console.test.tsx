@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import {mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, afterEach, describe, test} from 'node:test';
+import {drawNow} from '../source/console/redraw.js';
+import {headerTime} from '../source/console/time-text.js';
 import {sysfsSource} from '../source/machine/sysfs.js';
 import {type AccessCheck, type SysfsWriter, writeSysfs} from '../source/sysfs/online.js';
 import {keys, renderConsole, testClock} from './helpers/console.js';
@@ -331,6 +333,36 @@ describe('the console on sysfs', () => {
 		await ui.advance(1);
 		assert.equal(ui.frame().split('keeping the last tree read').length, 2, 'said once, not at every poll');
 		assert.match(broken, /Ranges 4/);
+	});
+
+	test("idle, the console draws at each new minute (the header's clock), not each second: the re-read goes on, what it shows holds still", () => {
+		const sysroot = path.join(scratch.sysroot, `tree${count++}`);
+		const memory = makeMemoryTree(sysroot, hotAdded);
+		// 1,000,000 is 13:46:40Z: the next minute begins 20 s later.
+		let now = 1_000_000;
+		const source = sysfsSource(sysroot, {now: () => now});
+		let shown = source.poll(now);
+		const drawnAt: number[] = [];
+		const poll = () => {
+			now += 0.5;
+			const next = source.poll(now);
+			// What the console decides each poll (use-machine.ts); nothing counts seconds on this screen.
+			if (drawNow(shown, next, false, headerTime)) {
+				drawnAt.push(now - 1_000_000);
+				shown = next;
+			}
+		};
+
+		for (let step = 0; step < 120; step++) {
+			poll();
+		}
+
+		// Once when the re-read's length is first known (a sweep a poll: "re-read every 0.5 s"), then the minute.
+		assert.deepEqual(drawnAt, [1, 20]);
+		assert.equal(shown.kind === 'sysfs' && shown.sysfs.sweepSeconds, 0.5);
+		writeFileSync(path.join(memory, 'memory3/state'), 'offline\n');
+		poll();
+		assert.deepEqual(drawnAt, [1, 20, 60.5], 'a change is drawn at the next poll');
 	});
 
 	test('a hot-added block on a large tree is seen at the next poll, not when the rolling re-read comes round', async () => {

@@ -283,9 +283,9 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	 * subdirectories in it, as ext4 does) tells at once that blocks came or went, whatever the
 	 * sweep's length on a large machine.
 	 */
-	const refresh = () => {
+	const refresh = (t: number) => {
 		try {
-			sweep();
+			sweep(t);
 		} finally {
 			flushOutside();
 		}
@@ -313,7 +313,8 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		}
 	};
 
-	const sweep = () => {
+	/** `t`: the poll's time, as the console's clock says (a sweep's length is shown in its seconds). */
+	const sweep = (t: number) => {
 		const started = performance.now();
 		budget = started - changedAt < busyForMs ? busyBudget : idleBudgetMs;
 		const links = linksOf(tree.root);
@@ -375,12 +376,13 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 
 		// A block left at cursor 0 means the listing comes next: the sweep is over.
 		cursor = 0;
-		const ended = performance.now();
 		if (sweepEnded !== undefined) {
-			sweepSeconds = (ended - sweepEnded) / 1000;
+			// As the memory pane prints it (tenths below 10 s): a sweep as long as the last is no change to draw.
+			const seconds = t - sweepEnded;
+			sweepSeconds = seconds < 10 ? Math.round(seconds * 10) / 10 : Math.round(seconds);
 		}
 
-		sweepEnded = ended;
+		sweepEnded = t;
 	};
 
 	/** Block `index` read again into the tree (a block gone waits for the rolling re-read's listing). */
@@ -757,7 +759,13 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 
 		if (latest?.time !== t) {
 			const uptimeSeconds = thisMachine ? os.uptime() : null;
-			latest = {...built.snapshot, time: t, uptimeSeconds, sysfs: {...built.snapshot.sysfs, sweepSeconds}};
+			// The view stays the same object while the sweep's length does: a snapshot the clock
+			// alone moved is then drawn only when the header's minute changes (console/redraw.ts),
+			// not each second (a frame a second was ~0.5% of a core over 100,000 blocks).
+			// (`latest` is of this build: a new build clears it.)
+			const kept = latest?.sysfs;
+			const sysfs = kept?.sweepSeconds === sweepSeconds ? kept : {...built.snapshot.sysfs, sweepSeconds};
+			latest = {...built.snapshot, time: t, uptimeSeconds, sysfs};
 		}
 
 		return latest;
@@ -770,7 +778,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 					readOn();
 				} else if (!integrating) {
 					// While i writes, the blocks it writes are read back as it ends: no sweep meanwhile.
-					refresh();
+					refresh(t);
 				}
 			} catch (error) {
 				// A tree that turned unusable under us (no block size any more): say so once, keep the last one.
