@@ -19,7 +19,7 @@ export type PlanOptions = {
 };
 
 export type OnlinePlan = {
-	/** Each block to write, in order, with its online type, zone and reason. */
+	/** Each block to write, in block order (the order they are written in), with its online type, zone and reason. */
 	choices: ZoneChoice[];
 	/** Offline boot memory left offline: an operator offlined it, and only names it back (--blocks). */
 	leftAlone: number[];

@@ -60,15 +60,22 @@ const zoneNames = new Map(['DMA', 'DMA32', 'Normal', 'HighMem', 'Movable'].map(n
 type Sums = {movable: number; kernelEarly: number};
 
 export function chooseZones(input: ZoneInput): ZoneChoice[] {
-	const targets = [...new Set(input.targets)];
-	const byIndex = new Map(input.blocks.map(block => [block.index, block]));
+	const targetSet = new Set(input.targets);
+	const targets = [...targetSet];
+	// The targets' blocks only: a map of every block costs more than the rest on 100,000 blocks.
+	const byIndex = new Map<number, ZoneInput['blocks'][number]>();
+	for (const block of input.blocks) {
+		if (targetSet.has(block.index)) {
+			byIndex.set(block.index, block);
+		}
+	}
+
 	if (input.override !== undefined) {
 		const mode = input.override;
 		return targets.map(index => overridden(index, mode, byIndex.get(index)?.zones ?? []));
 	}
 
 	const ratio = Number.isFinite(input.ratio) && input.ratio > 0 ? Math.floor(input.ratio) : 0;
-	const targetSet = new Set(targets);
 	const global: Sums = {movable: 0, kernelEarly: 0};
 	const nodes = new Map<number, Sums>();
 	const sumsOf = (node: number | null): Sums | undefined => {
@@ -91,7 +98,7 @@ export function chooseZones(input: ZoneInput): ZoneChoice[] {
 			continue;
 		}
 
-		const movable = block.zones.some(zone => zone.toLowerCase() === 'movable');
+		const {movable} = parseZones(block.zones);
 		count(global, sumsOf(block.node), movable, !movable && isEarly(input.origin(block.index)));
 	}
 
@@ -113,6 +120,38 @@ export function chooseZones(input: ZoneInput): ZoneChoice[] {
 
 type Context = {global: Sums; node: Sums | undefined; nodeName: number | null; ratio: number; size: number};
 
+/** valid_zones' words as zone names (or why they name none to online in), and whether one is Movable. */
+type ParsedZones = {zones: string[]; why?: string; movable: boolean};
+
+/** By list: blocks read alike share their zones list (read.ts), so a tree of 100,000 blocks parses a handful. */
+const parsed = new WeakMap<readonly string[], ParsedZones>();
+
+function parseZones(names: readonly string[]): ParsedZones {
+	let known = parsed.get(names);
+	if (known === undefined) {
+		known = {zones: [], movable: names.some(name => name.toLowerCase() === 'movable')};
+		for (const name of names) {
+			const zone = zoneNames.get(name.toLowerCase());
+			if (zone === undefined) {
+				const word = quote(name);
+				known.why =
+					word.toLowerCase() === 'none'
+						? 'valid_zones says none: no single zone takes the block (it spans zones or holes); the kernel decides and may refuse'
+						: `valid_zones names "${word}", not a zone to online in: the kernel decides`;
+				break;
+			}
+
+			if (!known.zones.includes(zone)) {
+				known.zones.push(zone);
+			}
+		}
+
+		parsed.set(names, known);
+	}
+
+	return known;
+}
+
 function choose(index: number, block: Pick<MemoryBlock, 'zones'> | undefined, context: Context): ZoneChoice {
 	if (block === undefined) {
 		return {block: index, mode: 'online', zone: kernelsChoice, reason: `block ${index} is not in the tree: the kernel chooses`};
@@ -122,21 +161,9 @@ function choose(index: number, block: Pick<MemoryBlock, 'zones'> | undefined, co
 		return {block: index, mode: 'online', zone: kernelsChoice, reason: 'valid_zones not read: the kernel chooses'};
 	}
 
-	const zones: string[] = [];
-	for (const name of block.zones) {
-		const known = zoneNames.get(name.toLowerCase());
-		if (known === undefined) {
-			const word = quote(name);
-			const why =
-				word.toLowerCase() === 'none'
-					? 'valid_zones says none: no single zone takes the block (it spans zones or holes); the kernel decides and may refuse'
-					: `valid_zones names "${word}", not a zone to online in: the kernel decides`;
-			return {block: index, mode: 'online', zone: kernelsChoice, reason: why};
-		}
-
-		if (!zones.includes(known)) {
-			zones.push(known);
-		}
+	const {zones, why} = parseZones(block.zones);
+	if (why !== undefined) {
+		return {block: index, mode: 'online', zone: kernelsChoice, reason: why};
 	}
 
 	const only = zones.length === 1 ? zones[0] : undefined;
@@ -149,51 +176,77 @@ function choose(index: number, block: Pick<MemoryBlock, 'zones'> | undefined, co
 		return {block: index, mode: 'online_kernel', zone: kernelZone, reason: `${kernelZone}: valid_zones does not allow Movable`};
 	}
 
-	const globalTest = test(context.global, context.size, context.ratio);
+	const {size, ratio, nodeName} = context;
+	const globalTest = test(context.global, ratio);
 	if (!globalTest.fits) {
-		return {
-			block: index,
-			mode: 'online_kernel',
-			zone: kernelZone,
-			reason: `${kernelZone}: Movable would make movable memory ${globalTest.movable}, ${globalTest.share} (over auto_movable_ratio ${context.ratio}%)`,
-		};
+		return lazily({block: index, mode: 'online_kernel', zone: kernelZone}, () => {
+			const {movable, share} = sizes(globalTest, size);
+			return `${kernelZone}: Movable would make movable memory ${movable}, ${share} (over auto_movable_ratio ${ratio}%)`;
+		});
 	}
 
-	const nodeTest = context.node === undefined ? undefined : test(context.node, context.size, context.ratio);
+	const nodeTest = context.node === undefined ? undefined : test(context.node, ratio);
 	if (nodeTest !== undefined && !nodeTest.fits) {
-		return {
-			block: index,
-			mode: 'online_kernel',
-			zone: kernelZone,
-			reason: `${kernelZone}: Movable would make node ${context.nodeName}'s movable memory ${nodeTest.movable}, ${nodeTest.share} (over auto_movable_ratio ${context.ratio}%, per node)`,
-		};
+		return lazily({block: index, mode: 'online_kernel', zone: kernelZone}, () => {
+			const {movable, share} = sizes(nodeTest, size);
+			return `${kernelZone}: Movable would make node ${nodeName}'s movable memory ${movable}, ${share} (over auto_movable_ratio ${ratio}%, per node)`;
+		});
 	}
 
-	const onNode = nodeTest === undefined ? '' : `, and on node ${context.nodeName} ${nodeTest.movable} would be ${nodeTest.share}`;
-	return {
-		block: index,
-		mode: 'online_movable',
-		zone: 'Movable',
-		reason: `Movable keeps it removable: movable ${globalTest.movable} would be ${globalTest.share}${onNode} (auto_movable_ratio ${context.ratio}%)`,
-	};
+	return lazily({block: index, mode: 'online_movable', zone: 'Movable'}, () => {
+		const {movable, share} = sizes(globalTest, size);
+		const onNode = nodeTest === undefined ? '' : nodeShare(nodeName, sizes(nodeTest, size));
+		return `Movable keeps it removable: movable ${movable} would be ${share}${onNode} (auto_movable_ratio ${ratio}%)`;
+	});
+}
+
+function nodeShare(node: number | null, {movable, share}: {movable: string; share: string}): string {
+	return `, and on node ${node} ${movable} would be ${share}`;
 }
 
 /**
- * The kernel's test with this block added Movable: movable <= ratio * kernel_early / 100 (in
- * blocks, exact: movable * 100 <= ratio * kernel_early). `movable` is the size it would reach,
- * `share` that size against the early kernel memory ("27% of the 4G early kernel memory").
+ * A choice whose reason is written when first read: a plan over 100,000 blocks is made again at
+ * every change the console sees, and the console shows the reasons of a few ranges, not of each
+ * block (--dry-run reads them all).
  */
-function test(sums: Sums, size: number, ratio: number): {fits: boolean; movable: string; share: string} {
+function lazily(choice: Omit<ZoneChoice, 'reason'>, reason: () => string): ZoneChoice {
+	let text: string | undefined;
+	return {
+		...choice,
+		get reason() {
+			text ??= reason();
+			return text;
+		},
+	};
+}
+
+/** The kernel's test, its figures in blocks as they stood (the sums move on as blocks are chosen). */
+type Test = {fits: boolean; movable: number; kernelEarly: number};
+
+/**
+ * The kernel's test with this block added Movable: movable <= ratio * kernel_early / 100 (in
+ * blocks, exact: movable * 100 <= ratio * kernel_early).
+ */
+function test(sums: Sums, ratio: number): Test {
 	const movable = sums.movable + 1;
-	const fits = BigInt(movable) * 100n <= BigInt(ratio) * BigInt(sums.kernelEarly);
+	const allowed = ratio * sums.kernelEarly;
+	// Exact in doubles below 2^53 (the block counts always are; a huge ratio may not be).
+	const fits = Number.isSafeInteger(allowed)
+		? movable * 100 <= allowed
+		: BigInt(movable) * 100n <= BigInt(ratio) * BigInt(sums.kernelEarly);
+	return {fits, movable, kernelEarly: sums.kernelEarly};
+}
+
+/** `movable`: the size movable memory would reach; `share`: that against the early kernel memory ("27% of the 4G early kernel memory"). */
+function sizes({movable, kernelEarly}: Test, size: number): {movable: string; share: string} {
 	const movableText = formatSize(movable * size);
-	if (sums.kernelEarly === 0) {
-		return {fits, movable: movableText, share: 'with no early kernel memory to allow any'};
+	if (kernelEarly === 0) {
+		return {movable: movableText, share: 'with no early kernel memory to allow any'};
 	}
 
 	// Rounded up: a share that fits never shows above the ratio, one that does not never at or below it.
-	const percent = Math.ceil((movable * 100) / sums.kernelEarly);
-	return {fits, movable: movableText, share: `${percent}% of the ${formatSize(sums.kernelEarly * size)} early kernel memory`};
+	const percent = Math.ceil((movable * 100) / kernelEarly);
+	return {movable: movableText, share: `${percent}% of the ${formatSize(kernelEarly * size)} early kernel memory`};
 }
 
 function overridden(index: number, mode: OnlineMode, zones: readonly string[]): ZoneChoice {
