@@ -180,6 +180,35 @@ describe('--json --sysroot', () => {
 		);
 	});
 
+	test('removable is read once on a kernel of 5.7 or later (it answers alike for every block), per block on an older or unknown one, as lsmem', () => {
+		// Blocks 0-3 say removable, 4-7 not: only a kernel before 5.7 could say so.
+		const spec: TreeSpec = {blocks: [...run(0, 4), ...run(4, 4, {removable: false})]};
+		const grouped = (release: string | 'fifo' | undefined) => {
+			const {sysroot} = tree(spec);
+			const kernel = path.join(sysroot, 'proc/sys/kernel');
+			mkdirSync(kernel, {recursive: true});
+			if (release === 'fifo') {
+				execFileSync('mkfifo', [path.join(kernel, 'osrelease')]);
+			} else if (release !== undefined) {
+				writeFileSync(path.join(kernel, 'osrelease'), `${release}\n`);
+			}
+
+			const status = runCli(['--status', '--sysroot', sysroot]);
+			assert.equal(status.code, 0, status.stderr);
+			const json = JSON.parse(runCli(['--json', '--sysroot', sysroot]).stdout);
+			const ranges = json.ranges.map((row: {blocks: string; removable: boolean}) => `${row.blocks} ${row.removable}`);
+			assert.equal(status.stdout.trim().split('\n').length, ranges.length, status.stdout);
+			return ranges;
+		};
+
+		const perBlock = ['0-3 true', '4-7 false'];
+		assert.deepEqual(grouped(undefined), perBlock, 'a generated tree names no kernel');
+		assert.deepEqual(grouped('5.4.0-150-generic'), perBlock);
+		assert.deepEqual(grouped('fifo'), perBlock, 'an osrelease that is not a file is no kernel, and does not hang');
+		assert.deepEqual(grouped('5.7.0'), ['0-7 true'], "block 0's answer is every block's");
+		assert.deepEqual(grouped('6.1.0-18-amd64'), ['0-7 true']);
+	});
+
 	test('--json --all: one entry per block', () => {
 		const {sysroot} = tree({blocks: run(0, 3, {removable: false})});
 		const report = JSON.parse(runCli(['--json', '--all', '--sysroot', sysroot]).stdout);

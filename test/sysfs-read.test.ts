@@ -483,6 +483,37 @@ describe('onlining', () => {
 	});
 });
 
+describe('removable read once (a kernel of 5.7 or later answers alike for every block)', () => {
+	test("every block has the first block's answer, the rest as read per block, at any threading, zones and nodes read or not", () => {
+		const {sysroot} = fakeTree({
+			blocks: [
+				...run(0, 9, {removable: false}),
+				...run(9, 12, {state: 'offline', zones: 'Normal Movable'}),
+				...run(30, 20, {node: 1, zones: 'Movable', removable: true}),
+			],
+		});
+		for (const options of [{}, {zones: false, nodes: false}, {zones: false}]) {
+			const perBlock = readMemoryTree(sysroot, {...options, threading: {threads: 1}});
+			assert.ok(perBlock.blocks.some(block => block.removable === true));
+			const expected = {...perBlock, blocks: perBlock.blocks.map(block => ({...block, removable: false}))};
+			for (const threading of [{threads: 1}, {threads: 2, chunkBlocks: 7}, {threads: 3, chunkBlocks: 4, mainReads: false}]) {
+				const once = readMemoryTree(sysroot, {...options, threading, removableOnce: true});
+				assert.deepEqual({...once, threads: 0}, {...expected, threads: 0}, `${JSON.stringify(threading)}, ${JSON.stringify(options)}`);
+			}
+		}
+	});
+
+	test('a first block whose removable cannot be read: every block is read for it', () => {
+		const {sysroot, memory} = fakeTree({blocks: [...run(0, 2), ...run(2, 2, {removable: false})]});
+		writeFileSync(path.join(memory, 'memory0/removable'), 'maybe\n');
+		const tree = readMemoryTree(sysroot, {removableOnce: true});
+		assert.deepEqual(
+			tree.blocks.map(block => block.removable),
+			[null, true, false, false],
+		);
+	});
+});
+
 describe('HAM_TUI_READ_THREADS', () => {
 	test('a number from 1 fixes the threads (at most 16); anything else leaves the default', () => {
 		assert.equal(readThreads(100, {HAM_TUI_READ_THREADS: '3'}), 3);

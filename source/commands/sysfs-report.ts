@@ -6,7 +6,7 @@ import type {Command, SysfsTarget} from '../cli/command.js';
 import {exit} from '../exit.js';
 import {safeText} from '../model/sanitize.js';
 import {offlineNotes, readHotplugPolicy} from '../sysfs/policy.js';
-import {type MemoryTree, type ReadOptions, readAutoOnline, readMemoryBlocks, readMemoryTree} from '../sysfs/read.js';
+import {type MemoryTree, type ReadOptions, readAutoOnline, readMemoryBlocks, readMemoryTree, removableIsOneAnswer} from '../sysfs/read.js';
 import {formatStatusRows, memoryTotals, statusRows, sysfsReport} from '../sysfs/status.js';
 
 /** Where a sysfs command writes: stdout, stderr. */
@@ -17,10 +17,12 @@ export async function runSysfsReport(
 	target: SysfsTarget,
 	io: ReportIo,
 ): Promise<number> {
-	// --status needs only state and removable (the lsmem grouping); --json shows node and zones too.
+	// --status needs only state and removable (the lsmem grouping; removable once on a kernel that
+	// answers it alike for every block); --json shows node and zones too.
+	const removableOnce = removableIsOneAnswer(target.sysroot);
 	if (command.kind === 'status') {
 		// The blocks walked twice, never held: a million of them in a few megabytes.
-		const blocks = reported(io, () => readMemoryBlocks(target.sysroot, {zones: false, nodes: false}));
+		const blocks = reported(io, () => readMemoryBlocks(target.sysroot, {zones: false, nodes: false, removableOnce}));
 		if (!blocks) {
 			return exit.failed;
 		}
@@ -31,7 +33,7 @@ export async function runSysfsReport(
 		return exit.ok;
 	}
 
-	const tree = readTree(target, io, {zones: true, nodes: true});
+	const tree = readTree(target, io, {zones: true, nodes: true, removableOnce});
 	if (!tree) {
 		return exit.failed;
 	}

@@ -72,6 +72,11 @@ export type ReadOptions = {
 	 * came from (origin.ts) without a readlink per block later, on one thread.
 	 */
 	firmwareNodes?: boolean;
+	/**
+	 * Read `removable` once, from the first block, and give every block its answer (default false):
+	 * one read less per block. Only where the kernel answers alike for every block (removableIsOneAnswer).
+	 */
+	removableOnce?: boolean;
 	/** Read `phys_device` and `phys_index` too (default false): two more reads per block. */
 	physical?: boolean;
 	/**
@@ -227,11 +232,19 @@ function startBlockList(root: string, options: ReadOptions, background: boolean)
 			careful(from++);
 		}
 
+		// The first block's removable is every block's: the others' are not read.
+		const first = columns.careful.get(0)?.removable;
+		if (options.removableOnce === true && first !== undefined && first !== null) {
+			columns.removable = first;
+			columns.files = columns.files.filter(file => file !== 'removable');
+			columns.ids = new Int32Array(exact * (columns.files.length + links.length));
+		}
+
 		if (from < exact) {
 			const job = {
 				prefix: inside ? '' : `${root}/`,
 				indexes: indexes.subarray(from),
-				files,
+				files: columns.files,
 				links,
 				nodes: reader.nodes.lookup !== false,
 				flags: readFlags,
@@ -249,6 +262,7 @@ function startBlockList(root: string, options: ReadOptions, background: boolean)
 		run = undefined;
 		// 0 only when no thread read a chunk: workers alone (tests) that failed.
 		threads = read.threads;
+		const {files} = columns;
 		const width = files.length + links.length;
 		columns.nodes = reader.nodes.lookup !== false ? new Int32Array(exact) : undefined;
 		// Each thread's table of texts into the tree's one table.
@@ -265,7 +279,7 @@ function startBlockList(root: string, options: ReadOptions, background: boolean)
 				clean &&=
 					file >= files.length
 						? id === noLink || text !== undefined
-						: text !== undefined && (file === 0 ? text.state : file === 1 ? text.removable : text.zones) !== undefined;
+						: text !== undefined && text[fileKinds[files[file] ?? ''] ?? 'link'] !== undefined;
 				columns.ids[position * width + file] = id;
 			}
 
@@ -331,7 +345,10 @@ function startBlockList(root: string, options: ReadOptions, background: boolean)
 
 /** The blocks' files in columns: per block and file a text id (-1 for a block read the careful way). */
 type Columns = {
+	/** `state`, then `removable` (unless read once) and `valid_zones` when read. */
 	files: readonly string[];
+	/** Every block's removable, read once (ReadOptions.removableOnce); undefined: read per block. */
+	removable?: boolean;
 	/** Links read after the files (firmware_node): an id, or noLink for none. */
 	links: readonly string[];
 	ids: Int32Array;
@@ -356,6 +373,8 @@ function textId(columns: Columns, table: Map<string, number>, text: string): num
 
 function* walkBlocks(indexes: Float64Array, columns: Columns): Generator<MemoryBlock> {
 	const {files, ids, texts, nodes, careful} = columns;
+	const removableAt = files.indexOf('removable');
+	const zonesAt = files.indexOf('valid_zones');
 	for (let position = 0; position < indexes.length; position++) {
 		if (careful.has(position)) {
 			const block = careful.get(position);
@@ -371,9 +390,9 @@ function* walkBlocks(indexes: Float64Array, columns: Columns): Generator<MemoryB
 		const block: MemoryBlock = {
 			index: indexes[position] ?? 0,
 			state: texts[ids[at] ?? -1]?.state ?? 'unknown',
-			removable: texts[ids[at + 1] ?? -1]?.removable ?? null,
+			removable: removableAt === -1 ? (columns.removable ?? null) : (texts[ids[at + removableAt] ?? -1]?.removable ?? null),
 			node: node === noNode ? null : node,
-			zones: files.length === 3 ? (texts[ids[at + 2] ?? -1]?.zones ?? noZones) : noZones,
+			zones: zonesAt === -1 ? noZones : (texts[ids[at + zonesAt] ?? -1]?.zones ?? noZones),
 		};
 		if (columns.links.length > 0) {
 			const link = ids[at + files.length] ?? noLink;
@@ -491,6 +510,26 @@ export function readAutoOnline(root: string, problems?: string[]): string | null
  * every file here is, one trailing newline dropped, control characters replaced. Throws when it
  * cannot be read, with the reason as the error's code.
  */
+/**
+ * Whether the sysroot's kernel gives every block the same `removable`: Linux 5.7 and later
+ * (commit 53cdc1cb29e8, "indicate all memory blocks as removable": 1 if it can offline memory at
+ * all, for each block alike; before, a guess per online block). By the release in
+ * proc/sys/kernel/osrelease; a tree without one (a generated tree) or an older kernel is read
+ * block by block, as lsmem does.
+ */
+export function removableIsOneAnswer(sysroot: string): boolean {
+	let release: string;
+	try {
+		release = readKernelFile(path.join(sysroot, 'proc/sys/kernel/osrelease'));
+	} catch {
+		return false;
+	}
+
+	const match = /^(\d+)\.(\d+)/.exec(release);
+	const [major, minor] = [Number(match?.[1] ?? 0), Number(match?.[2] ?? 0)];
+	return major > 5 || (major === 5 && minor >= 7);
+}
+
 export function readKernelFile(file: string): string {
 	return safeText(chomp(readSmallFile(file)));
 }
@@ -666,6 +705,9 @@ function inDirectory(directory: string, read: (inside: boolean) => void): void {
 
 /** What a file's text, as a worker read it, gives without a closer look; undefined: look closer. */
 type SharedText = {state?: KnownState; removable?: boolean; zones?: string[]; link: string};
+
+/** What each file a thread reads is, in a SharedText. */
+const fileKinds: Readonly<Record<string, keyof SharedText>> = {state: 'state', removable: 'removable', valid_zones: 'zones'};
 
 /** One text a reader thread met (latin1: a character per byte) as a state, a removable or a zone list, whichever it can be. */
 function sharedText(text: string): SharedText {
