@@ -16,7 +16,7 @@
 //   BENCH_SYSFS_PRESSES (40); BENCH_SYSFS_TREES: where the trees are kept between runs (default
 //   ham-tui-bench-trees in the temporary directory: 100,000 blocks take about 35 s to build).
 import {spawnSync} from 'node:child_process';
-import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {render} from 'ink-testing-library';
@@ -78,6 +78,19 @@ function tree(name: string, build: (sysroot: string) => void): string {
 
 const statusTree = (blocks: number) =>
 	tree(`status-${blocks}`, root => makeMemoryTree(root, {nodeEntry: 'link', blocks: hotAdded(blocks)}));
+
+/**
+ * The same blocks as a kernel of 5.7 or later shows them: a sysroot beside the tree whose `sys` is
+ * the tree's and whose proc/sys/kernel/osrelease says 6.12, where --status reads removable once.
+ */
+function modernKernel(sysroot: string): string {
+	const modern = `${sysroot}-6.12`;
+	rmSync(modern, {recursive: true, force: true});
+	mkdirSync(path.join(modern, 'proc/sys/kernel'), {recursive: true});
+	symlinkSync(path.join(sysroot, 'sys'), path.join(modern, 'sys'));
+	writeFileSync(path.join(modern, 'proc/sys/kernel/osrelease'), '6.12.0\n');
+	return modern;
+}
 
 type Command = {label: string; file: string; args: string[]; env?: NodeJS.ProcessEnv};
 
@@ -170,6 +183,7 @@ function statusTable(): string {
 			{label: 'floor', file: process.execPath, args: [floor, sysroot]},
 			{label: 'ham-tui', file: process.execPath, args: [cli, '--status', '--sysroot', sysroot]},
 			{label: 'ham-tui, 1 thread', file: process.execPath, args: [cli, '--status', '--sysroot', sysroot], env: {HAM_TUI_READ_THREADS: '1'}},
+			{label: 'ham-tui, 6.12', file: process.execPath, args: [cli, '--status', '--sysroot', modernKernel(sysroot)]},
 		];
 		sameRanges(sysroot);
 		const times = new Map(commands.map(command => [command.label, [] as number[]]));
@@ -186,9 +200,9 @@ function statusTable(): string {
 		}
 
 		const at = (label: string) => median(times.get(label) ?? []);
-		const [ours, theirs, floorMs, one] = [at('ham-tui'), at('lsmem'), at('floor'), at('ham-tui, 1 thread')];
+		const [ours, theirs, floorMs, one, modern] = [at('ham-tui'), at('lsmem'), at('floor'), at('ham-tui, 1 thread'), at('ham-tui, 6.12')];
 		rows.push(
-			`${pad(blocks.toLocaleString('en'), 10)} ${pad(ms(theirs), 11)} ${pad(ms(floorMs), 11)} ${pad(ms(ours), 11)} ${pad(ratio(ours / theirs, blocks >= 100_000 ? 0.5 : 0.8), 12)} ${pad(ratio(ours / floorMs, 1.3), 12)}   (1 thread ${ms(one)}, ${ratio(one / theirs)} lsmem)`,
+			`${pad(blocks.toLocaleString('en'), 10)} ${pad(ms(theirs), 11)} ${pad(ms(floorMs), 11)} ${pad(ms(ours), 11)} ${pad(ratio(ours / theirs, blocks >= 100_000 ? 0.5 : 0.8), 12)} ${pad(ratio(ours / floorMs, 1.3), 12)}   (1 thread ${ms(one)}, ${ratio(one / theirs)} lsmem; a 6.12 kernel's tree, removable read once: ${ms(modern)}, ${ratio(modern / theirs)} lsmem)`,
 		);
 		const memory = commands.slice(0, 3).map(command => `${command.label} ${peakMb(command)?.toFixed(0) ?? '?'} MB`);
 		details.push(`  ${blocks.toLocaleString('en')} blocks, peak memory: ${gnuTime ? memory.join(', ') : 'skipped (no GNU time)'}`);
@@ -207,6 +221,10 @@ function statusTable(): string {
 	}
 
 	rmSync(scratch, {recursive: true, force: true});
+	for (const blocks of sizes) {
+		rmSync(`${statusTree(blocks)}-6.12`, {recursive: true, force: true});
+	}
+
 	return [
 		`--status over sysfs (medians of ${runs} interleaved runs; same ranges as lsmem checked; goals 0.8x lsmem at 10k, 0.5x from 100k, 1.3x floor)`,
 		`${pad('blocks', 10)} ${pad('lsmem', 11)} ${pad('floor', 11)} ${pad('ham-tui', 11)} ${pad('/lsmem', 12)} ${pad('/floor', 12)}`,
