@@ -365,6 +365,23 @@ describe('the console on sysfs', () => {
 		assert.deepEqual(drawnAt, [1, 20, 60.5], 'a change is drawn at the next poll');
 	});
 
+	test("on a kernel of 5.7 or later each block shows the first block's removable, read once, and the re-read does not read it again", async () => {
+		const sysroot = path.join(scratch.sysroot, `tree${count++}`);
+		const memory = makeMemoryTree(sysroot, {blocks: [...run(0, 4), ...run(4, 4, {removable: false})]});
+		mkdirSync(path.join(sysroot, 'proc/sys/kernel'), {recursive: true});
+		writeFileSync(path.join(sysroot, 'proc/sys/kernel/osrelease'), '6.1.0-18-amd64\n');
+		const clock = testClock(1_000_000);
+		const ui = renderConsole(sysfsSource(sysroot, {now: clock.now}), clock);
+		current = ui;
+		const screen = await ui.waitFor('Ranges 1');
+		assert.match(screen, /range 0: ENABLED, blocks 0-7, node 0, Normal, removable/);
+		writeFileSync(path.join(memory, 'memory2/removable'), '0\n');
+		await ui.advance(1);
+		await ui.advance(1);
+		assert.match(ui.frame(), /Ranges 1/);
+		assert.doesNotMatch(ui.frame(), /changed outside/);
+	});
+
 	test('a hot-added block on a large tree is seen at the next poll, not when the rolling re-read comes round', async () => {
 		const sysroot = path.join(scratch.sysroot, `tree${count++}`);
 		const memory = makeMemoryTree(sysroot, {blocks: run(0, 3000)});

@@ -52,6 +52,7 @@ import {
 	type PendingRead,
 	readAutoOnline,
 	readKernelFile,
+	removableIsOneAnswer,
 	rereadBlock,
 	startMemoryRead,
 } from '../sysfs/read.js';
@@ -99,9 +100,12 @@ export const offlineOptions: OfflineOptions = {timeoutSeconds: 60, force: false}
  * read with them, by the reader threads: the zone rule counts boot memory, and where each block
  * came from is one readlink per block (sysfs/origin.ts), 1.2 s of one thread at 100,000 blocks.
  */
-const consoleRead = {zones: true, firmwareNodes: true} as const;
+const readEverything = {zones: true, firmwareNodes: true} as const;
 
 export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): MachineSource {
+	// On a kernel that answers removable alike for every block it is read once, not at each re-read.
+	const removableOnce = removableIsOneAnswer(sysroot);
+	const consoleRead = {...readEverything, removableOnce};
 	const mode = options.onlineType ?? 'auto';
 	const busyBudget = options.refreshBudgetMs ?? 8;
 	const wallClock = options.now ?? (() => Date.now() / 1000);
@@ -343,7 +347,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 
 		const blocks = tree.blocks;
 		for (let block = blocks[cursor]; block !== undefined; block = blocks[cursor]) {
-			let fresh = rereadBlock(tree, block, [], {zones: false});
+			let fresh = rereadBlock(tree, block, [], {zones: false, removableOnce});
 			if (fresh && fresh.state !== block.state) {
 				// An online block's valid_zones names its zone, an offline one's the zones it may go to.
 				fresh = rereadBlock(tree, block, [], consoleRead);

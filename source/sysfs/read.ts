@@ -404,7 +404,7 @@ function* walkBlocks(indexes: Float64Array, columns: Columns): Generator<MemoryB
 }
 
 /**
- * Reads one block again (state, removable and, if the tree has them, zones), keeping its node:
+ * Reads one block again (state, removable unless read once, and, if the tree has them, zones), keeping its node:
  * a block never moves between nodes. Returns undefined, with the reason in `problems`, when the
  * block is gone. For refreshing a tree already read, a few blocks at a time.
  */
@@ -415,6 +415,7 @@ export function rereadBlock(tree: MemoryTree, block: MemoryBlock, problems: stri
 		nodes: {lookup: false, last: null, firstBlock: ''},
 		cut: 0,
 		current: '',
+		...(options.removableOnce === true ? {removable: block.removable} : {}),
 	};
 	const directory = `${tree.root}/memory${block.index}`;
 	reader.current = directory;
@@ -673,6 +674,8 @@ type BlockReader = {
 	cut: number;
 	/** The block being read, as its files are opened: "memory7" inside the directory, else the whole path. */
 	current: string;
+	/** A block read again whose removable is known and not read (ReadOptions.removableOnce). */
+	removable?: boolean | null;
 };
 
 /**
@@ -730,7 +733,7 @@ function readBlock(reader: BlockReader, directory: string, index: number): Memor
 		const block: MemoryBlock = {
 			index,
 			state: readState(reader, directory),
-			removable: readRemovable(reader, directory),
+			removable: reader.removable === undefined ? readRemovable(reader, directory) : reader.removable,
 			node: null,
 			zones: noZones,
 		};
