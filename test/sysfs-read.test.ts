@@ -9,17 +9,19 @@ import {canWrite, writeSysfs} from '../source/sysfs/online.js';
 import {readOrigins} from '../source/sysfs/origin.js';
 import {groupRanges} from '../source/sysfs/ranges.js';
 import {
+	addedOneByOne,
 	ListingSignature,
 	listingSignature,
 	memoryDirectory,
 	readAutoOnline,
+	readListingChanges,
 	readMemoryTree,
 	readZones,
 	rereadBlock,
 	startMemoryRead,
 } from '../source/sysfs/read.js';
 import {readThreads, threadsFrom} from '../source/sysfs/read-threads.js';
-import {makeMemoryTree, randomTreeSpec, run, type TreeSpec, tempSysroot} from './helpers/sysfs-tree.js';
+import {makeMemoryTree, randomTreeSpec, run, type TreeSpec, tempSysroot, writeBlock} from './helpers/sysfs-tree.js';
 
 const isRoot = process.getuid?.() === 0;
 const scratch = tempSysroot('ham-sysfs-read-');
@@ -480,6 +482,61 @@ describe('onlining', () => {
 		const {sysroot: root, memory: dir} = fakeTree({blocks: run(0, 1, {state: 'offline'})});
 		chmodSync(path.join(dir, 'memory0/state'), 0o444);
 		assert.equal(canWrite(readMemoryTree(root)), `onlining memory needs root: cannot write ${dir}/memory0/state (EACCES)`);
+	});
+});
+
+describe('readListingChanges: a tree brought up to its listing, block by block', () => {
+	test('the blocks that came read, the ones gone left out, the same tree as a fresh read; nothing when nothing moved', () => {
+		const {sysroot, memory} = fakeTree({blocks: [...run(0, 6), ...run(6, 4, {state: 'offline', node: 1, zones: 'Movable'})]});
+		for (const options of [{}, {zones: false, nodes: false}]) {
+			const before = readMemoryTree(sysroot, options);
+			assert.equal(readListingChanges(before, options), undefined);
+			rmSync(path.join(memory, 'memory3'), {recursive: true});
+			for (const index of [12, 13, 1_000]) {
+				writeBlock(memory, {index, state: 'offline', node: 1, zones: 'Normal Movable'});
+			}
+
+			const changes = readListingChanges(before, options);
+			assert.ok(changes !== undefined && changes !== 'whole');
+			assert.deepEqual([changes.added, changes.gone], [[12, 13, 1_000], [3]]);
+			assert.deepEqual({...changes.tree, threads: 0}, {...readMemoryTree(sysroot, options), threads: 0});
+			// Back as it was, for the next options.
+			for (const index of [12, 13, 1_000]) {
+				rmSync(path.join(memory, `memory${index}`), {recursive: true});
+			}
+
+			writeBlock(memory, {index: 3});
+		}
+	});
+
+	test('read whole instead: many blocks at once, a name the kernel never writes, another block size', () => {
+		const {sysroot, memory} = fakeTree({blocks: run(0, 4)});
+		const before = readMemoryTree(sysroot);
+		for (let index = 4; index < 5 + addedOneByOne; index++) {
+			writeBlock(memory, {index});
+		}
+
+		assert.equal(readListingChanges(before), 'whole');
+		const {sysroot: odd, memory: oddMemory} = fakeTree({blocks: run(0, 4)});
+		const oddBefore = readMemoryTree(odd);
+		cpSync(path.join(oddMemory, 'memory1'), path.join(oddMemory, 'memory007'), {recursive: true});
+		assert.equal(readListingChanges(oddBefore), 'whole');
+		const {sysroot: resized, memory: resizedMemory} = fakeTree({blocks: run(0, 4)});
+		const resizedBefore = readMemoryTree(resized);
+		writeBlock(resizedMemory, {index: 4});
+		writeFileSync(path.join(resizedMemory, 'block_size_bytes'), '10000000\n');
+		assert.equal(readListingChanges(resizedBefore), 'whole');
+	});
+
+	test('a block that came and went again before it was read is neither; a tree that cannot be listed throws', () => {
+		const {sysroot, memory} = fakeTree({blocks: run(0, 2)});
+		const before = readMemoryTree(sysroot);
+		mkdirSync(path.join(memory, 'memory5'));
+		const changes = readListingChanges(before);
+		assert.ok(changes !== undefined && changes !== 'whole');
+		assert.deepEqual(changes.added, [5], 'an empty block directory is a block, as lsmem lists it');
+		rmSync(memory, {recursive: true});
+		assert.throws(() => readListingChanges(before), /cannot list memory blocks/);
 	});
 });
 

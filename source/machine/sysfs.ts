@@ -52,6 +52,7 @@ import {
 	type PendingRead,
 	readAutoOnline,
 	readKernelFile,
+	readListingChanges,
 	removableIsOneAnswer,
 	rereadBlock,
 	startMemoryRead,
@@ -203,7 +204,8 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 	 * Takes a tree read in full (why = '': the first read; `timed`: readMs says how long it took,
 	 * else it was read elsewhere, by an integrate), and logs what it found.
 	 */
-	const fullRead = (why: string, read: MemoryTree, timed: boolean) => {
+	/** `problems`: the ones to say (an update says only its new blocks'). */
+	const fullRead = (why: string, read: MemoryTree, timed: boolean, problems = read.problems) => {
 		tree = read;
 		readProblem = '';
 		// Blocks came or went: a change (the first read is none: nothing was seen to move).
@@ -228,13 +230,40 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 				(tree.problems.length > 0 ? `, ${tree.problems.length} problem(s)` : '') +
 				`: ${tree.root}`,
 		);
-		for (const problem of tree.problems.slice(0, 50)) {
+		for (const problem of problems.slice(0, 50)) {
 			say(`  ${problem}`);
 		}
 
-		if (tree.problems.length > 50) {
-			say(`  ... and ${tree.problems.length - 50} more (ham-tui --status --sysroot ${sysroot} lists them all)`);
+		if (problems.length > 50) {
+			say(`  ... and ${problems.length - 50} more (ham-tui --status --sysroot ${sysroot} lists them all)`);
 		}
+	};
+
+	/**
+	 * Blocks came or went (a virtio-mem batch, a DIMM): the new ones read and the gone ones left out,
+	 * every other block kept (readListingChanges), so i, r and o never wait for a read of the whole
+	 * tree for 8 new blocks; read again whole, in the background on a large tree, when many came.
+	 */
+	const listingChanged = () => {
+		const changed = readListingChanges(tree, consoleRead);
+		if (changed === 'whole') {
+			reread('blocks came or went: re-read');
+			return;
+		}
+
+		listedLinks = linksOf(tree.root);
+		if (changed === undefined) {
+			return; // The link count moved, the blocks did not (a directory that is no block).
+		}
+
+		const {added, gone} = changed;
+		// "8 block(s) came (100008-100015): now 100008 block(s) of 128M in 4 range(s)".
+		const words = [
+			added.length > 0 ? `${added.length} block(s) came (${blockList(added, 3)})` : '',
+			gone.length > 0 ? `${gone.length} ${added.length > 0 ? '' : 'block(s) '}went (${blockList(gone, 3)})` : '',
+		].filter(part => part !== '');
+		const problems = changed.tree.problems.slice(tree.problems.length);
+		fullRead(`${words.join(', ') || 'blocks came and went'}: now`, changed.tree, false, problems);
 	};
 
 	/** Lists the memory directory a little at a time; true once the whole listing matched the tree's. */
@@ -323,7 +352,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 		budget = started - changedAt < busyForMs ? busyBudget : idleBudgetMs;
 		const links = linksOf(tree.root);
 		if (links !== listedLinks && listedLinks !== undefined && links !== undefined) {
-			reread('blocks came or went: re-read');
+			listingChanged();
 			return;
 		}
 
@@ -334,7 +363,7 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 			}
 
 			if (!same) {
-				reread('blocks came or went: re-read');
+				listingChanged();
 				return;
 			}
 

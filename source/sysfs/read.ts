@@ -142,6 +142,95 @@ export function readAgainIfChanged(tree: MemoryTree, options: ReadOptions = {}):
 	}
 }
 
+/** Past this many blocks come at once, the tree is read again whole (by threads), not block by block. */
+export const addedOneByOne = 1024;
+
+/** What came and went since a tree was read, and the tree brought up to date (readListingChanges). */
+export type ListingChanges = {tree: MemoryTree; added: number[]; gone: number[]};
+
+/**
+ * The tree brought up to its memory directory's listing when blocks came or went (a virtio-mem
+ * device plugs 8 blocks at a time, a DIMM 8 to 32): the blocks gone left out, the new ones read
+ * one at a time the careful way, every other block kept as it was read (the console's rolling
+ * re-read keeps those fresh). Undefined when the listing is the same. 'whole' when the tree is
+ * better read again whole: many blocks came at once, the block size changed, or a name is one the
+ * kernel never writes (memory007). Throws as readMemoryTree does (the listing, the block size);
+ * the new blocks' problems are the returned tree's, after the old ones.
+ */
+export function readListingChanges(tree: MemoryTree, options: ReadOptions = {}): ListingChanges | 'whole' | undefined {
+	const listing = listBlocks(tree.root);
+	if (listing.signature === tree.signature) {
+		return undefined;
+	}
+
+	const blockSizeBytes = readBlockSize(tree.root);
+	const {indexes} = listing;
+	const last = lastExactBlock(blockSizeBytes);
+	if (blockSizeBytes !== tree.blockSizeBytes || listing.oddNames.size > 0 || (indexes.at(-1) ?? 0) > last) {
+		return 'whole';
+	}
+
+	// Both in block order: one walk finds what came and what went.
+	const kept: MemoryBlock[] = [];
+	const added: number[] = [];
+	const gone: number[] = [];
+	let at = 0;
+	for (const block of tree.blocks) {
+		while (at < indexes.length && (indexes[at] ?? 0) < block.index) {
+			added.push(indexes[at++] ?? 0);
+		}
+
+		if (at < indexes.length && indexes[at] === block.index) {
+			kept.push(block);
+			at++;
+		} else if (kept.at(-1)?.index !== block.index) {
+			gone.push(block.index);
+		}
+	}
+
+	for (; at < indexes.length; at++) {
+		added.push(indexes[at] ?? 0);
+	}
+
+	if (added.length > addedOneByOne) {
+		return 'whole';
+	}
+
+	const first = tree.blocks[0];
+	const reader: BlockReader = {
+		options,
+		problems: [],
+		// As the tree decided: its first block said whether there are nodes (an empty tree: the first new block says).
+		nodes: {lookup: options.nodes === false ? false : first ? tree.hasNodes : undefined, last: null, firstBlock: ''},
+		cut: 0,
+		current: '',
+		...(options.removableOnce === true && first && first.removable !== null ? {removable: first.removable} : {}),
+	};
+	const fresh: MemoryBlock[] = [];
+	for (const index of added) {
+		const directory = `${tree.root}/memory${index}`;
+		reader.current = directory;
+		const block = readBlock(reader, directory, index);
+		if (block) {
+			fresh.push(block);
+		}
+	}
+
+	const blocks = [...kept, ...fresh].sort((a, b) => a.index - b.index);
+	return {
+		tree: {
+			...tree,
+			blocks,
+			problems: [...tree.problems, ...reader.problems],
+			hasNodes: first ? tree.hasNodes : reader.nodes.lookup === true,
+			hasZones: options.zones !== false && existsSync(`${tree.root}/memory0/valid_zones`),
+			signature: listing.signature,
+		},
+		added: fresh.map(block => block.index),
+		gone,
+	};
+}
+
 /**
  * The memory directory's blocks. Each block's files are read by readChunks (read-threads.ts; by
  * several threads on a large tree) into a column of text ids; a block whose files did not read

@@ -52,7 +52,8 @@ export function makeMemoryTree(sysroot: string, spec: TreeSpec): string {
 	return memory;
 }
 
-function writeBlock(memory: string, block: BlockSpec, nodeEntry: 'dir' | 'link'): void {
+/** One more block in a tree already written (a hot-add). */
+export function writeBlock(memory: string, block: BlockSpec, nodeEntry: 'dir' | 'link' = 'dir'): void {
 	const directory = path.join(memory, `memory${block.index}`);
 	mkdirSync(directory);
 	const state = block.state ?? 'online';
