@@ -338,7 +338,9 @@ describe('the console on sysfs', () => {
 
 	test("idle, the console draws at each new minute (the header's clock), not each second: the re-read goes on, what it shows holds still", () => {
 		const sysroot = path.join(scratch.sysroot, `tree${count++}`);
-		const memory = makeMemoryTree(sysroot, hotAdded);
+		// 16 blocks or fewer: the sweep looks at its budget every 16 blocks, so each poll sweeps them all
+		// however busy the machine (a sweep over two polls would rightly show "every 1.0 s").
+		const memory = makeMemoryTree(sysroot, {blocks: [...run(0, 8), ...run(8, 4, {state: 'offline'})]});
 		// 1,000,000 is 13:46:40Z: the next minute begins 20 s later.
 		let now = 1_000_000;
 		const source = sysfsSource(sysroot, {now: () => now});
