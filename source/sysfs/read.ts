@@ -130,13 +130,15 @@ function treeOf({count: _count, blocks, ...tree}: BlockList): MemoryTree {
 }
 
 /**
- * The tree read again when blocks came or went since it was read (its listing changed: one
- * readdir tells), else undefined. Undefined too when the directory cannot be read now: the tree
+ * The tree brought up to date when blocks came or went since it was read (its listing changed:
+ * one readdir tells): only the blocks that moved are read (readListingChanges), or the whole tree
+ * when many did. Else undefined; undefined too when the directory cannot be read now: the tree
  * kept is then the best there is, and writes to it say what is wrong.
  */
 export function readAgainIfChanged(tree: MemoryTree, options: ReadOptions = {}): MemoryTree | undefined {
 	try {
-		return listingSignature(tree.root) === tree.signature ? undefined : treeOf(readBlockList(tree.root, options));
+		const changes = readListingChanges(tree, options);
+		return changes === 'whole' ? treeOf(readBlockList(tree.root, options)) : changes?.tree;
 	} catch {
 		return undefined;
 	}
