@@ -202,9 +202,9 @@ export function sysfsSource(sysroot: string, options: SysfsSourceOptions = {}): 
 
 	/**
 	 * Takes a tree read in full (why = '': the first read; `timed`: readMs says how long it took,
-	 * else it was read elsewhere, by an integrate), and logs what it found.
+	 * else it was read elsewhere, by an integrate), and logs what it found: `problems`, the tree's
+	 * own unless told (an update by listingChanged says only its new blocks').
 	 */
-	/** `problems`: the ones to say (an update says only its new blocks'). */
 	const fullRead = (why: string, read: MemoryTree, timed: boolean, problems = read.problems) => {
 		tree = read;
 		readProblem = '';

@@ -598,11 +598,6 @@ export function readAutoOnline(root: string, problems?: string[]): string | null
 }
 
 /**
- * A small file of the kernel's (sysfs, procfs) under a sysroot, as text: checked and bounded as
- * every file here is, one trailing newline dropped, control characters replaced. Throws when it
- * cannot be read, with the reason as the error's code.
- */
-/**
  * Whether the sysroot's kernel gives every block the same `removable`: Linux 5.7 and later
  * (commit 53cdc1cb29e8, "indicate all memory blocks as removable": 1 if it can offline memory at
  * all, for each block alike; before, a guess per online block). By the release in
@@ -622,6 +617,11 @@ export function removableIsOneAnswer(sysroot: string): boolean {
 	return major > 5 || (major === 5 && minor >= 7);
 }
 
+/**
+ * A small file of the kernel's (sysfs, procfs) under a sysroot, as text: checked and bounded as
+ * every file here is, one trailing newline dropped, control characters replaced. Throws when it
+ * cannot be read, with the reason as the error's code.
+ */
 export function readKernelFile(file: string): string {
 	return safeText(chomp(readSmallFile(file)));
 }
